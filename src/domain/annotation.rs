@@ -1,0 +1,561 @@
+//! Annotations and the annotation set, with undo and redo.
+//!
+//! Every change is a [`Transaction`]: a list of (before, after) states of annotations keyed by id.
+//! Applying it sets each id to its `after`; undoing sets each back to its `before`. Create, edit,
+//! delete, import and clear-all are all transactions, so they are all undoable the same way.
+
+use crate::domain::selector::{TextPositionSelector, TextQuoteSelector};
+use crate::domain::span::CharSpan;
+use crate::domain::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fmt;
+
+/// The five highlight colours, each with a name a person can read.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default, PartialOrd, Ord,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Color {
+    #[default]
+    Yellow,
+    Green,
+    Blue,
+    Pink,
+    Purple,
+}
+
+impl Color {
+    pub const ALL: [Color; 5] = [
+        Color::Yellow,
+        Color::Green,
+        Color::Blue,
+        Color::Pink,
+        Color::Purple,
+    ];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Color::Yellow => "yellow",
+            Color::Green => "green",
+            Color::Blue => "blue",
+            Color::Pink => "pink",
+            Color::Purple => "purple",
+        }
+    }
+
+    /// The name with a capital, for labels ("Yellow").
+    pub fn label(&self) -> &'static str {
+        match self {
+            Color::Yellow => "Yellow",
+            Color::Green => "Green",
+            Color::Blue => "Blue",
+            Color::Pink => "Pink",
+            Color::Purple => "Purple",
+        }
+    }
+
+    /// The CSS class of the colour (also the W3C `styleClass` of the target).
+    pub fn style_class(&self) -> &'static str {
+        match self {
+            Color::Yellow => "hl-yellow",
+            Color::Green => "hl-green",
+            Color::Blue => "hl-blue",
+            Color::Pink => "hl-pink",
+            Color::Purple => "hl-purple",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Color> {
+        let s = s.trim().to_ascii_lowercase();
+        let s = s.strip_prefix("hl-").unwrap_or(&s);
+        Color::ALL.into_iter().find(|c| c.name() == s)
+    }
+}
+
+/// A `urn:uuid:` version-4 id made from 16 random bytes (the UI supplies the randomness).
+pub fn uuid_v4_urn(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// One annotation: what it points at (by quote and position), what the reader said of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Annotation {
+    pub id: String,
+    /// The IRI of the document the annotation targets.
+    pub source: String,
+    pub quote: TextQuoteSelector,
+    /// Absent for annotations imported with a quote only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<TextPositionSelector>,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub color: Color,
+    pub created: Timestamp,
+    pub modified: Timestamp,
+    /// Where the annotation sits in the current text: `None` when it could not be anchored.
+    /// Worked out on load by anchoring; never stored.
+    #[serde(skip)]
+    pub anchor: Option<CharSpan>,
+}
+
+impl Annotation {
+    /// W3C motivation: `commenting` once it has a note, else `highlighting`.
+    pub fn motivation(&self) -> &'static str {
+        if self.note.trim().is_empty() {
+            "highlighting"
+        } else {
+            "commenting"
+        }
+    }
+
+    /// Same content as `other` (quote, note, tags), whatever the ids: for spotting duplicates.
+    pub fn same_content(&self, other: &Annotation) -> bool {
+        self.quote.exact == other.quote.exact
+            && self.note == other.note
+            && self.tags == other.tags
+            && self.anchor == other.anchor
+    }
+}
+
+/// What a transaction was, for messages like "Deleted — Undo".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChangeKind {
+    Create,
+    EditNote,
+    Recolor,
+    Retag,
+    Reattach,
+    Delete,
+    Import,
+    ClearAll,
+    Sync,
+}
+
+impl ChangeKind {
+    pub fn past_tense(&self) -> &'static str {
+        match self {
+            ChangeKind::Create => "Highlighted",
+            ChangeKind::EditNote => "Note saved",
+            ChangeKind::Recolor => "Colour changed",
+            ChangeKind::Retag => "Tags changed",
+            ChangeKind::Reattach => "Re-attached",
+            ChangeKind::Delete => "Deleted",
+            ChangeKind::Import => "Imported",
+            ChangeKind::ClearAll => "Cleared all",
+            ChangeKind::Sync => "Updated from another tab",
+        }
+    }
+}
+
+/// A set of (before, after) states: `None` means "absent".
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transaction {
+    pub kind: ChangeKind,
+    pub changes: Vec<(Option<Annotation>, Option<Annotation>)>,
+}
+
+/// What a change touched, so the UI re-renders only those parts of the text.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChangeSummary {
+    pub kind: Option<ChangeKind>,
+    pub ids: Vec<String>,
+    /// Anchors before and after the change (the blocks to re-render).
+    pub touched: Vec<CharSpan>,
+    /// True when annotations without an anchor changed.
+    pub unanchored_changed: bool,
+}
+
+/// Why an operation on the set was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SetError {
+    NoSuchAnnotation(String),
+    DuplicateId(String),
+    NothingToUndo,
+    NothingToRedo,
+}
+
+impl fmt::Display for SetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SetError::NoSuchAnnotation(id) => write!(f, "there is no annotation {id}"),
+            SetError::DuplicateId(id) => write!(f, "an annotation with id {id} already exists"),
+            SetError::NothingToUndo => write!(f, "nothing to undo"),
+            SetError::NothingToRedo => write!(f, "nothing to redo"),
+        }
+    }
+}
+
+impl std::error::Error for SetError {}
+
+/// Most undo steps kept.
+pub const HISTORY_LIMIT: usize = 200;
+
+/// The annotations of one document, with undo and redo.
+#[derive(Clone, Debug, Default)]
+pub struct AnnotationSet {
+    by_id: HashMap<String, Annotation>,
+    undo: Vec<Transaction>,
+    redo: Vec<Transaction>,
+}
+
+impl AnnotationSet {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A set holding `annotations`, with no history (a later id replaces an earlier one).
+    pub fn from_annotations(annotations: impl IntoIterator<Item = Annotation>) -> Self {
+        AnnotationSet {
+            by_id: annotations.into_iter().map(|a| (a.id.clone(), a)).collect(),
+            undo: Vec::new(),
+            redo: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Annotation> {
+        self.by_id.get(id)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Annotation> {
+        self.by_id.values()
+    }
+
+    /// Anchored annotations by position (then by end, creation time and id), then the unanchored
+    /// ones by creation time.
+    pub fn in_text_order(&self) -> Vec<&Annotation> {
+        let mut v: Vec<&Annotation> = self.by_id.values().collect();
+        v.sort_by(|a, b| {
+            let key = |x: &Annotation| match x.anchor {
+                Some(s) => (0u8, s.start, s.end),
+                None => (1u8, 0, 0),
+            };
+            key(a)
+                .cmp(&key(b))
+                .then(a.created.cmp(&b.created))
+                .then(a.id.cmp(&b.id))
+        });
+        v
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// What the next undo would undo.
+    pub fn undo_kind(&self) -> Option<&ChangeKind> {
+        self.undo.last().map(|t| &t.kind)
+    }
+
+    pub fn redo_kind(&self) -> Option<&ChangeKind> {
+        self.redo.last().map(|t| &t.kind)
+    }
+
+    fn set_state(&mut self, id: &str, state: Option<Annotation>) {
+        match state {
+            Some(a) => {
+                self.by_id.insert(id.to_string(), a);
+            }
+            None => {
+                self.by_id.remove(id);
+            }
+        }
+    }
+
+    fn summarize(
+        kind: &ChangeKind,
+        changes: &[(Option<Annotation>, Option<Annotation>)],
+    ) -> ChangeSummary {
+        let mut s = ChangeSummary {
+            kind: Some(kind.clone()),
+            ..Default::default()
+        };
+        for (before, after) in changes {
+            for a in [before, after].into_iter().flatten() {
+                match a.anchor {
+                    Some(span) => s.touched.push(span),
+                    None => s.unanchored_changed = true,
+                }
+            }
+            if let Some(a) = before.as_ref().or(after.as_ref()) {
+                s.ids.push(a.id.clone());
+            }
+        }
+        s
+    }
+
+    fn id_of(change: &(Option<Annotation>, Option<Annotation>)) -> &str {
+        change
+            .0
+            .as_ref()
+            .or(change.1.as_ref())
+            .map(|a| a.id.as_str())
+            .unwrap_or_default()
+    }
+
+    /// Applies a transaction as one undoable step. An empty transaction changes nothing and is not
+    /// recorded.
+    pub fn apply(&mut self, tx: Transaction) -> ChangeSummary {
+        if tx.changes.is_empty() {
+            return ChangeSummary::default();
+        }
+        for change in &tx.changes {
+            let id = Self::id_of(change).to_string();
+            self.set_state(&id, change.1.clone());
+        }
+        let summary = Self::summarize(&tx.kind, &tx.changes);
+        self.undo.push(tx);
+        if self.undo.len() > HISTORY_LIMIT {
+            self.undo.remove(0);
+        }
+        self.redo.clear();
+        summary
+    }
+
+    /// Applies changes that came from elsewhere (another tab) without recording them: history
+    /// entries that mention the changed ids are dropped, so undo never resurrects a stale state.
+    pub fn apply_external(
+        &mut self,
+        changes: Vec<(Option<Annotation>, Option<Annotation>)>,
+    ) -> ChangeSummary {
+        for change in &changes {
+            let id = Self::id_of(change).to_string();
+            self.set_state(&id, change.1.clone());
+            let mentions = |t: &Transaction| t.changes.iter().any(|c| Self::id_of(c) == id);
+            self.undo.retain(|t| !mentions(t));
+            self.redo.retain(|t| !mentions(t));
+        }
+        Self::summarize(&ChangeKind::Sync, &changes)
+    }
+
+    pub fn undo(&mut self) -> Result<ChangeSummary, SetError> {
+        let tx = self.undo.pop().ok_or(SetError::NothingToUndo)?;
+        for change in tx.changes.iter().rev() {
+            let id = Self::id_of(change).to_string();
+            self.set_state(&id, change.0.clone());
+        }
+        let summary = Self::summarize(&tx.kind, &tx.changes);
+        self.redo.push(tx);
+        Ok(summary)
+    }
+
+    pub fn redo(&mut self) -> Result<ChangeSummary, SetError> {
+        let tx = self.redo.pop().ok_or(SetError::NothingToRedo)?;
+        for change in &tx.changes {
+            let id = Self::id_of(change).to_string();
+            self.set_state(&id, change.1.clone());
+        }
+        let summary = Self::summarize(&tx.kind, &tx.changes);
+        self.undo.push(tx);
+        Ok(summary)
+    }
+
+    /// Adds a new annotation.
+    pub fn create(&mut self, a: Annotation) -> Result<ChangeSummary, SetError> {
+        if self.by_id.contains_key(&a.id) {
+            return Err(SetError::DuplicateId(a.id));
+        }
+        Ok(self.apply(Transaction {
+            kind: ChangeKind::Create,
+            changes: vec![(None, Some(a))],
+        }))
+    }
+
+    /// Changes one annotation with `edit`, stamping `modified = now`. An edit that changes nothing
+    /// is not recorded.
+    pub fn update(
+        &mut self,
+        id: &str,
+        kind: ChangeKind,
+        now: Timestamp,
+        edit: impl FnOnce(&mut Annotation),
+    ) -> Result<ChangeSummary, SetError> {
+        let before = self
+            .by_id
+            .get(id)
+            .cloned()
+            .ok_or_else(|| SetError::NoSuchAnnotation(id.to_string()))?;
+        let mut after = before.clone();
+        edit(&mut after);
+        if after == before {
+            return Ok(ChangeSummary::default());
+        }
+        after.modified = now.max(before.modified);
+        Ok(self.apply(Transaction {
+            kind,
+            changes: vec![(Some(before), Some(after))],
+        }))
+    }
+
+    pub fn delete(&mut self, id: &str) -> Result<ChangeSummary, SetError> {
+        let before = self
+            .by_id
+            .get(id)
+            .cloned()
+            .ok_or_else(|| SetError::NoSuchAnnotation(id.to_string()))?;
+        Ok(self.apply(Transaction {
+            kind: ChangeKind::Delete,
+            changes: vec![(Some(before), None)],
+        }))
+    }
+
+    /// Adds many annotations as one undoable step (ids already present are replaced).
+    pub fn add_all(&mut self, kind: ChangeKind, annotations: Vec<Annotation>) -> ChangeSummary {
+        let changes = annotations
+            .into_iter()
+            .map(|a| (self.by_id.get(&a.id).cloned(), Some(a)))
+            .collect();
+        self.apply(Transaction { kind, changes })
+    }
+
+    /// Removes every annotation as one undoable step.
+    pub fn clear_all(&mut self) -> ChangeSummary {
+        let mut all: Vec<Annotation> = self.by_id.values().cloned().collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        self.apply(Transaction {
+            kind: ChangeKind::ClearAll,
+            changes: all.into_iter().map(|a| (Some(a), None)).collect(),
+        })
+    }
+
+    /// Every tag in use, sorted, each once.
+    pub fn all_tags(&self) -> Vec<String> {
+        let mut tags: Vec<String> = self
+            .by_id
+            .values()
+            .flat_map(|a| a.tags.iter().cloned())
+            .collect();
+        tags.sort_by_key(|t| t.to_lowercase());
+        tags.dedup();
+        tags
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::domain::selector::describe;
+    use crate::domain::text::CharText;
+
+    pub(crate) fn sample(id: &str, text: &CharText, span: CharSpan) -> Annotation {
+        let (quote, position) = describe(text, span);
+        Annotation {
+            id: id.to_string(),
+            source: "urn:test".into(),
+            quote,
+            position: Some(position),
+            note: String::new(),
+            tags: vec![],
+            color: Color::Yellow,
+            created: Timestamp(1000),
+            modified: Timestamp(1000),
+            anchor: Some(span),
+        }
+    }
+
+    #[test]
+    fn uuid_urns_are_version_4() {
+        let id = uuid_v4_urn([0xff; 16]);
+        assert_eq!(id, "urn:uuid:ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert_eq!(
+            uuid_v4_urn([0; 16]),
+            "urn:uuid:00000000-0000-4000-8000-000000000000"
+        );
+    }
+
+    #[test]
+    fn every_change_undoes_and_redoes() {
+        let text = CharText::new("one two three four");
+        let mut set = AnnotationSet::new();
+        set.create(sample("a", &text, CharSpan::new(0, 3))).unwrap();
+        set.create(sample("b", &text, CharSpan::new(4, 7))).unwrap();
+        set.update("a", ChangeKind::EditNote, Timestamp(2000), |a| {
+            a.note = "hi".into()
+        })
+        .unwrap();
+        assert_eq!(set.get("a").unwrap().modified, Timestamp(2000));
+        assert_eq!(set.get("a").unwrap().motivation(), "commenting");
+        let s = set.delete("b").unwrap();
+        assert_eq!(s.touched, vec![CharSpan::new(4, 7)]);
+        set.clear_all();
+        assert!(set.is_empty());
+        set.undo().unwrap();
+        assert_eq!(set.len(), 1);
+        set.undo().unwrap();
+        assert_eq!(set.len(), 2);
+        set.undo().unwrap();
+        assert_eq!(set.get("a").unwrap().note, "");
+        set.redo().unwrap();
+        assert_eq!(set.get("a").unwrap().note, "hi");
+        assert_eq!(set.undo_kind(), Some(&ChangeKind::EditNote));
+        // A new change clears redo.
+        set.create(sample("c", &text, CharSpan::new(8, 13)))
+            .unwrap();
+        assert_eq!(set.redo(), Err(SetError::NothingToRedo));
+    }
+
+    #[test]
+    fn refusals_are_values() {
+        let text = CharText::new("abc");
+        let mut set = AnnotationSet::new();
+        assert_eq!(set.undo(), Err(SetError::NothingToUndo));
+        assert_eq!(set.delete("x"), Err(SetError::NoSuchAnnotation("x".into())));
+        set.create(sample("a", &text, CharSpan::new(0, 1))).unwrap();
+        assert_eq!(
+            set.create(sample("a", &text, CharSpan::new(0, 1))),
+            Err(SetError::DuplicateId("a".into()))
+        );
+        // An edit that changes nothing is no step.
+        set.update("a", ChangeKind::EditNote, Timestamp(5), |_| {})
+            .unwrap();
+        assert_eq!(set.undo_kind(), Some(&ChangeKind::Create));
+    }
+
+    #[test]
+    fn text_order_puts_unanchored_last() {
+        let text = CharText::new("one two three four");
+        let mut lost = sample("z", &text, CharSpan::new(0, 3));
+        lost.anchor = None;
+        let set = AnnotationSet::from_annotations([
+            sample("b", &text, CharSpan::new(8, 13)),
+            lost,
+            sample("a", &text, CharSpan::new(4, 7)),
+        ]);
+        let ids: Vec<_> = set.in_text_order().iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "z"]);
+    }
+
+    #[test]
+    fn colour_names_round_trip() {
+        for c in Color::ALL {
+            assert_eq!(Color::from_name(c.name()), Some(c));
+            assert_eq!(Color::from_name(c.style_class()), Some(c));
+        }
+        assert_eq!(Color::from_name("mauve"), None);
+    }
+}

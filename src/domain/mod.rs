@@ -1,0 +1,15 @@
+//! The pure core of Marginalia: article text, spans, W3C selectors, anchoring, segmentation into
+//! highlight runs, the annotation set with undo, export/import and the storage schema.
+//!
+//! Nothing here touches the browser. Offsets are Unicode code points (`char_idx`) everywhere;
+//! UTF-16 offsets (`utf16_idx`) exist only in the conversion helpers of [`text`], which the UI
+//! calls in exactly one place.
+
+pub mod anchor;
+pub mod annotation;
+pub mod article;
+pub mod segment;
+pub mod selector;
+pub mod span;
+pub mod text;
+pub mod time;

@@ -1,0 +1,3 @@
+//! The Leptos user interface: the one layer that touches the DOM.
+
+pub fn start() {}
