@@ -8,8 +8,10 @@
 pub mod anchor;
 pub mod annotation;
 pub mod article;
+pub mod fuzzy;
 pub mod segment;
 pub mod selector;
 pub mod span;
+pub mod storage;
 pub mod text;
 pub mod time;
