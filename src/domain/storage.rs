@@ -1,0 +1,666 @@
+//! The localStorage schema: one key per document holding a versioned envelope, its decoding with
+//! clear refusals, the migration chain, and merging another tab's saved state into this one.
+//!
+//! ```json
+//! {"version": 1, "doc": "pakistan-army-chief-iran", "annotations": [ … ]}
+//! ```
+//!
+//! Each annotation is [`Annotation`]'s serde form; its `anchor` is never stored (it is worked out
+//! again on load with [`anchor_all`]). The "v1" in the key names the key scheme; the format of the
+//! value is the envelope's `version`, so a later build finds old data under the same key and
+//! migrates it with [`migrate`]. A value written by a *newer* build is refused
+//! ([`StorageError::NewerVersion`]) and must not be overwritten ([`before_write`]).
+
+use crate::domain::anchor::anchor;
+use crate::domain::annotation::{Annotation, AnnotationSet};
+use crate::domain::article::Document;
+use serde_json::{json, Value};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// The envelope format this build writes (and the newest it reads).
+pub const STORAGE_VERSION: u64 = 1;
+
+/// Every key Marginalia uses starts with this.
+pub const KEY_PREFIX: &str = "marginalia/v1/";
+
+/// The key holding a document's annotations: `marginalia/v1/doc/<doc id>`.
+pub fn storage_key(doc_id: &str) -> String {
+    format!("{KEY_PREFIX}doc/{doc_id}")
+}
+
+/// The key where a stored value that could not be read is set aside before anything is written
+/// over it (`marginalia/v1/backup/<doc id>`), so unreadable data is never silently lost.
+pub fn backup_key(doc_id: &str) -> String {
+    format!("{KEY_PREFIX}backup/{doc_id}")
+}
+
+/// Why a stored value could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StorageError {
+    /// Not JSON at all (truncated write, hand edits …).
+    InvalidJson {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// JSON, but not an envelope of annotations.
+    WrongShape(String),
+    /// Written by a newer Marginalia: left alone, never overwritten.
+    NewerVersion(u64),
+}
+
+impl fmt::Display for StorageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StorageError::InvalidJson {
+                line,
+                column,
+                message,
+            } => write!(
+                f,
+                "the saved annotations are not valid JSON (line {line}, column {column}: {message})"
+            ),
+            StorageError::WrongShape(what) => {
+                write!(
+                    f,
+                    "the saved annotations are not in the expected form: {what}"
+                )
+            }
+            StorageError::NewerVersion(v) => write!(
+                f,
+                "the saved annotations were written by a newer version of Marginalia (format {v}; \
+                 this version reads formats up to {STORAGE_VERSION}); they are left untouched"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StorageError {}
+
+/// serde_json's message without its trailing " at line L column C" (reported separately).
+pub(crate) fn json_error_parts(e: &serde_json::Error) -> (usize, usize, String) {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
+    (e.line(), e.column(), message)
+}
+
+/// The stored value for `annotations` of document `doc_id` (in the order given).
+pub fn encode<'a>(doc_id: &str, annotations: impl IntoIterator<Item = &'a Annotation>) -> String {
+    let list: Vec<&Annotation> = annotations.into_iter().collect();
+    let envelope = json!({
+        "version": STORAGE_VERSION,
+        "doc": doc_id,
+        "annotations": list,
+    });
+    envelope.to_string()
+}
+
+/// A decoded envelope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stored {
+    /// The document id written in the envelope.
+    pub doc: String,
+    /// The annotations, unanchored (see [`anchor_all`]).
+    pub annotations: Vec<Annotation>,
+}
+
+/// Reads a stored value: the annotations, without anchors.
+pub fn decode(raw: &str) -> Result<Vec<Annotation>, StorageError> {
+    decode_envelope(raw).map(|s| s.annotations)
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "true or false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The envelope's format version.
+pub(crate) fn version_of(v: &Value) -> Result<u64, StorageError> {
+    let obj = v.as_object().ok_or_else(|| {
+        StorageError::WrongShape(format!(
+            "expected an object with version, doc and annotations, found {}",
+            kind_of(v)
+        ))
+    })?;
+    match obj.get("version") {
+        None => Err(StorageError::WrongShape("it has no version".into())),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .ok_or_else(|| StorageError::WrongShape(format!("version {n} is not a whole number"))),
+        Some(other) => Err(StorageError::WrongShape(format!(
+            "version is {}, not a number",
+            kind_of(other)
+        ))),
+    }
+}
+
+/// Reads a stored value: the document id and the annotations, without anchors.
+pub fn decode_envelope(raw: &str) -> Result<Stored, StorageError> {
+    let value: Value = serde_json::from_str(raw).map_err(|e| {
+        let (line, column, message) = json_error_parts(&e);
+        StorageError::InvalidJson {
+            line,
+            column,
+            message,
+        }
+    })?;
+    let version = version_of(&value)?;
+    let mut value = migrate(value, version)?;
+    let obj = value
+        .as_object_mut()
+        .ok_or_else(|| StorageError::WrongShape("the migrated value is not an object".into()))?;
+    let doc = match obj.get("doc") {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => {
+            return Err(StorageError::WrongShape(format!(
+                "doc is {}, not a string",
+                kind_of(other)
+            )))
+        }
+        None => return Err(StorageError::WrongShape("it has no doc".into())),
+    };
+    let items = match obj.remove("annotations") {
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            return Err(StorageError::WrongShape(format!(
+                "annotations is {}, not a list",
+                kind_of(&other)
+            )))
+        }
+        None => return Err(StorageError::WrongShape("it has no annotations".into())),
+    };
+    let annotations = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            serde_json::from_value::<Annotation>(item)
+                .map_err(|e| StorageError::WrongShape(format!("annotation {}: {e}", i + 1)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Stored { doc, annotations })
+}
+
+/// One migration step: turns an envelope of version `n` into one of version `n + 1`.
+pub type MigrationStep = fn(Value) -> Result<Value, StorageError>;
+
+/// `STEPS[i]` turns version `i + 1` into version `i + 2`. Version 1 is the first format, so there
+/// are none yet; format 2 adds one step here and bumps [`STORAGE_VERSION`].
+const STEPS: &[MigrationStep] = &[];
+
+const _: () = assert!(STEPS.len() as u64 + 1 == STORAGE_VERSION);
+
+/// Brings an envelope of version `from_version` up to [`STORAGE_VERSION`], one step at a time.
+/// A newer version is refused, never "migrated" down.
+pub fn migrate(value: Value, from_version: u64) -> Result<Value, StorageError> {
+    migrate_with(value, from_version, STEPS)
+}
+
+/// [`migrate`] with an explicit chain (`steps[i]` takes version `i + 1` to `i + 2`; the target is
+/// `steps.len() + 1`).
+pub fn migrate_with(
+    mut value: Value,
+    from_version: u64,
+    steps: &[MigrationStep],
+) -> Result<Value, StorageError> {
+    let target = steps.len() as u64 + 1;
+    if from_version == 0 {
+        return Err(StorageError::WrongShape("version 0 does not exist".into()));
+    }
+    if from_version > target {
+        return Err(StorageError::NewerVersion(from_version));
+    }
+    for (v, step) in (from_version..target).zip(&steps[(from_version - 1) as usize..]) {
+        value = step(value)?;
+        match value.as_object_mut() {
+            Some(obj) => {
+                obj.insert("version".into(), json!(v + 1));
+            }
+            None => {
+                return Err(StorageError::WrongShape(format!(
+                    "migrating from version {v} did not give an object"
+                )))
+            }
+        }
+    }
+    Ok(value)
+}
+
+/// What the UI must do before writing a document's key, given what is stored there now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BeforeWrite {
+    /// Nothing there, or a readable value: write.
+    Write,
+    /// An unreadable value: copy it to [`backup_key`] first, then write.
+    BackUpFirst(StorageError),
+    /// A newer Marginalia's data: do not write at all.
+    Refuse(StorageError),
+}
+
+/// Decides whether the value stored under a document's key may be written over.
+pub fn before_write(existing_raw: Option<&str>) -> BeforeWrite {
+    match existing_raw.map(decode_envelope) {
+        None | Some(Ok(_)) => BeforeWrite::Write,
+        Some(Err(e @ StorageError::NewerVersion(_))) => BeforeWrite::Refuse(e),
+        Some(Err(e)) => BeforeWrite::BackUpFirst(e),
+    }
+}
+
+/// Anchors decoded annotations against the document's text (unanchored ones keep `None`).
+pub fn anchor_all(doc: &Document, annotations: &mut [Annotation]) {
+    for a in annotations {
+        a.anchor = anchor(doc.text(), &a.quote, a.position).map(|x| x.span);
+    }
+}
+
+/// A change as the annotation set takes it: (before, after).
+pub type Change = (Option<Annotation>, Option<Annotation>);
+
+/// Equal in every stored field (the anchor is derived, so it is ignored).
+fn same_stored(a: &Annotation, b: &Annotation) -> bool {
+    a.id == b.id
+        && a.source == b.source
+        && a.quote == b.quote
+        && a.position == b.position
+        && a.note == b.note
+        && a.tags == b.tags
+        && a.color == b.color
+        && a.created == b.created
+        && a.modified == b.modified
+}
+
+/// Which of two versions of one annotation wins: the later `modified`; on a tie, the one whose
+/// JSON is greater. Both tabs compare the same two values, so both pick the same winner.
+pub fn newer<'a>(a: &'a Annotation, b: &'a Annotation) -> &'a Annotation {
+    let order = a.modified.cmp(&b.modified).then_with(|| {
+        let ja = serde_json::to_string(a).unwrap_or_default();
+        let jb = serde_json::to_string(b).unwrap_or_default();
+        ja.cmp(&jb)
+    });
+    if order == Ordering::Less {
+        b
+    } else {
+        a
+    }
+}
+
+/// The changes that bring `local` up to date with `remote`, another tab's whole saved state.
+///
+/// The rule (deterministic, by id, so nothing is ever duplicated):
+///
+/// * **Which annotations exist follows the remote state.** Every tab saves its complete state
+///   immediately after each change and merges every save it is told of, so the remote value is
+///   the newest complete state: an id present only remotely is added (another tab created it, or
+///   undid its deletion); an id present only locally is removed (another tab deleted it, having
+///   seen it — it could only have seen it through a save).
+/// * **Contents of an id on both sides: last writer wins.** The version with the later `modified`
+///   wins, a tie going to the greater serialized JSON; when the local version wins, nothing
+///   changes here and the caller should save (see [`same_state`]) so other tabs catch up. Edits
+///   to different annotations therefore both survive, and two edits of one resolve the same way in
+///   every tab.
+/// * Anchors are not stored: when the remote version wins and points at the same words, the
+///   local anchor is kept; otherwise the remote annotation's own anchor is used, so callers
+///   should run [`anchor_all`] on decoded annotations first.
+/// * A remote list naming an id twice counts its last entry.
+///
+/// Limit: if two tabs save within the same instant, before either has heard of the other's save,
+/// the presence of an annotation created or deleted in that instant follows whichever save is
+/// merged; contents never regress. Changes come sorted by id.
+pub fn merge_remote(local: &AnnotationSet, remote: Vec<Annotation>) -> Vec<Change> {
+    let mut remote_by_id: BTreeMap<String, Annotation> = BTreeMap::new();
+    for a in remote {
+        remote_by_id.insert(a.id.clone(), a);
+    }
+    let local_ids: BTreeSet<&str> = local.iter().map(|a| a.id.as_str()).collect();
+    let mut changes = Vec::new();
+    // Removed elsewhere.
+    for id in &local_ids {
+        if !remote_by_id.contains_key(*id) {
+            if let Some(a) = local.get(id) {
+                changes.push((Some(a.clone()), None));
+            }
+        }
+    }
+    for (id, mut theirs) in remote_by_id {
+        match local.get(&id) {
+            None => changes.push((None, Some(theirs))),
+            Some(ours) => {
+                if same_stored(ours, &theirs) {
+                    continue;
+                }
+                if std::ptr::eq(newer(ours, &theirs), ours) {
+                    continue;
+                }
+                if theirs.quote == ours.quote && theirs.position == ours.position {
+                    theirs.anchor = ours.anchor;
+                }
+                changes.push((Some(ours.clone()), Some(theirs)));
+            }
+        }
+    }
+    changes.sort_by(|a, b| change_id(a).cmp(change_id(b)));
+    changes
+}
+
+fn change_id(c: &Change) -> &str {
+    c.0.as_ref()
+        .or(c.1.as_ref())
+        .map(|a| a.id.as_str())
+        .unwrap_or_default()
+}
+
+/// Does `set` hold exactly the annotations of `list` (ignoring anchors)? After a merge, a `false`
+/// means some local version won and the caller should save so the other tabs catch up.
+pub fn same_state(set: &AnnotationSet, list: &[Annotation]) -> bool {
+    let mut by_id: BTreeMap<&str, &Annotation> = BTreeMap::new();
+    for a in list {
+        by_id.insert(a.id.as_str(), a);
+    }
+    by_id.len() == set.len()
+        && by_id
+            .iter()
+            .all(|(id, a)| set.get(id).is_some_and(|b| same_stored(a, b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::annotation::{ChangeKind, Color};
+    use crate::domain::selector::describe;
+    use crate::domain::span::CharSpan;
+    use crate::domain::text::CharText;
+    use crate::domain::time::Timestamp;
+    use proptest::prelude::*;
+
+    fn doc() -> Document {
+        Document::new(
+            "doc-1",
+            "urn:test:doc-1",
+            "Title",
+            vec![
+                crate::domain::article::Block::paragraph("one two three four five"),
+                crate::domain::article::Block::paragraph("six 😀 seven"),
+            ],
+            None,
+        )
+    }
+
+    fn ann(id: &str, text: &CharText, span: CharSpan, modified: i64) -> Annotation {
+        let (quote, position) = describe(text, span);
+        Annotation {
+            id: id.into(),
+            source: "urn:test:doc-1".into(),
+            quote,
+            position: Some(position),
+            note: String::new(),
+            tags: vec![],
+            color: Color::Yellow,
+            created: Timestamp(1_000),
+            modified: Timestamp(modified),
+            anchor: Some(span),
+        }
+    }
+
+    fn apply(set: &mut AnnotationSet, remote: Vec<Annotation>) -> Vec<Change> {
+        let changes = merge_remote(set, remote);
+        set.apply_external(changes.clone());
+        changes
+    }
+
+    #[test]
+    fn keys_are_namespaced_per_document() {
+        assert_eq!(storage_key("abc"), "marginalia/v1/doc/abc");
+        assert_eq!(backup_key("abc"), "marginalia/v1/backup/abc");
+        assert_ne!(storage_key("abc"), backup_key("abc"));
+    }
+
+    #[test]
+    fn encode_then_decode_gives_the_annotations_back_without_anchors() {
+        let d = doc();
+        let mut a = ann("urn:uuid:1", d.text(), CharSpan::new(4, 7), 5);
+        a.note = "a \"note\" with\nlines & <html> 😀".into();
+        a.tags = vec!["x".into(), "y z".into()];
+        a.color = Color::Purple;
+        let mut b = ann("urn:uuid:2", d.text(), CharSpan::new(25, 30), 6);
+        b.position = None;
+        let raw = encode("doc-1", [&a, &b]);
+        let v: Value = serde_json::from_str(&raw).unwrap();
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["doc"], "doc-1");
+        assert!(v["annotations"][0].get("anchor").is_none());
+        let stored = decode_envelope(&raw).unwrap();
+        assert_eq!(stored.doc, "doc-1");
+        let mut back = stored.annotations;
+        assert!(back.iter().all(|x| x.anchor.is_none()));
+        anchor_all(&d, &mut back);
+        assert_eq!(back, vec![a, b]);
+    }
+
+    #[test]
+    fn refusals_say_what_is_wrong() {
+        let e = decode("{\"version\": 1,").unwrap_err();
+        assert!(
+            matches!(e, StorageError::InvalidJson { line: 1, .. }),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("not valid JSON"), "{e}");
+        assert!(!e.to_string().contains(" at line 1 column"), "{e}");
+
+        for (raw, needle) in [
+            ("[]", "found a list"),
+            ("{}", "no version"),
+            ("{\"version\": \"1\"}", "not a number"),
+            ("{\"version\": 1.5}", "not a whole number"),
+            (
+                "{\"version\": 0, \"doc\": \"d\", \"annotations\": []}",
+                "version 0",
+            ),
+            ("{\"version\": 1, \"annotations\": []}", "no doc"),
+            (
+                "{\"version\": 1, \"doc\": 3, \"annotations\": []}",
+                "doc is a number",
+            ),
+            ("{\"version\": 1, \"doc\": \"d\"}", "no annotations"),
+            (
+                "{\"version\": 1, \"doc\": \"d\", \"annotations\": {}}",
+                "not a list",
+            ),
+            (
+                "{\"version\": 1, \"doc\": \"d\", \"annotations\": [{\"id\": \"x\"}]}",
+                "annotation 1: missing field",
+            ),
+        ] {
+            match decode(raw) {
+                Err(e @ StorageError::WrongShape(_)) => {
+                    assert!(e.to_string().contains(needle), "{raw}: {e}")
+                }
+                other => panic!("{raw}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_newer_version_is_refused_and_not_overwritten() {
+        let raw = r#"{"version": 7, "doc": "d", "annotations": [{"future": true}]}"#;
+        let e = decode(raw).unwrap_err();
+        assert_eq!(e, StorageError::NewerVersion(7));
+        assert!(e.to_string().contains("newer version"), "{e}");
+        assert_eq!(before_write(Some(raw)), BeforeWrite::Refuse(e));
+        assert_eq!(before_write(None), BeforeWrite::Write);
+        assert_eq!(before_write(Some(&encode("d", []))), BeforeWrite::Write);
+        assert!(matches!(
+            before_write(Some("garbage")),
+            BeforeWrite::BackUpFirst(StorageError::InvalidJson { .. })
+        ));
+        assert_eq!(
+            migrate(json!({"version": 2}), 2),
+            Err(StorageError::NewerVersion(2))
+        );
+    }
+
+    #[test]
+    fn the_migration_chain_runs_each_step_in_order() {
+        fn v1_to_v2(mut v: Value) -> Result<Value, StorageError> {
+            // A pretend format 2 that renames "annotations" to "items".
+            let items = v["annotations"].take();
+            v["items"] = items;
+            v.as_object_mut().map(|o| o.remove("annotations"));
+            Ok(v)
+        }
+        fn v2_to_v3(mut v: Value) -> Result<Value, StorageError> {
+            v["stamp"] = json!("v3");
+            Ok(v)
+        }
+        let steps: &[MigrationStep] = &[v1_to_v2, v2_to_v3];
+        let v1 = json!({"version": 1, "doc": "d", "annotations": [1]});
+        let v3 = migrate_with(v1, 1, steps).unwrap();
+        assert_eq!(
+            v3,
+            json!({"version": 3, "doc": "d", "items": [1], "stamp": "v3"})
+        );
+        let from2 = migrate_with(json!({"version": 2, "items": []}), 2, steps).unwrap();
+        assert_eq!(from2["version"], 3);
+        assert_eq!(from2["stamp"], "v3");
+        assert_eq!(
+            migrate_with(json!({}), 4, steps),
+            Err(StorageError::NewerVersion(4))
+        );
+        // Version 1 is current: migrating it changes nothing.
+        let same = json!({"version": 1, "doc": "d", "annotations": []});
+        assert_eq!(migrate(same.clone(), 1), Ok(same));
+    }
+
+    #[test]
+    fn edits_to_different_annotations_both_survive() {
+        let d = doc();
+        let t = d.text();
+        let base = vec![
+            ann("a", t, CharSpan::new(0, 3), 10),
+            ann("b", t, CharSpan::new(4, 7), 10),
+        ];
+        // This tab edited a; the other tab edited b (and had not seen our edit yet).
+        let mut ours = AnnotationSet::from_annotations(base.clone());
+        ours.update("a", ChangeKind::EditNote, Timestamp(20), |x| {
+            x.note = "mine".into()
+        })
+        .unwrap();
+        let mut theirs = base.clone();
+        theirs[1].note = "theirs".into();
+        theirs[1].modified = Timestamp(21);
+        let changes = apply(&mut ours, theirs.clone());
+        assert_eq!(changes.len(), 1);
+        assert_eq!(ours.get("a").unwrap().note, "mine");
+        assert_eq!(ours.get("b").unwrap().note, "theirs");
+        // Anchor kept from the local copy.
+        assert_eq!(ours.get("b").unwrap().anchor, Some(CharSpan::new(4, 7)));
+        // Our version of a won, so we must save for the other tab to catch up.
+        assert!(!same_state(&ours, &theirs));
+        // The other tab merging our save reaches the same state.
+        let mut other = AnnotationSet::from_annotations(theirs);
+        apply(&mut other, ours.iter().cloned().collect());
+        assert!(same_state(
+            &other,
+            &ours.iter().cloned().collect::<Vec<_>>()
+        ));
+    }
+
+    #[test]
+    fn edits_to_the_same_annotation_resolve_the_same_way_everywhere() {
+        let d = doc();
+        let t = d.text();
+        let mut x = ann("a", t, CharSpan::new(0, 3), 10);
+        x.note = "left".into();
+        let mut y = x.clone();
+        y.note = "right".into();
+        // Later modified wins.
+        y.modified = Timestamp(11);
+        let mut set = AnnotationSet::from_annotations([x.clone()]);
+        apply(&mut set, vec![y.clone()]);
+        assert_eq!(set.get("a").unwrap().note, "right");
+        let mut set = AnnotationSet::from_annotations([y.clone()]);
+        assert!(apply(&mut set, vec![x.clone()]).is_empty());
+        // A tie goes to the greater JSON, whichever side holds it.
+        y.modified = Timestamp(10);
+        let mut left = AnnotationSet::from_annotations([x.clone()]);
+        apply(&mut left, vec![y.clone()]);
+        let mut right = AnnotationSet::from_annotations([y.clone()]);
+        apply(&mut right, vec![x.clone()]);
+        assert_eq!(left.get("a").unwrap().note, right.get("a").unwrap().note);
+        assert_eq!(left.get("a").unwrap().note, "right"); // "r" > "l"
+    }
+
+    #[test]
+    fn presence_follows_the_remote_state() {
+        let d = doc();
+        let t = d.text();
+        let a = ann("a", t, CharSpan::new(0, 3), 10);
+        let b = ann("b", t, CharSpan::new(4, 7), 10);
+        let c = ann("c", t, CharSpan::new(8, 13), 10);
+        let mut set = AnnotationSet::from_annotations([a.clone(), b.clone()]);
+        // The other tab deleted b and created c.
+        let changes = apply(&mut set, vec![a.clone(), c.clone(), c.clone()]);
+        assert_eq!(
+            changes,
+            vec![(Some(b.clone()), None), (None, Some(c.clone()))]
+        );
+        let mut ids: Vec<_> = set.iter().map(|x| x.id.clone()).collect();
+        ids.sort();
+        assert_eq!(ids, ["a", "c"]);
+        assert!(same_state(&set, &[a.clone(), c.clone()]));
+        // Merging the same state again changes nothing.
+        assert!(merge_remote(&set, vec![a, c]).is_empty());
+    }
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|f| json!(f)),
+            "\\PC{0,12}".prop_map(Value::String),
+        ];
+        let keys = prop_oneof![
+            Just("version".to_string()),
+            Just("doc".to_string()),
+            Just("annotations".to_string()),
+            Just("id".to_string()),
+            Just("quote".to_string()),
+            Just("exact".to_string()),
+            Just("created".to_string()),
+            "[a-z]{1,6}",
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(keys.clone(), inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn decode_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+            let raw = String::from_utf8_lossy(&bytes);
+            let _ = decode(&raw);
+            let _ = before_write(Some(&raw));
+        }
+
+        #[test]
+        fn decode_never_panics_on_json(v in any_json(), version in 0u64..4) {
+            let _ = decode(&v.to_string());
+            let wrapped = json!({"version": version, "doc": "d", "annotations": [v]});
+            let _ = decode(&wrapped.to_string());
+        }
+    }
+}
