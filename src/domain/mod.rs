@@ -15,3 +15,4 @@ pub mod span;
 pub mod storage;
 pub mod text;
 pub mod time;
+pub mod w3c;

@@ -1,0 +1,1698 @@
+//! W3C Web Annotation export and import.
+//!
+//! **Export** ([`export_collection`]) writes an `AnnotationCollection` with one embedded
+//! `AnnotationPage`. Each item targets the document by a `TextQuoteSelector` and (when known) a
+//! `TextPositionSelector` in code points, carries its colour as the target's `styleClass` plus an
+//! embedded `CssStylesheet`, its note as a `TextualBody` (purpose `commenting`) and each tag as a
+//! `TextualBody` (purpose `tagging`). An annotation with neither has no `body` at all. Embedded
+//! items carry no `@context` of their own: they inherit the collection's, as JSON-LD defines.
+//!
+//! **Import** ([`import`]) reads Marginalia's own download, any W3C Web Annotation JSON (one
+//! annotation, a list, a collection or a page), a Hypothesis export, or Marginalia's storage
+//! envelope. Every item is checked first and the result is an [`ImportPlan`] the caller applies
+//! as one undoable step. Imported annotations target this document (`source` is set to
+//! `doc.source_iri`) and are anchored against its text by [`anchor`].
+
+use crate::domain::anchor::anchor;
+use crate::domain::annotation::{Annotation, AnnotationSet, Color};
+use crate::domain::article::Document;
+use crate::domain::selector::{describe, TextPositionSelector, TextQuoteSelector};
+use crate::domain::span::CharSpan;
+use crate::domain::storage::{self, StorageError};
+use crate::domain::time::Timestamp;
+use serde_json::{json, Map, Value};
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+/// The Web Annotation JSON-LD context.
+pub const ANNO_CONTEXT: &str = "http://www.w3.org/ns/anno.jsonld";
+
+/// Largest file [`import`] reads: 20 MB.
+pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
+
+/// Marginalia's collection ids start with this.
+pub const COLLECTION_PREFIX: &str = "urn:marginalia:collection:";
+
+/// Ids that are not URIs are written as this prefix plus the percent-encoded id, and read back.
+const ENCODED_ID_PREFIX: &str = "urn:marginalia:id:";
+
+/// Where Hypothesis ids (not URIs themselves) live on the web.
+const HYPOTHESIS_PREFIX: &str = "https://hypothes.is/a/";
+
+/// The highlight colour of each class, as the light theme draws it.
+pub fn css_background(c: Color) -> &'static str {
+    match c {
+        Color::Yellow => "#ffe682",
+        Color::Green => "#b9efb0",
+        Color::Blue => "#b8dcff",
+        Color::Pink => "#ffc4de",
+        Color::Purple => "#dccbff",
+    }
+}
+
+/// `.hl-yellow { background-color: #ffe682; }`
+pub fn css_rule(c: Color) -> String {
+    format!(
+        ".{} {{ background-color: {}; }}",
+        c.style_class(),
+        css_background(c)
+    )
+}
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Percent-encodes every byte but RFC 3986's unreserved characters.
+pub(crate) fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if is_unreserved(b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn is_uri_char(b: u8) -> bool {
+    is_unreserved(b) || b"!$&'()*+,;=:@/?".contains(&b)
+}
+
+/// A conservative check that `s` is an absolute URI (RFC 3986) — what the W3C schemas' "uri"
+/// format accepts. Some valid URIs are refused (IP literals), never the other way round.
+pub fn is_uri(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once(':') else {
+        return false;
+    };
+    let mut sc = scheme.bytes();
+    if !sc.next().is_some_and(|b| b.is_ascii_alphabetic())
+        || !sc.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    {
+        return false;
+    }
+    let (before_frag, frag) = match rest.split_once('#') {
+        Some((a, f)) => (a, Some(f)),
+        None => (rest, None),
+    };
+    let chars_ok = |part: &str| {
+        let b = part.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                if !(b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                    && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+                {
+                    return false;
+                }
+                i += 3;
+            } else if is_uri_char(b[i]) {
+                i += 1;
+            } else {
+                return false;
+            }
+        }
+        true
+    };
+    if !chars_ok(before_frag) || !frag.is_none_or(chars_ok) {
+        return false;
+    }
+    // The authority, if any: [userinfo@]host[:port], port all digits, host without ':' or '@'.
+    if let Some(after) = before_frag.strip_prefix("//") {
+        let end = after.find(['/', '?']).unwrap_or(after.len());
+        let authority = &after[..end];
+        let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let host = match host_port.rsplit_once(':') {
+            Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+            Some(_) => return false,
+            None => host_port,
+        };
+        if host.contains([':', '@']) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The IRI written for an annotation id: the id itself when it is a URI, else an encoded URN that
+/// [`import`] turns back into the same id.
+pub fn export_id(id: &str) -> String {
+    if is_uri(id) && !id.starts_with(ENCODED_ID_PREFIX) {
+        id.to_string()
+    } else {
+        format!("{ENCODED_ID_PREFIX}{}", percent_encode(id))
+    }
+}
+
+fn import_id(iri: &str) -> String {
+    iri.strip_prefix(ENCODED_ID_PREFIX)
+        .and_then(percent_decode)
+        .unwrap_or_else(|| iri.to_string())
+}
+
+/// `urn:marginalia:collection:<doc id>`
+pub fn collection_id(doc: &Document) -> String {
+    format!("{COLLECTION_PREFIX}{}", percent_encode(&doc.id))
+}
+
+fn source_of(doc: &Document, a: &Annotation) -> String {
+    if is_uri(&a.source) {
+        a.source.clone()
+    } else if is_uri(&doc.source_iri) {
+        doc.source_iri.clone()
+    } else {
+        format!("urn:marginalia:doc:{}", percent_encode(&doc.id))
+    }
+}
+
+/// One annotation as a W3C Annotation (without `@context`: see [`annotation_with_context`]).
+pub fn annotation_to_w3c(doc: &Document, a: &Annotation) -> Value {
+    let mut selectors = vec![json!({
+        "type": "TextQuoteSelector",
+        "exact": a.quote.exact,
+        "prefix": a.quote.prefix,
+        "suffix": a.quote.suffix,
+    })];
+    if let Some(p) = a.position {
+        selectors.push(json!({"type": "TextPositionSelector", "start": p.start, "end": p.end}));
+    }
+    let mut bodies = Vec::new();
+    if !a.note.is_empty() {
+        bodies.push(json!({
+            "type": "TextualBody",
+            "value": a.note,
+            "format": "text/plain",
+            "purpose": "commenting",
+        }));
+    }
+    for tag in &a.tags {
+        bodies.push(json!({"type": "TextualBody", "value": tag, "purpose": "tagging"}));
+    }
+    let mut item = json!({
+        "id": export_id(&a.id),
+        "type": "Annotation",
+        "motivation": a.motivation(),
+        "created": a.created.to_rfc3339(),
+        "modified": a.modified.to_rfc3339(),
+        "target": {
+            "source": source_of(doc, a),
+            "selector": selectors,
+            "styleClass": a.color.style_class(),
+        },
+        "stylesheet": {"type": "CssStylesheet", "value": css_rule(a.color)},
+    });
+    if !bodies.is_empty() {
+        item["body"] = Value::Array(bodies);
+    }
+    item
+}
+
+/// One annotation as a stand-alone W3C Annotation document (with `@context`).
+pub fn annotation_with_context(doc: &Document, a: &Annotation) -> Value {
+    let mut v = annotation_to_w3c(doc, a);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("@context".into(), json!(ANNO_CONTEXT));
+    }
+    v
+}
+
+/// The download: an `AnnotationCollection` labelled with the document's title, its annotations
+/// (in the order given: text order) in one embedded first page.
+pub fn export_collection(doc: &Document, annotations: &[&Annotation], now: Timestamp) -> Value {
+    let id = collection_id(doc);
+    let items: Vec<Value> = annotations
+        .iter()
+        .map(|a| annotation_to_w3c(doc, a))
+        .collect();
+    json!({
+        "@context": ANNO_CONTEXT,
+        "id": id,
+        "type": "AnnotationCollection",
+        "label": doc.title,
+        "total": items.len(),
+        "created": now.to_rfc3339(),
+        "first": {
+            "id": format!("{id}:page:1"),
+            "type": "AnnotationPage",
+            "partOf": {"id": id, "label": doc.title, "total": items.len()},
+            "startIndex": 0,
+            "items": items,
+        },
+    })
+}
+
+/// Pretty JSON text of an export.
+pub fn to_string_pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import
+
+/// Why a file could not be imported at all (single items are rejected in the plan instead).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImportError {
+    TooLarge {
+        bytes: usize,
+    },
+    InvalidJson {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    UnknownShape(String),
+    /// A Marginalia storage envelope from a newer version.
+    NewerVersion(u64),
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImportError::TooLarge { bytes } => write!(
+                f,
+                "the file is {:.1} MB; Marginalia imports files of up to {} MB",
+                *bytes as f64 / (1024.0 * 1024.0),
+                MAX_IMPORT_BYTES / (1024 * 1024)
+            ),
+            ImportError::InvalidJson {
+                line,
+                column,
+                message,
+            } => write!(
+                f,
+                "the file is not valid JSON: line {line}, column {column}: {message}"
+            ),
+            ImportError::UnknownShape(what) => write!(
+                f,
+                "the file is JSON but not annotations Marginalia can read ({what}); expected W3C \
+                 Web Annotations (one annotation, a list, an AnnotationCollection or an \
+                 AnnotationPage), a Hypothesis export or a Marginalia download"
+            ),
+            ImportError::NewerVersion(v) => write!(
+                f,
+                "the file was saved by a newer version of Marginalia (format {v}); this version \
+                 reads formats up to {}",
+                storage::STORAGE_VERSION
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// What kind of file was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportFormat {
+    /// Marginalia's own download (or its storage envelope).
+    Marginalia,
+    W3c,
+    Hypothesis,
+}
+
+impl ImportFormat {
+    pub fn label(&self) -> &'static str {
+        match self {
+            ImportFormat::Marginalia => "Marginalia download",
+            ImportFormat::W3c => "W3C Web Annotations",
+            ImportFormat::Hypothesis => "Hypothesis export",
+        }
+    }
+}
+
+/// An item of the file that was not imported, and why. Displays as "item 3: …" (1-based).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    pub item: usize,
+    pub reason: String,
+}
+
+impl fmt::Display for Rejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "item {}: {}", self.item, self.reason)
+    }
+}
+
+/// The checked result of reading a file, applied by the caller as one step with
+/// `AnnotationSet::add_all(ChangeKind::Import, plan.to_add)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportPlan {
+    pub format: ImportFormat,
+    /// Items found in the file.
+    pub items: usize,
+    /// New annotations, anchored (or with `anchor: None` when their words were not found), in
+    /// file order.
+    pub to_add: Vec<Annotation>,
+    /// Ids of items skipped because they are already here: same id as an annotation of the set
+    /// (or an earlier item of the file), or the same quote, place, note and tags.
+    pub already_present: Vec<String>,
+    /// How many of `to_add` could not be anchored.
+    pub unanchored: usize,
+    pub rejected: Vec<Rejected>,
+}
+
+impl ImportPlan {
+    /// Nothing to add.
+    pub fn is_empty(&self) -> bool {
+        self.to_add.is_empty()
+    }
+
+    /// One line for a status message, e.g. "3 to import (1 not found in the text), 2 already
+    /// here, 1 rejected".
+    pub fn summary(&self) -> String {
+        let n = self.to_add.len();
+        let mut s = format!("{n} annotation{} to import", if n == 1 { "" } else { "s" });
+        if self.unanchored > 0 {
+            s.push_str(&format!(" ({} not found in the text)", self.unanchored));
+        }
+        if !self.already_present.is_empty() {
+            s.push_str(&format!(", {} already here", self.already_present.len()));
+        }
+        if !self.rejected.is_empty() {
+            s.push_str(&format!(", {} rejected", self.rejected.len()));
+        }
+        s
+    }
+}
+
+/// How an item is read.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    W3c,
+    Hypothesis,
+    /// Marginalia's serde form (storage envelope).
+    Stored,
+}
+
+fn kind_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "true or false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The strings of a value that may be one string or a list of them.
+fn strings(v: Option<&Value>) -> Vec<&str> {
+    match v {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn has_type(o: &Map<String, Value>, t: &str) -> bool {
+    strings(o.get("type"))
+        .iter()
+        .any(|x| *x == t || x.strip_prefix("oa:") == Some(t) || x.strip_prefix("as:") == Some(t))
+}
+
+/// Most pages followed through embedded `next` links.
+const MAX_PAGES: usize = 10_000;
+
+/// The items of a page and its embedded successors.
+fn page_items(first: Value, out: &mut Vec<(Kind, Value)>) -> Result<(), ImportError> {
+    let mut page = Some(first);
+    let mut pages = 0;
+    while let Some(p) = page.take() {
+        pages += 1;
+        if pages > MAX_PAGES {
+            break;
+        }
+        let mut obj = match p {
+            Value::Object(o) => o,
+            Value::Array(mut v) if v.len() == 1 => match v.pop() {
+                Some(Value::Object(o)) => o,
+                _ => return Err(ImportError::UnknownShape("a page is not an object".into())),
+            },
+            Value::String(s) => {
+                return Err(ImportError::UnknownShape(format!(
+                    "the collection's pages are not in the file, only a link to them: {}",
+                    s.chars().take(200).collect::<String>()
+                )))
+            }
+            other => {
+                return Err(ImportError::UnknownShape(format!(
+                    "a page is {}",
+                    kind_name(&other)
+                )))
+            }
+        };
+        match obj.remove("items") {
+            Some(Value::Array(items)) => out.extend(items.into_iter().map(|i| (Kind::W3c, i))),
+            None | Some(Value::Null) => {}
+            Some(other) => {
+                return Err(ImportError::UnknownShape(format!(
+                    "a page's items is {}, not a list",
+                    kind_name(&other)
+                )))
+            }
+        }
+        page = match obj.remove("next") {
+            Some(next @ Value::Object(_)) => Some(next),
+            _ => None,
+        };
+    }
+    Ok(())
+}
+
+/// Guesses how one element of a plain list is written.
+fn kind_of_item(v: &Value) -> Kind {
+    match v.as_object() {
+        Some(o) if o.contains_key("quote") && !o.contains_key("target") => Kind::Stored,
+        Some(o)
+            if o.contains_key("uri")
+                && (o.contains_key("text") || o.contains_key("tags"))
+                && !o.contains_key("body")
+                && !o.contains_key("bodyValue")
+                && !o.contains_key("@context") =>
+        {
+            Kind::Hypothesis
+        }
+        _ => Kind::W3c,
+    }
+}
+
+/// The items of a file, each with how to read it.
+fn items_of(value: Value) -> Result<(ImportFormat, Vec<(Kind, Value)>), ImportError> {
+    let mut out = Vec::new();
+    let mut obj = match value {
+        Value::Array(items) => {
+            let kinds: Vec<Kind> = items.iter().map(kind_of_item).collect();
+            let format = if !kinds.is_empty() && kinds.iter().all(|k| *k == Kind::Stored) {
+                ImportFormat::Marginalia
+            } else if !kinds.is_empty() && kinds.iter().all(|k| *k == Kind::Hypothesis) {
+                ImportFormat::Hypothesis
+            } else {
+                ImportFormat::W3c
+            };
+            return Ok((format, kinds.into_iter().zip(items).collect()));
+        }
+        Value::Object(o) => o,
+        other => {
+            return Err(ImportError::UnknownShape(format!(
+                "the file holds {}",
+                kind_name(&other)
+            )))
+        }
+    };
+    // Marginalia's storage envelope.
+    if obj.contains_key("version") && obj.contains_key("doc") && obj.contains_key("annotations") {
+        let value = Value::Object(obj);
+        let migrated = storage::version_of(&value)
+            .and_then(|v| storage::migrate(value, v))
+            .map_err(|e| match e {
+                StorageError::NewerVersion(v) => ImportError::NewerVersion(v),
+                other => ImportError::UnknownShape(other.to_string()),
+            })?;
+        return match migrated {
+            Value::Object(mut o) => match o.remove("annotations") {
+                Some(Value::Array(items)) => Ok((
+                    ImportFormat::Marginalia,
+                    items.into_iter().map(|i| (Kind::Stored, i)).collect(),
+                )),
+                _ => Err(ImportError::UnknownShape(
+                    "a Marginalia envelope whose annotations are not a list".into(),
+                )),
+            },
+            _ => Err(ImportError::UnknownShape(
+                "an envelope that is not an object".into(),
+            )),
+        };
+    }
+    if has_type(&obj, "AnnotationCollection") {
+        let ours = obj
+            .get("id")
+            .and_then(Value::as_str)
+            .is_some_and(|id| id.starts_with(COLLECTION_PREFIX));
+        if let Some(first) = obj.remove("first") {
+            page_items(first, &mut out)?;
+        }
+        let format = if ours {
+            ImportFormat::Marginalia
+        } else {
+            ImportFormat::W3c
+        };
+        return Ok((format, out));
+    }
+    if has_type(&obj, "AnnotationPage") {
+        page_items(Value::Object(obj), &mut out)?;
+        return Ok((ImportFormat::W3c, out));
+    }
+    if has_type(&obj, "Annotation") || obj.contains_key("target") {
+        return Ok((ImportFormat::W3c, vec![(Kind::W3c, Value::Object(obj))]));
+    }
+    for key in ["annotations", "rows"] {
+        if let Some(Value::Array(_)) = obj.get(key) {
+            if let Some(Value::Array(items)) = obj.remove(key) {
+                return Ok((
+                    ImportFormat::Hypothesis,
+                    items.into_iter().map(|i| (Kind::Hypothesis, i)).collect(),
+                ));
+            }
+        }
+    }
+    let mut keys: Vec<&str> = obj.keys().map(String::as_str).take(8).collect();
+    keys.sort_unstable();
+    Err(ImportError::UnknownShape(if keys.is_empty() {
+        "an empty object".into()
+    } else {
+        format!("an object with keys {}", keys.join(", "))
+    }))
+}
+
+/// What an item says, before it is checked against the document.
+#[derive(Default)]
+struct Parsed {
+    id: Option<String>,
+    quote: Option<TextQuoteSelector>,
+    position: Option<TextPositionSelector>,
+    note: String,
+    tags: Vec<String>,
+    color: Color,
+    created: Option<Timestamp>,
+    modified: Option<Timestamp>,
+}
+
+fn parse_id(v: Option<&Value>) -> Result<Option<String>, String> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(import_id(s))),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(other) => Err(format!("id is {}, not a string", kind_name(other))),
+    }
+}
+
+fn parse_time(o: &Map<String, Value>, key: &str) -> Result<Option<Timestamp>, String> {
+    let s = match o.get(key) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) => s,
+        Some(Value::Array(v)) if v.len() == 1 && v[0].is_string() => {
+            v[0].as_str().unwrap_or_default()
+        }
+        Some(other) => return Err(format!("{key} is {}, not a date-time", kind_name(other))),
+    };
+    Timestamp::parse_rfc3339(s.trim())
+        .map(Some)
+        .map_err(|e| format!("{key}: {e}"))
+}
+
+fn parse_quote(o: &Map<String, Value>) -> Result<TextQuoteSelector, String> {
+    let text = |key: &str| match o.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(format!(
+            "TextQuoteSelector {key} is {}, not text",
+            kind_name(other)
+        )),
+    };
+    let exact = text("exact")?.ok_or("TextQuoteSelector has no exact")?;
+    if exact.is_empty() {
+        return Err("TextQuoteSelector has an empty exact".into());
+    }
+    Ok(TextQuoteSelector {
+        exact,
+        prefix: text("prefix")?.unwrap_or_default(),
+        suffix: text("suffix")?.unwrap_or_default(),
+    })
+}
+
+fn parse_position(o: &Map<String, Value>) -> Result<TextPositionSelector, String> {
+    let num = |key: &str| match o.get(key) {
+        None => Err(format!("TextPositionSelector has no {key}")),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .and_then(|u| usize::try_from(u).ok())
+            .ok_or_else(|| format!("TextPositionSelector {key} {n} is not a whole number ≥ 0")),
+        Some(other) => Err(format!(
+            "TextPositionSelector {key} is {}, not a number",
+            kind_name(other)
+        )),
+    };
+    let (start, end) = (num("start")?, num("end")?);
+    if start > end {
+        return Err(format!(
+            "TextPositionSelector start {start} is after its end {end}"
+        ));
+    }
+    Ok(TextPositionSelector { start, end })
+}
+
+/// Finds the text selectors among `selector` (an object or a list), following `refinedBy`.
+/// Positions are trusted only at the top level (a refinement's positions are relative to what
+/// it refines) and only when `positions` is set (Hypothesis counts UTF-16 units).
+fn walk_selectors(
+    selector: &Value,
+    top: bool,
+    positions: bool,
+    depth: usize,
+    p: &mut Parsed,
+) -> Result<(), String> {
+    if depth > 16 {
+        return Ok(());
+    }
+    match selector {
+        Value::Array(list) => {
+            for s in list {
+                walk_selectors(s, top, positions, depth + 1, p)?;
+            }
+        }
+        Value::Object(o) => {
+            if has_type(o, "TextQuoteSelector") && p.quote.is_none() {
+                p.quote = Some(parse_quote(o)?);
+            } else if has_type(o, "TextPositionSelector")
+                && top
+                && positions
+                && p.position.is_none()
+            {
+                p.position = Some(parse_position(o)?);
+            }
+            if let Some(refined) = o.get("refinedBy") {
+                walk_selectors(refined, false, positions, depth + 1, p)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn has_text_selector(target: &Value, depth: usize) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    match target {
+        Value::Array(list) => list.iter().any(|t| has_text_selector(t, depth + 1)),
+        Value::Object(o) => {
+            has_type(o, "TextQuoteSelector")
+                || has_type(o, "TextPositionSelector")
+                || o.get("selector")
+                    .is_some_and(|s| has_text_selector(s, depth + 1))
+                || o.get("refinedBy")
+                    .is_some_and(|s| has_text_selector(s, depth + 1))
+        }
+        _ => false,
+    }
+}
+
+/// The target to read: the first one on this document with a text selector, else the first with
+/// a text selector at all.
+fn choose_target<'a>(target: &'a Value, doc: &Document) -> Option<&'a Map<String, Value>> {
+    let list: Vec<&Map<String, Value>> = match target {
+        Value::Array(v) => v.iter().filter_map(Value::as_object).collect(),
+        Value::Object(o) => vec![o],
+        _ => Vec::new(),
+    };
+    let usable: Vec<&Map<String, Value>> = list
+        .into_iter()
+        .filter(|t| t.get("selector").is_some_and(|s| has_text_selector(s, 0)))
+        .collect();
+    usable
+        .iter()
+        .find(|t| t.get("source").and_then(Value::as_str) == Some(doc.source_iri.as_str()))
+        .or(usable.first())
+        .copied()
+}
+
+/// Plain text of a small piece of HTML (for notes written as `text/html` by other tools).
+fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let Some(gt) = rest[lt..].find('>') else {
+            out.push_str(&rest[lt..]);
+            rest = "";
+            break;
+        };
+        let tag = rest[lt + 1..lt + gt].trim().to_ascii_lowercase();
+        let name = tag
+            .trim_start_matches('/')
+            .split([' ', '/'])
+            .next()
+            .unwrap_or("");
+        if matches!(name, "br" | "p" | "div" | "li" | "blockquote")
+            && !out.is_empty()
+            && !out.ends_with('\n')
+        {
+            out.push('\n');
+        }
+        rest = &rest[lt + gt + 1..];
+    }
+    out.push_str(rest);
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+        .trim()
+        .to_string()
+}
+
+fn read_body(
+    b: &Value,
+    n: usize,
+    notes: &mut Vec<String>,
+    tags: &mut Vec<String>,
+) -> Result<(), String> {
+    let o = match b {
+        Value::String(s) => {
+            notes.push(s.clone());
+            return Ok(());
+        }
+        Value::Object(o) => o,
+        Value::Null => return Ok(()),
+        other => return Err(format!("body {n} is {}", kind_name(other))),
+    };
+    let tagging = strings(o.get("purpose"))
+        .iter()
+        .any(|p| p.ends_with("tagging"));
+    let text = match o.get("value") {
+        Some(Value::String(s)) => {
+            if strings(o.get("format")).contains(&"text/html") {
+                html_to_text(s)
+            } else {
+                s.clone()
+            }
+        }
+        Some(other) => {
+            return Err(format!(
+                "body {n} has a value that is {}, not text",
+                kind_name(other)
+            ))
+        }
+        None => match o.get("source").or(o.get("id")).and_then(Value::as_str) {
+            // An external or semantic body: keep its IRI.
+            Some(iri) => iri.to_string(),
+            None => return Ok(()),
+        },
+    };
+    if tagging {
+        tags.push(text);
+    } else {
+        notes.push(text);
+    }
+    Ok(())
+}
+
+fn parse_w3c(item: &Value, doc: &Document) -> Result<Parsed, String> {
+    let o = item
+        .as_object()
+        .ok_or_else(|| format!("is {}, not an annotation object", kind_name(item)))?;
+    let mut p = Parsed {
+        id: parse_id(o.get("id"))?,
+        created: parse_time(o, "created")?,
+        modified: parse_time(o, "modified")?,
+        ..Parsed::default()
+    };
+    let target = o.get("target").ok_or("has no target")?;
+    let chosen = choose_target(target, doc)
+        .ok_or("its target has no TextQuoteSelector or TextPositionSelector")?;
+    if let Some(selector) = chosen.get("selector") {
+        walk_selectors(selector, true, true, 0, &mut p)?;
+    }
+    p.color = strings(chosen.get("styleClass"))
+        .into_iter()
+        .find_map(Color::from_name)
+        .unwrap_or_default();
+    let mut notes = Vec::new();
+    match o.get("body") {
+        Some(Value::Array(list)) => {
+            for (i, b) in list.iter().enumerate() {
+                read_body(b, i + 1, &mut notes, &mut p.tags)?;
+            }
+        }
+        Some(b) => read_body(b, 1, &mut notes, &mut p.tags)?,
+        None => match o.get("bodyValue") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) => notes.push(s.clone()),
+            Some(Value::Array(v)) if v.len() == 1 && v[0].is_string() => {
+                notes.push(v[0].as_str().unwrap_or_default().to_string())
+            }
+            Some(other) => return Err(format!("bodyValue is {}, not text", kind_name(other))),
+        },
+    }
+    p.note = notes.join("\n\n");
+    Ok(p)
+}
+
+fn parse_hypothesis(item: &Value) -> Result<Parsed, String> {
+    let o = item
+        .as_object()
+        .ok_or_else(|| format!("is {}, not an annotation object", kind_name(item)))?;
+    let id = match o.get("id") {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(if is_uri(s) {
+            s.clone()
+        } else {
+            format!("{HYPOTHESIS_PREFIX}{}", percent_encode(s))
+        }),
+        None | Some(Value::Null) | Some(Value::String(_)) => None,
+        Some(other) => return Err(format!("id is {}, not a string", kind_name(other))),
+    };
+    let mut p = Parsed {
+        id,
+        created: parse_time(o, "created")?,
+        modified: parse_time(o, "updated")?,
+        ..Parsed::default()
+    };
+    // Hypothesis positions count UTF-16 units: only the quote is used.
+    if let Some(target) = o.get("target") {
+        let list: Vec<&Value> = match target {
+            Value::Array(v) => v.iter().collect(),
+            other => vec![other],
+        };
+        for t in list {
+            if let Some(sel) = t.as_object().and_then(|t| t.get("selector")) {
+                walk_selectors(sel, true, false, 0, &mut p)?;
+            }
+            if p.quote.is_some() {
+                break;
+            }
+        }
+    }
+    if p.quote.is_none() {
+        return Err(
+            "has no TextQuoteSelector (page notes and replies have no highlighted words)".into(),
+        );
+    }
+    p.note = match o.get("text") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => return Err(format!("text is {}, not text", kind_name(other))),
+    };
+    p.tags = match o.get("tags") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(v)) => v
+            .iter()
+            .map(|t| t.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .ok_or("tags is not a list of strings")?,
+        Some(_) => return Err("tags is not a list of strings".into()),
+    };
+    Ok(p)
+}
+
+fn parse_stored(item: Value) -> Result<Parsed, String> {
+    let a: Annotation = serde_json::from_value(item).map_err(|e| e.to_string())?;
+    if a.quote.exact.is_empty() {
+        return Err("its quote is empty".into());
+    }
+    if let Some(pos) = a.position {
+        if pos.start > pos.end {
+            return Err(format!(
+                "its position start {} is after its end {}",
+                pos.start, pos.end
+            ));
+        }
+    }
+    Ok(Parsed {
+        id: (!a.id.trim().is_empty()).then_some(a.id),
+        quote: Some(a.quote),
+        position: a.position,
+        note: a.note,
+        tags: a.tags,
+        color: a.color,
+        created: Some(a.created),
+        modified: Some(a.modified),
+    })
+}
+
+/// Checks a parsed item against the document and makes it an anchored annotation.
+fn finish(
+    doc: &Document,
+    p: Parsed,
+    now: Timestamp,
+    new_id: &mut dyn FnMut() -> String,
+) -> Result<Annotation, String> {
+    let len = doc.len_chars();
+    let quote = match (p.quote, p.position) {
+        (Some(q), _) => q,
+        (None, Some(pos)) => {
+            if pos.start < pos.end && pos.end <= len {
+                describe(doc.text(), CharSpan::new(pos.start, pos.end)).0
+            } else if pos.start == pos.end {
+                return Err(
+                    "TextPositionSelector selects nothing and there is no TextQuoteSelector".into(),
+                );
+            } else {
+                return Err(format!(
+                    "TextPositionSelector {}..{} is outside the text ({len} characters) and there \
+                     is no TextQuoteSelector",
+                    pos.start, pos.end
+                ));
+            }
+        }
+        (None, None) => {
+            return Err("its target has no TextQuoteSelector or TextPositionSelector".into())
+        }
+    };
+    let created = p.created.unwrap_or(now);
+    let modified = p.modified.unwrap_or(created);
+    let span = anchor(doc.text(), &quote, p.position).map(|a| a.span);
+    Ok(Annotation {
+        id: p.id.unwrap_or_else(new_id),
+        source: doc.source_iri.clone(),
+        quote,
+        position: p.position,
+        note: p.note,
+        tags: p.tags,
+        color: p.color,
+        created,
+        modified,
+        anchor: span,
+    })
+}
+
+/// Reads an annotation file for `doc`: every item is checked, anchored and compared with
+/// `existing`; nothing is changed. Items without an id get `new_id()`, items without times get
+/// `now` (a missing `modified` is the `created` time).
+///
+/// An item is *already present* when its id is in `existing` or earlier in the file, or when an
+/// annotation of `existing` has the same quote, anchor, note and tags; it is then skipped, never
+/// overwritten. Unanchored items are still added (with `anchor: None`).
+pub fn import(
+    doc: &Document,
+    json_text: &str,
+    existing: &AnnotationSet,
+    now: Timestamp,
+    new_id: &mut dyn FnMut() -> String,
+) -> Result<ImportPlan, ImportError> {
+    if json_text.len() > MAX_IMPORT_BYTES {
+        return Err(ImportError::TooLarge {
+            bytes: json_text.len(),
+        });
+    }
+    let text = json_text.strip_prefix('\u{feff}').unwrap_or(json_text);
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        let (line, column, message) = storage::json_error_parts(&e);
+        ImportError::InvalidJson {
+            line,
+            column,
+            message,
+        }
+    })?;
+    let (format, items) = items_of(value)?;
+    let mut plan = ImportPlan {
+        format,
+        items: items.len(),
+        to_add: Vec::new(),
+        already_present: Vec::new(),
+        unanchored: 0,
+        rejected: Vec::new(),
+    };
+    let mut by_exact: HashMap<&str, Vec<&Annotation>> = HashMap::new();
+    for a in existing.iter() {
+        by_exact.entry(a.quote.exact.as_str()).or_default().push(a);
+    }
+    let mut seen_ids: HashSet<String> = HashSet::new();
+    for (i, (kind, item)) in items.into_iter().enumerate() {
+        let parsed = match kind {
+            Kind::W3c => parse_w3c(&item, doc),
+            Kind::Hypothesis => parse_hypothesis(&item),
+            Kind::Stored => parse_stored(item),
+        };
+        let a = match parsed.and_then(|p| finish(doc, p, now, new_id)) {
+            Ok(a) => a,
+            Err(reason) => {
+                plan.rejected.push(Rejected {
+                    item: i + 1,
+                    reason,
+                });
+                continue;
+            }
+        };
+        let same = by_exact
+            .get(a.quote.exact.as_str())
+            .and_then(|list| list.iter().find(|e| e.same_content(&a)));
+        if existing.get(&a.id).is_some() || seen_ids.contains(&a.id) {
+            plan.already_present.push(a.id);
+        } else if let Some(e) = same {
+            plan.already_present.push(e.id.clone());
+        } else {
+            seen_ids.insert(a.id.clone());
+            if a.anchor.is_none() {
+                plan.unanchored += 1;
+            }
+            plan.to_add.push(a);
+        }
+    }
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::annotation::ChangeKind;
+    use crate::domain::article::Block;
+    use proptest::prelude::*;
+
+    const IRI: &str = "urn:marginalia:article:test";
+
+    fn doc() -> Document {
+        Document::new(
+            "test-doc",
+            IRI,
+            "A <Title> & \"quotes\"",
+            vec![
+                Block::paragraph("The cat sat on the mat. 😀 The dog sat too."),
+                Block::paragraph("Second paragraph: the cat ran. Ünïcödé text here."),
+            ],
+            Some("Source: Test".into()),
+        )
+    }
+
+    fn ann(d: &Document, id: &str, start: usize, end: usize) -> Annotation {
+        let span = CharSpan::new(start, end);
+        let (quote, position) = describe(d.text(), span);
+        Annotation {
+            id: id.into(),
+            source: d.source_iri.clone(),
+            quote,
+            position: Some(position),
+            note: String::new(),
+            tags: vec![],
+            color: Color::Yellow,
+            created: Timestamp(1_700_000_000_000),
+            modified: Timestamp(1_700_000_000_000),
+            anchor: Some(span),
+        }
+    }
+
+    fn ids() -> impl FnMut() -> String {
+        let mut n = 0;
+        move || {
+            n += 1;
+            format!("urn:uuid:new-{n}")
+        }
+    }
+
+    fn run(d: &Document, json: &str, existing: &AnnotationSet) -> Result<ImportPlan, ImportError> {
+        import(d, json, existing, Timestamp(42_000), &mut ids())
+    }
+
+    fn sample_set(d: &Document) -> Vec<Annotation> {
+        let mut a = ann(d, "urn:uuid:a", 4, 7); // "cat"
+        a.note = "<b>bold?</b> & 😀\nline two".into();
+        a.tags = vec!["animals".into(), "emoji 😀".into()];
+        a.color = Color::Pink;
+        a.modified = Timestamp(1_700_000_500_123);
+        let mut b = ann(d, "urn:uuid:b", 24, 25); // the emoji
+        b.color = Color::Blue;
+        b.tags = vec!["only-tag".into()];
+        let mut c = ann(d, "urn:uuid:c", 66, 69); // second "cat"
+        c.position = None;
+        c.color = Color::Purple;
+        let mut lost = ann(d, "urn:uuid:lost", 0, 3);
+        lost.quote = TextQuoteSelector {
+            exact: "words that are not there".into(),
+            ..Default::default()
+        };
+        lost.position = None;
+        lost.anchor = None;
+        lost.color = Color::Green;
+        vec![a, b, c, lost]
+    }
+
+    #[test]
+    fn export_is_a_collection_with_one_embedded_page() {
+        let d = doc();
+        let set = sample_set(&d);
+        let refs: Vec<&Annotation> = set.iter().collect();
+        let v = export_collection(&d, &refs, Timestamp(0));
+        assert_eq!(v["@context"], ANNO_CONTEXT);
+        assert_eq!(v["id"], "urn:marginalia:collection:test-doc");
+        assert_eq!(v["type"], "AnnotationCollection");
+        assert_eq!(v["label"], d.title);
+        assert_eq!(v["total"], 4);
+        assert_eq!(v["created"], "1970-01-01T00:00:00Z");
+        let page = &v["first"];
+        assert_eq!(page["type"], "AnnotationPage");
+        assert_eq!(page["startIndex"], 0);
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), 4);
+
+        let a = &items[0];
+        assert!(a.get("@context").is_none());
+        assert_eq!(a["id"], "urn:uuid:a");
+        assert_eq!(a["type"], "Annotation");
+        assert_eq!(a["motivation"], "commenting");
+        assert_eq!(a["created"], "2023-11-14T22:13:20Z");
+        assert_eq!(a["modified"], "2023-11-14T22:21:40.123Z");
+        assert_eq!(a["target"]["source"], IRI);
+        assert_eq!(a["target"]["styleClass"], "hl-pink");
+        assert_eq!(a["stylesheet"]["type"], "CssStylesheet");
+        assert_eq!(
+            a["stylesheet"]["value"],
+            ".hl-pink { background-color: #ffc4de; }"
+        );
+        let sel = a["target"]["selector"].as_array().unwrap();
+        assert_eq!(sel[0]["type"], "TextQuoteSelector");
+        assert_eq!(sel[0]["exact"], "cat");
+        assert_eq!(sel[0]["prefix"], "The ");
+        assert_eq!(
+            sel[1],
+            json!({"type": "TextPositionSelector", "start": 4, "end": 7})
+        );
+        let body = a["body"].as_array().unwrap();
+        assert_eq!(
+            body[0],
+            json!({"type": "TextualBody", "value": set[0].note, "format": "text/plain",
+                   "purpose": "commenting"})
+        );
+        assert_eq!(body[1]["purpose"], "tagging");
+        assert_eq!(body[2]["value"], "emoji 😀");
+
+        // A tag but no note: highlighting, one tagging body.
+        assert_eq!(items[1]["motivation"], "highlighting");
+        assert_eq!(items[1]["body"].as_array().unwrap().len(), 1);
+        // Quote only: one selector, and no body at all (never "body": []).
+        let c = &items[2];
+        assert_eq!(c["target"]["selector"].as_array().unwrap().len(), 1);
+        assert!(c.get("body").is_none());
+        assert!(!to_string_pretty(&v).contains("\"body\": []"));
+    }
+
+    #[test]
+    fn odd_ids_and_sources_still_export_as_uris() {
+        let d = doc();
+        let mut a = ann(&d, "not a uri ✓", 4, 7);
+        a.source = "no scheme here".into();
+        let v = annotation_to_w3c(&d, &a);
+        assert_eq!(v["id"], "urn:marginalia:id:not%20a%20uri%20%E2%9C%93");
+        assert_eq!(v["target"]["source"], IRI);
+        assert_eq!(import_id(v["id"].as_str().unwrap()), "not a uri ✓");
+        // An id that looks like our encoding is encoded too, so decoding is exact.
+        let tricky = "urn:marginalia:id:x%20y";
+        assert_eq!(import_id(&export_id(tricky)), tricky);
+        let with_ctx = annotation_with_context(&d, &a);
+        assert_eq!(with_ctx["@context"], ANNO_CONTEXT);
+    }
+
+    #[test]
+    fn uri_check_is_conservative() {
+        for ok in [
+            "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66",
+            "https://hypothes.is/a/AbC_-12",
+            "http://example.org:8080/path?q=1#frag",
+            "urn:marginalia:collection:a%20b",
+            "mailto:someone@example.org",
+        ] {
+            assert!(is_uri(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "no-colon",
+            "1abc:x",
+            "x y:z",
+            "urn:a b",
+            "urn:ü",
+            "a:b#c#d",
+            "http://[::1]/",
+            "http://host:port/",
+            "urn:%zz",
+            "urn:%4",
+        ] {
+            assert!(!is_uri(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn own_download_round_trips_exactly_and_twice_adds_nothing() {
+        let d = doc();
+        let original = sample_set(&d);
+        let refs: Vec<&Annotation> = original.iter().collect();
+        let json = to_string_pretty(&export_collection(&d, &refs, Timestamp(9)));
+        let mut set = AnnotationSet::new();
+        let plan = run(&d, &json, &set).unwrap();
+        assert_eq!(plan.format, ImportFormat::Marginalia);
+        assert_eq!(plan.items, 4);
+        assert_eq!(plan.to_add, original);
+        assert_eq!(plan.unanchored, 1);
+        assert!(plan.rejected.is_empty() && plan.already_present.is_empty());
+        assert_eq!(
+            plan.summary(),
+            "4 annotations to import (1 not found in the text)"
+        );
+        set.add_all(ChangeKind::Import, plan.to_add);
+        let again = run(&d, &json, &set).unwrap();
+        assert!(again.is_empty());
+        assert_eq!(again.already_present.len(), 4);
+        assert_eq!(again.summary(), "0 annotations to import, 4 already here");
+    }
+
+    #[test]
+    fn same_words_note_and_tags_under_another_id_are_already_present() {
+        let d = doc();
+        let existing = AnnotationSet::from_annotations([ann(&d, "urn:uuid:mine", 4, 7)]);
+        let json = json!({
+            "@context": ANNO_CONTEXT, "id": "urn:uuid:theirs", "type": "Annotation",
+            "target": {"source": "https://elsewhere.example/", "selector":
+                {"type": "TextQuoteSelector", "exact": "cat", "prefix": "The ", "suffix": " sat on"}}
+        });
+        let plan = run(&d, &json.to_string(), &existing).unwrap();
+        assert_eq!(plan.already_present, ["urn:uuid:mine"]);
+        assert!(plan.to_add.is_empty());
+        // The same quote elsewhere in the text is a different highlight.
+        let json = json!({"type": "Annotation", "target": {"selector":
+            {"type": "TextQuoteSelector", "exact": "cat", "prefix": "the ", "suffix": " ran"}}});
+        let plan = run(&d, &json.to_string(), &existing).unwrap();
+        assert_eq!(plan.to_add.len(), 1);
+        assert_eq!(plan.to_add[0].anchor, Some(CharSpan::new(66, 69)));
+    }
+
+    #[test]
+    fn generic_w3c_shapes_are_read() {
+        let d = doc();
+        let empty = AnnotationSet::new();
+        let json = r#"[
+          {"@context": "http://www.w3.org/ns/anno.jsonld", "id": "http://example.org/anno1",
+           "type": "Annotation", "body": "A plain string body",
+           "target": [
+             "http://example.org/some-page",
+             {"source": "urn:marginalia:article:test", "styleClass": ["x", "hl-green"],
+              "selector": {"type": "TextQuoteSelector", "exact": "dog"}}
+           ]},
+          {"type": "Annotation", "bodyValue": "from bodyValue",
+           "created": "2020-01-02T03:04:05+01:00",
+           "target": {"source": "urn:x", "selector": {"type": "FragmentSelector", "value": "p2",
+              "refinedBy": {"type": "TextQuoteSelector", "exact": "ran"}}}},
+          {"type": "Annotation", "target": {"source": "urn:x",
+              "selector": {"type": "TextPositionSelector", "start": 4, "end": 7}},
+           "body": [{"type": "TextualBody", "value": "<p>Hi &amp; <i>there</i></p>",
+                     "format": "text/html"},
+                    {"type": "TextualBody", "value": "t1", "purpose": ["tagging"]},
+                    {"type": "SpecificResource", "source": "http://example.org/tag/x",
+                     "purpose": "tagging"},
+                    {"type": "TextualBody", "value": "second note", "purpose": "replying"}]}
+        ]"#;
+        let plan = run(&d, json, &empty).unwrap();
+        assert!(plan.rejected.is_empty(), "{:?}", plan.rejected);
+        assert_eq!(plan.format, ImportFormat::W3c);
+        let [a, b, c] = &plan.to_add[..] else {
+            panic!("{:?}", plan.to_add)
+        };
+        assert_eq!(a.id, "http://example.org/anno1");
+        assert_eq!(a.note, "A plain string body");
+        assert_eq!(a.color, Color::Green);
+        assert_eq!(a.source, IRI);
+        assert_eq!(d.text().slice(a.anchor.unwrap()), "dog");
+        assert_eq!(
+            (a.created, a.modified),
+            (Timestamp(42_000), Timestamp(42_000))
+        );
+
+        assert_eq!(b.id, "urn:uuid:new-1");
+        assert_eq!(b.note, "from bodyValue");
+        assert_eq!(b.created.to_rfc3339(), "2020-01-02T02:04:05Z");
+        assert_eq!(b.modified, b.created);
+        assert_eq!(d.text().slice(b.anchor.unwrap()), "ran");
+        assert_eq!(b.position, None);
+
+        // Position only: the quote is taken from the text.
+        assert_eq!(c.quote.exact, "cat");
+        assert_eq!(c.position, Some(TextPositionSelector { start: 4, end: 7 }));
+        assert_eq!(c.anchor, Some(CharSpan::new(4, 7)));
+        assert_eq!(c.note, "Hi & there\n\nsecond note");
+        assert_eq!(c.tags, ["t1", "http://example.org/tag/x"]);
+    }
+
+    #[test]
+    fn pages_and_single_annotations_are_read() {
+        let d = doc();
+        let item = json!({"type": "Annotation", "target": {"selector":
+            {"type": "TextQuoteSelector", "exact": "mat"}}});
+        let page = json!({"@context": ANNO_CONTEXT, "type": "AnnotationPage", "id": "urn:p",
+            "items": [item], "next": {"type": "AnnotationPage", "items": [item, item]}});
+        let plan = run(&d, &page.to_string(), &AnnotationSet::new()).unwrap();
+        assert_eq!(plan.items, 3);
+        // Three items with the same content and no ids: new ids, all kept (only existing
+        // annotations and ids are duplicates).
+        assert_eq!(plan.to_add.len(), 3);
+        let plan = run(&d, &item.to_string(), &AnnotationSet::new()).unwrap();
+        assert_eq!(plan.to_add.len(), 1);
+        let empty = json!({"type": "AnnotationCollection", "id": "urn:c", "total": 0});
+        let plan = run(&d, &empty.to_string(), &AnnotationSet::new()).unwrap();
+        assert_eq!((plan.items, plan.is_empty()), (0, true));
+        let linked = json!({"type": "AnnotationCollection", "id": "urn:c", "first": "http://x/p1"});
+        let e = run(&d, &linked.to_string(), &AnnotationSet::new()).unwrap_err();
+        assert!(e.to_string().contains("only a link"), "{e}");
+    }
+
+    #[test]
+    fn each_bad_item_is_rejected_with_its_number_and_reason() {
+        let d = doc();
+        let json = r#"[
+          {"type": "Annotation", "target": {"selector": {"type": "TextQuoteSelector", "exact": "cat"}}},
+          {"type": "Annotation"},
+          {"type": "Annotation", "target": {"selector": {"type": "TextQuoteSelector", "prefix": "x"}}},
+          {"type": "Annotation", "target": "http://example.org/page"},
+          {"type": "Annotation", "target": {"selector": {"type": "TextPositionSelector", "start": 9, "end": 3}}},
+          {"type": "Annotation", "target": {"selector": {"type": "TextPositionSelector", "start": 5, "end": 900}}},
+          {"type": "Annotation", "created": "yesterday", "target": {"selector": {"type": "TextQuoteSelector", "exact": "cat"}}},
+          42,
+          {"type": "Annotation", "id": {"x": 1}, "target": {"selector": {"type": "TextQuoteSelector", "exact": "cat"}}},
+          {"type": "Annotation", "target": {"selector": {"type": "TextQuoteSelector", "exact": ""}}},
+          {"type": "Annotation", "body": [{"value": 3}], "target": {"selector": {"type": "TextQuoteSelector", "exact": "cat"}}},
+          {"type": "Annotation", "target": {"selector": {"type": "TextPositionSelector", "start": -1, "end": 3}}}
+        ]"#;
+        let plan = run(&d, json, &AnnotationSet::new()).unwrap();
+        assert_eq!(plan.to_add.len(), 1);
+        let msgs: Vec<String> = plan.rejected.iter().map(|r| r.to_string()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "item 2: has no target",
+                "item 3: TextQuoteSelector has no exact",
+                "item 4: its target has no TextQuoteSelector or TextPositionSelector",
+                "item 5: TextPositionSelector start 9 is after its end 3",
+                "item 6: TextPositionSelector 5..900 is outside the text (93 characters) and there \
+                 is no TextQuoteSelector",
+                "item 7: created: \"yesterday\" is not an RFC 3339 date-time",
+                "item 8: is a number, not an annotation object",
+                "item 9: id is an object, not a string",
+                "item 10: TextQuoteSelector has an empty exact",
+                "item 11: body 1 has a value that is a number, not text",
+                "item 12: TextPositionSelector start -1 is not a whole number ≥ 0",
+            ]
+        );
+        assert_eq!(plan.summary(), "1 annotation to import, 11 rejected");
+    }
+
+    #[test]
+    fn hypothesis_exports_are_anchored_by_quote_only() {
+        let d = doc();
+        // The emoji counts 2 UTF-16 units, so Hypothesis's positions for "The dog" are one past
+        // the code-point offsets: they must not be used.
+        let json = r#"{
+          "export_date": "2024-05-01T10:00:00.000Z",
+          "export_userid": "acct:reader@hypothes.is",
+          "client_version": "1.1400.0",
+          "annotations": [
+            {"id": "Xy-12_ab", "created": "2024-04-30T09:08:07.654321+00:00",
+             "updated": "2024-04-30T10:00:00.000000+00:00",
+             "uri": "https://example.org/article", "text": "A dog!", "tags": ["pets"],
+             "target": [{"source": "https://example.org/article", "selector": [
+               {"type": "RangeSelector", "startContainer": "/p[1]", "startOffset": 0,
+                "endContainer": "/p[1]", "endOffset": 10},
+               {"type": "TextPositionSelector", "start": 31, "end": 34},
+               {"type": "TextQuoteSelector", "exact": "dog", "prefix": "😀 The ", "suffix": " sat"}
+             ]}]},
+            {"id": "PageNote1", "uri": "https://example.org/article", "text": "page note",
+             "tags": [], "target": [{"source": "https://example.org/article"}]},
+            {"id": "BadTags", "uri": "u", "text": "", "tags": "pets",
+             "target": [{"selector": [{"type": "TextQuoteSelector", "exact": "cat"}]}]}
+          ]
+        }"#;
+        let plan = run(&d, json, &AnnotationSet::new()).unwrap();
+        assert_eq!(plan.format, ImportFormat::Hypothesis);
+        assert_eq!(plan.to_add.len(), 1);
+        let a = &plan.to_add[0];
+        assert_eq!(a.id, "https://hypothes.is/a/Xy-12_ab");
+        assert_eq!(a.note, "A dog!");
+        assert_eq!(a.tags, ["pets"]);
+        assert_eq!(a.position, None);
+        assert_eq!(a.anchor, Some(CharSpan::new(30, 33)));
+        assert_eq!(d.text().slice(CharSpan::new(30, 33)), "dog");
+        assert_eq!(a.created.to_rfc3339(), "2024-04-30T09:08:07.654Z");
+        assert_eq!(a.modified.to_rfc3339(), "2024-04-30T10:00:00Z");
+        let msgs: Vec<String> = plan.rejected.iter().map(|r| r.to_string()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "item 2: has no TextQuoteSelector (page notes and replies have no highlighted \
+                 words)",
+                "item 3: tags is not a list of strings",
+            ]
+        );
+        // Importing again: already present by id.
+        let set = AnnotationSet::from_annotations(plan.to_add);
+        let again = run(&d, json, &set).unwrap();
+        assert_eq!(again.already_present, ["https://hypothes.is/a/Xy-12_ab"]);
+    }
+
+    #[test]
+    fn storage_envelopes_import_too() {
+        let d = doc();
+        let original = sample_set(&d);
+        let raw = storage::encode(&d.id, &original);
+        let plan = run(&d, &raw, &AnnotationSet::new()).unwrap();
+        assert_eq!(plan.format, ImportFormat::Marginalia);
+        assert_eq!(plan.to_add, original);
+        let newer = r#"{"version": 99, "doc": "x", "annotations": []}"#;
+        let e = run(&d, newer, &AnnotationSet::new()).unwrap_err();
+        assert_eq!(e, ImportError::NewerVersion(99));
+        assert!(e.to_string().contains("newer version"));
+        let broken = r#"{"version": 1, "doc": "x", "annotations": [{"id": "a"}]}"#;
+        let plan = run(&d, broken, &AnnotationSet::new()).unwrap();
+        assert_eq!(
+            plan.rejected[0].to_string(),
+            "item 1: missing field `source`"
+        );
+    }
+
+    #[test]
+    fn whole_file_errors_are_clear() {
+        let d = doc();
+        let e = run(
+            &d,
+            "{\n  \"type\": \"Annotation\",\n  oops\n}",
+            &AnnotationSet::new(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ImportError::InvalidJson {
+                    line: 3,
+                    column: 3,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("the file is not valid JSON: line 3, column 3: "),
+            "{e}"
+        );
+        for (json, needle) in [
+            ("\"just text\"", "the file holds a string"),
+            (
+                "{\"hello\": 1, \"abc\": 2}",
+                "an object with keys abc, hello",
+            ),
+            ("{}", "an empty object"),
+        ] {
+            let e = run(&d, json, &AnnotationSet::new()).unwrap_err();
+            assert!(matches!(e, ImportError::UnknownShape(_)));
+            assert!(e.to_string().contains(needle), "{e}");
+            assert!(e.to_string().contains("W3C"), "{e}");
+        }
+        let big = " ".repeat(MAX_IMPORT_BYTES + 1);
+        let e = run(&d, &big, &AnnotationSet::new()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the file is 20.0 MB; Marginalia imports files of up to 20 MB"
+        );
+        // A byte-order mark is fine.
+        assert!(run(&d, "\u{feff}[]", &AnnotationSet::new()).is_ok());
+    }
+
+    #[test]
+    fn html_notes_become_text() {
+        assert_eq!(html_to_text("<p>a</p><p>b &lt;c&gt;</p>"), "a\nb <c>");
+        assert_eq!(html_to_text("x <unclosed"), "x <unclosed");
+        assert_eq!(html_to_text("a<br/>b &amp;lt;"), "a\nb &lt;");
+    }
+
+    fn arb_annotation(d: &Document) -> impl Strategy<Value = Annotation> {
+        let len = d.len_chars();
+        let text = d.text().clone();
+        let iri = d.source_iri.clone();
+        (
+            (0..len, 1usize..12, any::<bool>(), "\\PC{1,8}"),
+            "\\PC{0,20}",
+            prop::collection::vec("\\PC{0,6}", 0..4),
+            prop::sample::select(Color::ALL.to_vec()),
+            (0i64..253_402_300_799_999, 0i64..1_000_000_000),
+            prop_oneof!["[a-z0-9:-]{1,12}", "\\PC{1,12}"],
+        )
+            .prop_map(
+                move |((start, n, quote_only, free), note, tags, color, (c, dm), id)| {
+                    let end = (start + n).min(len);
+                    let (mut quote, position) = describe(&text, CharSpan::new(start, end));
+                    let mut position = Some(position);
+                    if quote.exact.is_empty() || quote_only {
+                        position = None;
+                        if quote.exact.is_empty() {
+                            quote = TextQuoteSelector {
+                                exact: free,
+                                ..Default::default()
+                            };
+                        }
+                    }
+                    let mut a = Annotation {
+                        id: format!("urn:uuid:{id}"),
+                        source: iri.clone(),
+                        quote,
+                        position,
+                        note,
+                        tags,
+                        color,
+                        created: Timestamp(c),
+                        modified: Timestamp((c + dm).min(253_402_300_799_999)),
+                        anchor: None,
+                    };
+                    if id.len() % 2 == 0 {
+                        a.id = id; // not always a URI
+                    }
+                    a.anchor = anchor(&text, &a.quote, a.position).map(|x| x.span);
+                    a
+                },
+            )
+    }
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            (0u64..200).prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|f| json!(f)),
+            prop::sample::select(vec![
+                "Annotation",
+                "AnnotationCollection",
+                "AnnotationPage",
+                "TextQuoteSelector",
+                "TextPositionSelector",
+                "TextualBody",
+                "tagging",
+                "hl-blue",
+                "cat",
+                "2020-01-01T00:00:00Z",
+                "urn:marginalia:id:%zz",
+                "text/html",
+                "<p>x",
+            ])
+            .prop_map(|s| json!(s)),
+            "\\PC{0,10}".prop_map(Value::String),
+        ];
+        let keys = prop::sample::select(vec![
+            "type",
+            "id",
+            "target",
+            "selector",
+            "exact",
+            "prefix",
+            "suffix",
+            "start",
+            "end",
+            "body",
+            "bodyValue",
+            "value",
+            "purpose",
+            "format",
+            "items",
+            "first",
+            "next",
+            "refinedBy",
+            "styleClass",
+            "source",
+            "created",
+            "modified",
+            "updated",
+            "annotations",
+            "rows",
+            "text",
+            "tags",
+            "uri",
+            "quote",
+            "version",
+            "doc",
+            "@context",
+            "total",
+        ]);
+        leaf.prop_recursive(5, 64, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map(keys.clone(), inner, 0..7).prop_map(|m| {
+                    Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        #[test]
+        fn export_then_import_is_the_identity(
+            anns in prop::collection::vec(arb_annotation(&doc()), 0..8)
+        ) {
+            let d = doc();
+            // A set keys by id: keep the first of each id.
+            let mut seen = HashSet::new();
+            let anns: Vec<Annotation> =
+                anns.into_iter().filter(|a| seen.insert(a.id.clone())).collect();
+            let set = AnnotationSet::from_annotations(anns.clone());
+            let ordered = set.in_text_order();
+            let json = to_string_pretty(&export_collection(&d, &ordered, Timestamp(1)));
+            let plan = import(&d, &json, &AnnotationSet::new(), Timestamp(2), &mut ids()).unwrap();
+            prop_assert!(plan.rejected.is_empty(), "{:?}", plan.rejected);
+            let expected: Vec<Annotation> = ordered.into_iter().cloned().collect();
+            prop_assert_eq!(&plan.to_add, &expected);
+            // And again on top: nothing new.
+            let again = import(&d, &json, &set, Timestamp(2), &mut ids()).unwrap();
+            prop_assert!(again.to_add.is_empty());
+        }
+
+        #[test]
+        fn import_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+            let d = doc();
+            let raw = String::from_utf8_lossy(&bytes);
+            let _ = import(&d, &raw, &AnnotationSet::new(), Timestamp(0), &mut ids());
+        }
+
+        #[test]
+        fn import_never_panics_on_json(v in any_json()) {
+            let d = doc();
+            let set = AnnotationSet::from_annotations(sample_set(&d));
+            for wrapped in [
+                v.clone(),
+                json!([v.clone()]),
+                json!({"type": "AnnotationCollection", "first": {"type": "AnnotationPage", "items": [v.clone()]}}),
+                json!({"annotations": [v.clone()]}),
+                json!({"version": 1, "doc": "d", "annotations": [v.clone()]}),
+                json!({"type": "Annotation", "target": {"selector": v.clone()}, "body": v.clone()}),
+            ] {
+                if let Ok(plan) = import(&d, &wrapped.to_string(), &set, Timestamp(0), &mut ids()) {
+                    prop_assert_eq!(
+                        plan.to_add.len() + plan.already_present.len() + plan.rejected.len(),
+                        plan.items
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Checks Marginalia's W3C export against the official W3C Web Annotation MUST schemas, using
+//! the project's shared checker `../shared/tools/validate-w3c.py` when it (and Python with
+//! `jsonschema`) is available; otherwise the test says it was skipped and passes.
+//!
+//! Set `MARGINALIA_W3C_SAMPLE=/some/file.json` to keep the sample export there.
+
+use marginalia::domain::annotation::{Annotation, AnnotationSet, Color};
+use marginalia::domain::article::Document;
+use marginalia::domain::selector::{describe, TextQuoteSelector};
+use marginalia::domain::span::CharSpan;
+use marginalia::domain::time::Timestamp;
+use marginalia::domain::w3c;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn annotation(doc: &Document, id: &str, words: &str, color: Color) -> Annotation {
+    let start = doc
+        .text()
+        .chars()
+        .windows(words.chars().count())
+        .position(|w| w.iter().copied().eq(words.chars()))
+        .expect("the words are in the bundled article");
+    let span = CharSpan::new(start, start + words.chars().count());
+    let (quote, position) = describe(doc.text(), span);
+    Annotation {
+        id: id.into(),
+        source: doc.source_iri.clone(),
+        quote,
+        position: Some(position),
+        note: String::new(),
+        tags: vec![],
+        color,
+        created: Timestamp(1_795_827_934_120),
+        modified: Timestamp(1_795_827_999_000),
+        anchor: Some(span),
+    }
+}
+
+fn sample(doc: &Document) -> Vec<Annotation> {
+    let mut v = vec![
+        annotation(
+            doc,
+            "urn:uuid:00000000-0000-4000-8000-000000000001",
+            "Iran",
+            Color::Yellow,
+        ),
+        annotation(
+            doc,
+            "urn:uuid:00000000-0000-4000-8000-000000000002",
+            "Basij",
+            Color::Green,
+        ),
+        annotation(
+            doc,
+            "urn:uuid:00000000-0000-4000-8000-000000000003",
+            "Bajwa",
+            Color::Blue,
+        ),
+        annotation(
+            doc,
+            "urn:uuid:00000000-0000-4000-8000-000000000004",
+            "three-day visit",
+            Color::Pink,
+        ),
+        annotation(
+            doc,
+            "urn:uuid:00000000-0000-4000-8000-000000000005",
+            "We believe",
+            Color::Purple,
+        ),
+    ];
+    v[0].note = "<script>alert('x')</script> <b>bold</b> & \"quoted\"".into();
+    v[1].note = "Emoji 😀🇵🇰 and a combining e\u{301}\nsecond line".into();
+    v[1].tags = vec!["militia".into(), "🇮🇷".into()];
+    v[2].tags = vec!["people".into()];
+    v[3].note = "   ".into(); // whitespace only: still a body, motivation highlighting
+                              // Quote only, not found in the text.
+    let mut lost = annotation(doc, "not a URI id ✓", "Iran", Color::Green);
+    lost.quote = TextQuoteSelector {
+        exact: "a sentence that is nowhere".into(),
+        prefix: String::new(),
+        suffix: String::new(),
+    };
+    lost.position = None;
+    lost.anchor = None;
+    lost.note = "lost".into();
+    v.push(lost);
+    v
+}
+
+fn validator() -> Result<PathBuf, String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("../shared/tools/validate-w3c.py");
+    if !script.exists() {
+        return Err(format!("{} does not exist", script.display()));
+    }
+    match Command::new("python3")
+        .args(["-c", "import jsonschema, referencing"])
+        .output()
+    {
+        Ok(out) if out.status.success() => Ok(script),
+        Ok(_) => Err("python3 cannot import jsonschema (pip install jsonschema rfc3987)".into()),
+        Err(e) => Err(format!("python3 is not available ({e})")),
+    }
+}
+
+fn check(script: &PathBuf, name: &str, json: &str) {
+    let path = match std::env::var_os("MARGINALIA_W3C_SAMPLE") {
+        Some(p) if name == "collection" => PathBuf::from(p),
+        _ => {
+            std::env::temp_dir().join(format!("marginalia-w3c-{name}-{}.json", std::process::id()))
+        }
+    };
+    std::fs::write(&path, json).expect("write the sample export");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .expect("run the checker");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{name}: {stdout}{stderr}");
+    if std::env::var_os("MARGINALIA_W3C_SAMPLE").is_none() || name != "collection" {
+        let _ = std::fs::remove_file(&path);
+    }
+    assert!(
+        out.status.success(),
+        "{name} fails the W3C MUST schemas:\n{stdout}{stderr}"
+    );
+    assert!(stdout.contains("0 MUST failures"), "{stdout}");
+}
+
+#[test]
+fn exports_pass_the_w3c_must_schemas() {
+    let doc = Document::bundled();
+    let set = AnnotationSet::from_annotations(sample(&doc));
+    let ordered = set.in_text_order();
+    let collection = w3c::export_collection(&doc, &ordered, Timestamp(1_795_828_000_000));
+    let text = w3c::to_string_pretty(&collection);
+    assert!(!text.contains("\"body\": []"));
+
+    // The export always reads back as the same annotations, checker or not.
+    let plan = w3c::import(
+        &doc,
+        &text,
+        &AnnotationSet::new(),
+        Timestamp(0),
+        &mut || "unused".to_string(),
+    )
+    .unwrap();
+    let expected: Vec<Annotation> = ordered.iter().map(|a| (*a).clone()).collect();
+    assert_eq!(plan.to_add, expected);
+
+    let script = match validator() {
+        Ok(s) => s,
+        Err(why) => {
+            println!("skipped: {why}");
+            return;
+        }
+    };
+    check(&script, "collection", &text);
+    let singles: Vec<serde_json::Value> = ordered
+        .iter()
+        .map(|a| w3c::annotation_with_context(&doc, a))
+        .collect();
+    check(
+        &script,
+        "list",
+        &serde_json::to_string_pretty(&singles).unwrap(),
+    );
+    check(
+        &script,
+        "single",
+        &serde_json::to_string_pretty(&singles[0]).unwrap(),
+    );
+}
