@@ -9,6 +9,7 @@ pub mod anchor;
 pub mod annotation;
 pub mod article;
 pub mod fuzzy;
+pub mod markdown_export;
 pub mod segment;
 pub mod selector;
 pub mod span;
