@@ -34,8 +34,9 @@
 //! A match *end* is a text position `end` where the pattern matches some substring ending there
 //! with at most `k` errors. Every real occurrence produces a little run of such ends around its
 //! true end (one more error for each character overshot), so the scan reports only the *local
-//! minima* of the error count along the text: the end with the fewest errors in each valley
-//! (the leftmost one on a plateau). The start of a match is then found by matching the reversed
+//! minima* of the error count along the text: the ends with the fewest errors in each valley
+//! (all of them when the bottom is flat, as when the last character was replaced: ending before
+//! or after it costs the same, and only the context can tell which is right). The start of a match is then found by matching the reversed
 //! pattern backwards from its end ([`Pattern::best_prefix_alignment`] on the reversed text),
 //! choosing among the starts with the same (least) number of errors the one whose length is
 //! closest to the pattern's.
@@ -84,10 +85,12 @@ pub struct Pattern {
     last_bit: u64,
 }
 
-/// Error counts along the text are reported at their local minima only.
+/// Error counts along the text are reported at their local minima only: every end of the flat
+/// bottom of each valley.
 struct Minima {
     prev: usize,
-    pending: Option<(usize, usize)>,
+    /// The current flat stretch after a descent: first end, last end, errors.
+    pending: Option<(usize, usize, usize)>,
 }
 
 const OVER: usize = usize::MAX;
@@ -101,16 +104,22 @@ impl Minima {
     }
 
     /// Feeds the error count `s` (or `OVER` when above the limit) of the match ending at `end`;
-    /// returns a finished local minimum, if this step completes one.
+    /// returns a finished valley bottom `(first end, last end, errors)`, if this step completes
+    /// one.
     #[inline(always)]
-    fn push(&mut self, end: usize, s: usize) -> Option<(usize, usize)> {
+    fn push(&mut self, end: usize, s: usize) -> Option<(usize, usize, usize)> {
         let out = match s.cmp(&self.prev) {
             Ordering::Less => {
-                self.pending = Some((end, s));
+                self.pending = Some((end, end, s));
                 None
             }
             Ordering::Greater => self.pending.take(),
-            Ordering::Equal => None,
+            Ordering::Equal => {
+                if let Some(p) = self.pending.as_mut() {
+                    p.1 = end;
+                }
+                None
+            }
         };
         self.prev = s;
         out
@@ -247,9 +256,12 @@ impl Pattern {
         let mut k = max_errors.min(m);
         let mut minima = Minima::new();
         // Returns false when the scan must stop.
-        let mut report = |pending: Option<(usize, usize)>, k: &mut usize| -> bool {
-            if let Some((end, errors)) = pending {
-                if errors <= *k {
+        let mut report = |pending: Option<(usize, usize, usize)>, k: &mut usize| -> bool {
+            if let Some((first, last, errors)) = pending {
+                for end in first..=last {
+                    if errors > *k {
+                        break;
+                    }
                     match on_end(end, errors) {
                         Flow::Continue { max_errors } => *k = (*k).min(max_errors),
                         Flow::Stop => return false,
@@ -461,17 +473,32 @@ mod tests {
         prev[b.len()]
     }
 
-    /// Local minima of naive scores, with the same plateau rule as `Minima`.
+    /// Local minima of naive scores: each end `j` at the flat bottom of a valley.
     fn naive_minima(scores: &[usize], k: usize) -> Vec<(usize, usize)> {
-        let mut mm = Minima::new();
+        let s: Vec<usize> = scores
+            .iter()
+            .map(|&s| if s <= k { s } else { OVER })
+            .collect();
         let mut out = Vec::new();
-        for (j, &s) in scores.iter().enumerate() {
-            let s = if s <= k { s } else { OVER };
-            if let Some(x) = mm.push(j + 1, s) {
-                out.push(x);
+        for j in 0..s.len() {
+            if s[j] == OVER {
+                continue;
+            }
+            // Walk left and right over equal values; both neighbours beyond must be higher.
+            let mut l = j;
+            while l > 0 && s[l - 1] == s[j] {
+                l -= 1;
+            }
+            let mut r = j;
+            while r + 1 < s.len() && s[r + 1] == s[j] {
+                r += 1;
+            }
+            let left_higher = l == 0 || s[l - 1] > s[j];
+            let right_higher = r + 1 == s.len() || s[r + 1] > s[j];
+            if left_higher && right_higher {
+                out.push((j + 1, s[j]));
             }
         }
-        out.extend(mm.pending.take());
         out
     }
 
