@@ -1,0 +1,105 @@
+// The annotator core, driven as a reader: select, highlight, note, reload, download.
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { dragSelect, openApp, watchConsole } from './helpers.mjs';
+
+test('the article loads with no console errors', async ({ page }) => {
+  const console = watchConsole(page);
+  await openApp(page);
+  await expect(page).toHaveTitle(/Marginalia/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Pakistan Army Chief Makes Historic Visit to Iran');
+  await expect(page.locator('article p')).toHaveCount(7);
+  await expect(page.locator('article')).toContainText('Source:\u00a0Al Monitor');
+  await expect(page.locator('body')).not.toContainText('Leave a Reply');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  mkdirSync('target/screenshots', { recursive: true });
+  await page.screenshot({ path: 'target/screenshots/article.png', fullPage: false });
+  console.check();
+});
+
+test('highlight, note, reload, download', async ({ page }) => {
+  const console = watchConsole(page);
+  await openApp(page);
+
+  await dragSelect(page, 'Basij Organization');
+  const toolbar = page.getByRole('toolbar', { name: 'Annotate selection' });
+  await expect(toolbar).toBeVisible();
+  await toolbar.getByRole('button', { name: 'Highlight', exact: true }).click();
+  await expect(page.locator('article mark', { hasText: 'Basij Organization' })).toHaveCount(1);
+  await expect(toolbar).toBeHidden();
+
+  await dragSelect(page, 'three-day visit');
+  await page.getByRole('button', { name: 'Note', exact: true }).click();
+  const note = page.getByRole('textbox', { name: 'Note' });
+  await expect(note).toBeFocused();
+  await note.fill('Check the dates: <b>three</b> days?');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('.card .note')).toHaveText('Check the dates: <b>three</b> days?');
+  mkdirSync('target/screenshots', { recursive: true });
+  await page.screenshot({ path: 'target/screenshots/annotated.png' });
+
+  await page.reload();
+  await expect(page.locator('article mark', { hasText: 'Basij Organization' })).toHaveCount(1);
+  await expect(page.locator('article mark', { hasText: 'three-day visit' })).toHaveCount(1);
+  await expect(page.locator('.card .note')).toHaveText('Check the dates: <b>three</b> days?');
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download annotations' }).first().click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('pakistan-army-chief-iran-annotations.json');
+  const path = 'target/e2e-download.json';
+  await download.saveAs(path);
+  const json = JSON.parse(readFileSync(path, 'utf8'));
+  expect(json.type).toContain('AnnotationCollection');
+  const items = json.first.items;
+  const exacts = items.map((a) => a.target.selector.find((s) => s.type === 'TextQuoteSelector').exact);
+  expect(exacts).toEqual(['Basij Organization', 'three-day visit']);
+  expect(JSON.stringify(items[1].body)).toContain('Check the dates: <b>three</b> days?');
+  const checker = '../shared/tools/validate-w3c.py';
+  if (existsSync(checker)) {
+    try {
+      execFileSync('python3', ['-c', 'import jsonschema, rfc3987']);
+      execFileSync('python3', [checker, path], { stdio: 'pipe' });
+    } catch (e) {
+      if (String(e.stderr || e.stdout || e).includes('No module named')) test.info().annotations.push({ type: 'skip', description: 'jsonschema missing' });
+      else throw new Error(`W3C checker failed:\n${e.stdout}${e.stderr}`);
+    }
+  }
+  console.check();
+});
+
+test('Escape on an empty new note leaves no highlight; selections outside the article show no toolbar', async ({ page }) => {
+  await openApp(page);
+  await dragSelect(page, 'Foreign Minister');
+  await page.getByRole('button', { name: 'Note', exact: true }).click();
+  await expect(page.getByRole('textbox', { name: 'Note' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.locator('article mark')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Undo' })).toBeDisabled();
+
+  // A selection in the heading (outside the article's paragraphs) shows no toolbar.
+  await page.getByRole('heading', { level: 1 }).dblclick();
+  await expect(page.getByRole('toolbar', { name: 'Annotate selection' })).toBeHidden();
+});
+
+test('a selection across two paragraphs is one annotation shown in both', async ({ page }) => {
+  await openApp(page);
+  const p = await page.evaluate(() => {
+    const ps = document.querySelectorAll('article p');
+    const r1 = document.createRange();
+    const t1 = ps[0].firstChild; r1.setStart(t1, t1.data.length - 20); r1.setEnd(t1, t1.data.length - 19);
+    const t2 = ps[1].firstChild; const r2 = document.createRange(); r2.setStart(t2, 10); r2.setEnd(t2, 11);
+    const a = r1.getBoundingClientRect(); const b = r2.getBoundingClientRect();
+    return { x1: a.left + 1, y1: a.top + a.height / 2, x2: b.right - 1, y2: b.top + b.height / 2 };
+  });
+  await page.mouse.move(p.x1, p.y1);
+  await page.mouse.down();
+  await page.mouse.move(p.x2, p.y2, { steps: 6 });
+  await page.mouse.up();
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  await expect(page.locator('article p').nth(0).locator('mark')).toHaveCount(1);
+  await expect(page.locator('article p').nth(1).locator('mark')).toHaveCount(1);
+  await expect(page.locator('.card')).toHaveCount(1);
+});

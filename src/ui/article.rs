@@ -1,0 +1,164 @@
+//! The article: title, blocks cut into runs by the domain, highlights as `<mark>` elements.
+//! Each block subscribes to its own trigger, so a change re-renders only the blocks it touches.
+
+use crate::domain::annotation::Annotation;
+use crate::domain::article::{BlockKind, Style};
+use crate::domain::segment::{segment, Run};
+use crate::domain::span::CharSpan;
+use crate::ui::state::AppState;
+use leptos::prelude::*;
+
+#[component]
+pub fn ArticleView() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let (title, source, n) = app
+        .doc
+        .with_value(|d| (d.title.clone(), d.source_line.clone(), d.blocks.len()));
+    view! {
+        <article class="doc" id="article" aria-labelledby="doc-title">
+            <h1 id="doc-title">{title}</h1>
+            {(0..n).map(|idx| view! { <BlockView idx=idx /> }).collect_view()}
+            {source.map(|s| view! { <footer><cite>{s}</cite></footer> })}
+        </article>
+    }
+}
+
+/// Short description of a highlight for assistive technology and tooltips: colour, then note.
+pub fn describe_annotation(a: &Annotation) -> String {
+    let mut s = format!("{} highlight", a.color.label());
+    if !a.note.trim().is_empty() {
+        s.push_str(" — note: ");
+        s.extend(a.note.chars().take(200));
+    }
+    if !a.tags.is_empty() {
+        s.push_str(" — tags: ");
+        s.push_str(&a.tags.join(", "));
+    }
+    s
+}
+
+fn wrap_styles(text: String, styles: &[Style]) -> AnyView {
+    let mut view = text.into_any();
+    for style in styles.iter().rev() {
+        view = match style {
+            Style::Emphasis => view! { <em>{view}</em> }.into_any(),
+            Style::Strong => view! { <strong>{view}</strong> }.into_any(),
+            Style::Code => view! { <code>{view}</code> }.into_any(),
+            Style::Link(href) => {
+                view! { <a href=href.clone() target="_blank" rel="noopener noreferrer">{view}</a> }
+                    .into_any()
+            }
+        };
+    }
+    view
+}
+
+fn render_run(app: AppState, run: Run, anns: &[Annotation], styles: &[Style]) -> AnyView {
+    let run_styles: Vec<Style> = run
+        .styles
+        .iter()
+        .filter_map(|&i| styles.get(i).cloned())
+        .collect();
+    let inner = wrap_styles(run.text, &run_styles);
+    if run.marks.is_empty() {
+        return inner;
+    }
+    let covering: Vec<&Annotation> = run.marks.iter().map(|&i| &anns[i]).collect();
+    let ids: Vec<String> = covering.iter().map(|a| a.id.clone()).collect();
+    // The innermost (last started) highlight gives the colour; depth shows overlaps.
+    let top = covering[covering.len() - 1];
+    let class = format!(
+        "hl {} depth-{}",
+        top.color.style_class(),
+        covering.len().min(3)
+    );
+    let title = covering
+        .iter()
+        .map(|a| describe_annotation(a))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let data_ids = ids.join(" ");
+    let ids_active = ids.clone();
+    let ids_flash = ids.clone();
+    let on_click = move |_| {
+        if let Some(sel) = web_sys::window().and_then(|w| w.get_selection().ok().flatten()) {
+            if !sel.is_collapsed() {
+                return; // the reader is selecting, not clicking
+            }
+        }
+        // Repeated clicks on a run covered by several highlights cycle through them.
+        let current = app.focused.get_untracked();
+        let next = match current.and_then(|c| ids.iter().position(|i| *i == c)) {
+            Some(pos) => ids[(pos + 1) % ids.len()].clone(),
+            None => ids[ids.len() - 1].clone(),
+        };
+        app.reveal(&next, false);
+        crate::ui::dom::scroll_to(&format!(
+            "[data-card=\"{}\"]",
+            crate::ui::state::css_escape(&next)
+        ));
+    };
+    view! {
+        <mark
+            class=class
+            data-ids=data_ids
+            title=title
+            class:active=move || app.focused.with(|f| f.as_ref().is_some_and(|f| ids_active.contains(f)))
+            class:flash=move || app.flash.with(|f| f.as_ref().is_some_and(|f| ids_flash.contains(&f.0)))
+            on:click=on_click
+        >
+            {inner}
+        </mark>
+    }
+    .into_any()
+}
+
+#[component]
+fn BlockView(idx: usize) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let kind = app.doc.with_value(|d| d.blocks[idx].kind.clone());
+    let content = move || {
+        app.track_block(idx);
+        let anns = app.block_annotations(idx);
+        let (text, style_spans, styles, block_span) = app.doc.with_value(|d| {
+            let b = &d.blocks[idx];
+            (
+                b.text.clone(),
+                b.styles.iter().map(|s| s.span).collect::<Vec<CharSpan>>(),
+                b.styles
+                    .iter()
+                    .map(|s| s.style.clone())
+                    .collect::<Vec<Style>>(),
+                d.block_span(idx),
+            )
+        });
+        let marks: Vec<CharSpan> = anns
+            .iter()
+            .map(|a| {
+                a.anchor
+                    .and_then(|s| s.intersect(&block_span))
+                    .map(|s| s.shifted_back(block_span.start))
+                    .unwrap_or(CharSpan::new(0, 0))
+            })
+            .collect();
+        segment(&text, &marks, &style_spans)
+            .into_iter()
+            .map(|run| render_run(app, run, &anns, &styles))
+            .collect_view()
+    };
+    match kind {
+        BlockKind::Heading(2) => view! { <h2 data-block=idx>{content}</h2> }.into_any(),
+        BlockKind::Heading(_) => view! { <h3 data-block=idx>{content}</h3> }.into_any(),
+        BlockKind::Quote => view! { <blockquote data-block=idx>{content}</blockquote> }.into_any(),
+        BlockKind::Code => view! { <pre data-block=idx>{content}</pre> }.into_any(),
+        BlockKind::ListItem(n) => {
+            let marker = n
+                .map(|n| format!("{n}. "))
+                .unwrap_or_else(|| "• ".to_string());
+            // The marker comes from CSS (attr(data-marker)), so the block's text nodes stay its text.
+            view! { <p class="list-item" data-marker=marker data-block=idx>{content}</p> }
+                .into_any()
+        }
+        BlockKind::Paragraph => view! { <p data-block=idx>{content}</p> }.into_any(),
+    }
+}

@@ -1,0 +1,282 @@
+//! The DOM edge: the only place that reads browser selections, converts the DOM's UTF-16 offsets
+//! to the model's code points, scrolls, downloads files and reads the clock and randomness.
+
+use crate::domain::span::CharSpan;
+use crate::domain::text::utf16_idx_to_char_idx;
+use crate::domain::time::Timestamp;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, Node};
+
+pub fn now() -> Timestamp {
+    Timestamp::from_millis(js_sys::Date::now() as i64)
+}
+
+pub fn random_bytes() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok())
+        .unwrap_or(false);
+    if !filled {
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes
+}
+
+/// Attribute naming a block element's index in the document.
+pub const BLOCK_ATTR: &str = "data-block";
+
+/// The block element (with `data-block`) that contains `node`, and its index.
+fn block_of(node: &Node) -> Option<(Element, usize)> {
+    let mut cur = Some(node.clone());
+    while let Some(n) = cur {
+        if let Some(el) = n.dyn_ref::<Element>() {
+            if let Some(idx) = el.get_attribute(BLOCK_ATTR).and_then(|v| v.parse().ok()) {
+                return Some((el.clone(), idx));
+            }
+        }
+        cur = n.parent_node();
+    }
+    None
+}
+
+/// Code points of text inside `block` that come before DOM point (`node`, `offset`).
+/// `offset` counts UTF-16 units in a text node, or children in an element (the DOM's rule).
+fn char_offset_in_block(block: &Element, node: &Node, offset: u32) -> usize {
+    // The text nodes of the block, in order, joined, are exactly the block's text.
+    let mut total = 0usize;
+    let walker = match block.owner_document().and_then(|d| {
+        d.create_tree_walker_with_what_to_show(block, 4 /* SHOW_TEXT */)
+            .ok()
+    }) {
+        Some(w) => w,
+        None => return 0,
+    };
+    let is_text = node.node_type() == Node::TEXT_NODE;
+    // For an element point, the boundary is before its `offset`-th child.
+    let boundary_child = if is_text {
+        None
+    } else {
+        node.child_nodes().item(offset)
+    };
+    while let Ok(Some(t)) = walker.next_node() {
+        let data = t.text_content().unwrap_or_default();
+        if is_text && t.is_same_node(Some(node)) {
+            return total + utf16_idx_to_char_idx(&data, offset as usize);
+        }
+        if !is_text {
+            let before_boundary = match &boundary_child {
+                Some(child) => {
+                    // Text node t comes before the boundary child unless it is (inside) that child or later.
+                    child.compare_document_position(&t) & Node::DOCUMENT_POSITION_PRECEDING != 0
+                }
+                // Boundary at the end of `node`: every text node inside `node` or before it counts.
+                None => {
+                    node.contains(Some(&t))
+                        || node.compare_document_position(&t) & Node::DOCUMENT_POSITION_PRECEDING
+                            != 0
+                }
+            };
+            if !before_boundary {
+                return total;
+            }
+        }
+        total += data.chars().count();
+    }
+    total
+}
+
+/// A reader's selection in the article, as block-local points: (block index, char_idx).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SelectionPoints {
+    pub start: (usize, usize),
+    pub end: (usize, usize),
+}
+
+/// Where the current selection lies in the article's blocks (inside `root`), or `None` when it
+/// is collapsed or does not touch the article. Ends outside the article are clamped to it.
+pub fn selection_in(
+    root: &Element,
+    block_lens: &[usize],
+) -> Option<(SelectionPoints, web_sys::DomRect)> {
+    let selection = web_sys::window()?.get_selection().ok()??;
+    if selection.is_collapsed() || selection.range_count() == 0 {
+        return None;
+    }
+    let range = selection.get_range_at(0).ok()?;
+    let blocks = root.query_selector_all(&format!("[{BLOCK_ATTR}]")).ok()?;
+    let mut first: Option<(Element, usize)> = None;
+    let mut last: Option<(Element, usize)> = None;
+    for i in 0..blocks.length() {
+        let Some(el) = blocks.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
+            continue;
+        };
+        if range.intersects_node(&el).unwrap_or(false) {
+            let idx: usize = el.get_attribute(BLOCK_ATTR)?.parse().ok()?;
+            if first.is_none() {
+                first = Some((el.clone(), idx));
+            }
+            last = Some((el, idx));
+        }
+    }
+    let (first_el, first_idx) = first?;
+    let (last_el, last_idx) = last?;
+    let start_node = range.start_container().ok()?;
+    let end_node = range.end_container().ok()?;
+    let start = match block_of(&start_node) {
+        Some((el, idx)) if idx == first_idx => (
+            idx,
+            char_offset_in_block(&el, &start_node, range.start_offset().ok()?),
+        ),
+        _ => (first_idx, 0),
+    };
+    let _ = first_el;
+    let end = match block_of(&end_node) {
+        Some((el, idx)) if idx == last_idx => (
+            idx,
+            char_offset_in_block(&el, &end_node, range.end_offset().ok()?),
+        ),
+        _ => (last_idx, block_lens.get(last_idx).copied().unwrap_or(0)),
+    };
+    let _ = last_el;
+    Some((
+        SelectionPoints { start, end },
+        range.get_bounding_client_rect(),
+    ))
+}
+
+/// Selects `span` (document offsets) of the rendered blocks; used by tests and keyboard flows.
+pub fn select_doc_span(root: &Element, block_starts: &[usize], span: CharSpan) -> Option<()> {
+    let doc = web_sys::window()?.document()?;
+    let locate = |char_idx: usize| -> Option<(Node, u32)> {
+        let b = block_starts
+            .partition_point(|&s| s <= char_idx)
+            .saturating_sub(1);
+        let el = root
+            .query_selector(&format!("[{BLOCK_ATTR}=\"{b}\"]"))
+            .ok()??;
+        let mut local = char_idx - block_starts[b];
+        let walker = doc.create_tree_walker_with_what_to_show(&el, 4).ok()?;
+        let mut last: Option<Node> = None;
+        while let Some(t) = walker.next_node().ok()? {
+            let data = t.text_content().unwrap_or_default();
+            let n = data.chars().count();
+            if local <= n {
+                let utf16: usize = data.chars().take(local).map(char::len_utf16).sum();
+                return Some((t, utf16 as u32));
+            }
+            local -= n;
+            last = Some(t);
+        }
+        let t = last?;
+        let len = t.text_content().unwrap_or_default().encode_utf16().count() as u32;
+        Some((t, len))
+    };
+    let (sn, so) = locate(span.start)?;
+    let (en, eo) = locate(span.end)?;
+    let range = doc.create_range().ok()?;
+    range.set_start(&sn, so).ok()?;
+    range.set_end(&en, eo).ok()?;
+    let sel = web_sys::window()?.get_selection().ok()??;
+    sel.remove_all_ranges().ok()?;
+    sel.add_range(&range).ok()
+}
+
+pub fn clear_selection() {
+    if let Some(sel) = web_sys::window().and_then(|w| w.get_selection().ok().flatten()) {
+        let _ = sel.remove_all_ranges();
+    }
+}
+
+/// Scrolls the first element matching `selector` into view (smoothly unless reduced motion).
+pub fn scroll_to(selector: &str) -> Option<Element> {
+    let el = web_sys::window()?
+        .document()?
+        .query_selector(selector)
+        .ok()??;
+    let opts = web_sys::ScrollIntoViewOptions::new();
+    opts.set_block(web_sys::ScrollLogicalPosition::Center);
+    if !prefers_reduced_motion() {
+        opts.set_behavior(web_sys::ScrollBehavior::Smooth);
+    }
+    el.scroll_into_view_with_scroll_into_view_options(&opts);
+    Some(el)
+}
+
+pub fn prefers_reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|w| {
+            w.match_media("(prefers-reduced-motion: reduce)")
+                .ok()
+                .flatten()
+        })
+        .map(|m| m.matches())
+        .unwrap_or(false)
+}
+
+/// Offers `contents` as a file download named `file_name`.
+pub fn download(file_name: &str, mime: &str, contents: &str) -> Result<(), String> {
+    let fail = |what: &str| format!("Could not download {file_name}: {what}");
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(contents));
+    let props = web_sys::BlobPropertyBag::new();
+    props.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &props)
+        .map_err(|_| fail("the browser refused the file"))?;
+    let url =
+        web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| fail("no object URL"))?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| fail("no document"))?;
+    let a: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|_| fail("no link"))?
+        .unchecked_into();
+    a.set_href(&url);
+    a.set_download(file_name);
+    a.click();
+    // Revoke later: the browser reads the blob after the click returns.
+    leptos::prelude::set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        },
+        std::time::Duration::from_secs(10),
+    );
+    Ok(())
+}
+
+/// Is the keyboard focus in a place where typing goes (so shortcuts must not fire)?
+pub fn typing_in_field() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+        .map(|el| {
+            let tag = el.tag_name().to_ascii_lowercase();
+            tag == "input"
+                || tag == "textarea"
+                || tag == "select"
+                || el.has_attribute("contenteditable")
+        })
+        .unwrap_or(false)
+}
+
+/// Listens to `event` on the document for as long as the current reactive owner lives.
+pub fn on_document(event: &str, f: impl Fn(web_sys::Event) + 'static) {
+    use wasm_bindgen::closure::Closure;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let closure = Closure::<dyn Fn(web_sys::Event)>::new(f);
+    if doc
+        .add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())
+        .is_err()
+    {
+        return;
+    }
+    let held = send_wrapper::SendWrapper::new((doc, closure, event.to_string()));
+    leptos::prelude::on_cleanup(move || {
+        let (doc, closure, event) = held.take();
+        let _ = doc.remove_event_listener_with_callback(&event, closure.as_ref().unchecked_ref());
+    });
+}

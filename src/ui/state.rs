@@ -1,0 +1,322 @@
+//! The application state shared through context: the document, the annotation set, and the
+//! fine-grained triggers that let a change re-render only the paragraphs it touches.
+
+use crate::domain::annotation::{
+    uuid_v4_urn, Annotation, AnnotationSet, ChangeKind, ChangeSummary, Color,
+};
+use crate::domain::article::Document;
+use crate::domain::selector::describe;
+use crate::domain::span::CharSpan;
+use crate::domain::storage;
+use crate::ui::dom;
+use crate::ui::persist::{Persist, SaveOutcome};
+use leptos::prelude::*;
+
+/// A short message with an optional Undo, shown at the bottom of the screen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Toast {
+    pub text: String,
+    pub undo: bool,
+    pub serial: u64,
+}
+
+/// A persistent message about storage (role alert or status).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Banner {
+    pub text: String,
+    pub error: bool,
+    /// Offer "Download the damaged data" / "Start fresh".
+    pub damaged: bool,
+}
+
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub doc: StoredValue<Document>,
+    pub set: StoredValue<AnnotationSet>,
+    /// Ids of the anchored annotations touching each block.
+    by_block: StoredValue<Vec<Vec<String>>>,
+    block_triggers: StoredValue<Vec<ArcTrigger>>,
+    /// Fires when the list of annotations (or history) changed.
+    pub list: Trigger,
+    pub focused: RwSignal<Option<String>>,
+    pub editing: RwSignal<Option<String>>,
+    /// The id made by **Note** whose note is still empty: Escape removes it without a trace.
+    pub fresh_note: RwSignal<Option<String>>,
+    pub flash: RwSignal<Option<(String, u64)>>,
+    pub toast: RwSignal<Option<Toast>>,
+    pub banner: RwSignal<Option<Banner>>,
+    pub color: RwSignal<Color>,
+    pub persist: StoredValue<Persist>,
+    serial: StoredValue<u64>,
+}
+
+impl AppState {
+    pub fn new(doc: Document) -> Self {
+        let blocks = doc.blocks.len();
+        let (persist, loaded, banner) = Persist::open(&doc.id);
+        let mut annotations = loaded;
+        storage::anchor_all(&doc, &mut annotations);
+        let state = AppState {
+            set: StoredValue::new(AnnotationSet::from_annotations(annotations)),
+            doc: StoredValue::new(doc),
+            by_block: StoredValue::new(vec![Vec::new(); blocks]),
+            block_triggers: StoredValue::new((0..blocks).map(|_| ArcTrigger::new()).collect()),
+            list: Trigger::new(),
+            focused: RwSignal::new(None),
+            editing: RwSignal::new(None),
+            fresh_note: RwSignal::new(None),
+            flash: RwSignal::new(None),
+            toast: RwSignal::new(None),
+            banner: RwSignal::new(banner),
+            color: RwSignal::new(Color::Yellow),
+            persist: StoredValue::new(persist),
+            serial: StoredValue::new(0),
+        };
+        state.rebuild_index();
+        state
+    }
+
+    fn next_serial(&self) -> u64 {
+        let mut n = 0;
+        self.serial.update_value(|s| {
+            *s += 1;
+            n = *s;
+        });
+        n
+    }
+
+    /// Rebuilds the block → annotation index (linear in the number of annotations).
+    fn rebuild_index(&self) {
+        let index = self.doc.with_value(|doc| {
+            let mut by_block = vec![Vec::new(); doc.blocks.len()];
+            self.set.with_value(|set| {
+                for a in set.iter() {
+                    if let Some(span) = a.anchor {
+                        for b in doc.blocks_touching(span) {
+                            by_block[b].push(a.id.clone());
+                        }
+                    }
+                }
+            });
+            by_block
+        });
+        self.by_block.set_value(index);
+    }
+
+    /// Subscribes the caller to changes in block `idx`.
+    pub fn track_block(&self, idx: usize) {
+        self.block_triggers.with_value(|t| {
+            if let Some(t) = t.get(idx) {
+                t.track()
+            }
+        });
+    }
+
+    /// Annotations touching block `idx`, in text order.
+    pub fn block_annotations(&self, idx: usize) -> Vec<Annotation> {
+        let ids = self
+            .by_block
+            .with_value(|b| b.get(idx).cloned().unwrap_or_default());
+        self.set.with_value(|set| {
+            let mut v: Vec<Annotation> = ids.iter().filter_map(|id| set.get(id).cloned()).collect();
+            v.sort_by(|a, b| a.anchor.cmp(&b.anchor).then(a.created.cmp(&b.created)));
+            v
+        })
+    }
+
+    /// After any change: re-index, re-render the touched blocks and the list, save.
+    pub fn after_change(&self, summary: &ChangeSummary) {
+        if summary.kind.is_none() {
+            return;
+        }
+        self.rebuild_index();
+        let touched: Vec<usize> = self.doc.with_value(|doc| {
+            let mut v: Vec<usize> = summary
+                .touched
+                .iter()
+                .flat_map(|s| doc.blocks_touching(*s))
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        });
+        self.block_triggers.with_value(|t| {
+            for b in touched {
+                if let Some(t) = t.get(b) {
+                    t.notify();
+                }
+            }
+        });
+        self.list.notify();
+        self.save();
+    }
+
+    /// Writes the set to storage and reports trouble in the banner.
+    pub fn save(&self) {
+        let outcome = self
+            .set
+            .with_value(|set| self.persist.with_value(|p| p.save(set)));
+        match outcome {
+            SaveOutcome::Saved => {
+                if self
+                    .banner
+                    .with_untracked(|b| b.as_ref().is_some_and(|b| !b.damaged && b.error))
+                {
+                    self.banner.set(None);
+                }
+            }
+            SaveOutcome::MemoryOnly => {}
+            SaveOutcome::Failed(msg) => self.banner.set(Some(Banner {
+                text: msg,
+                error: true,
+                damaged: false,
+            })),
+        }
+    }
+
+    pub fn show_toast(&self, text: impl Into<String>, undo: bool) {
+        let serial = self.next_serial();
+        self.toast.set(Some(Toast {
+            text: text.into(),
+            undo,
+            serial,
+        }));
+        let toast = self.toast;
+        set_timeout(
+            move || {
+                if toast.with_untracked(|t| t.as_ref().is_some_and(|t| t.serial == serial)) {
+                    toast.set(None);
+                }
+            },
+            std::time::Duration::from_secs(6),
+        );
+    }
+
+    /// Creates an annotation on `span` (document offsets; trimmed of whitespace first).
+    /// Returns its id, or `None` when nothing but whitespace was selected.
+    pub fn create(&self, span: CharSpan) -> Option<String> {
+        let now = dom::now();
+        let color = self.color.get_untracked();
+        let annotation = self.doc.with_value(|doc| {
+            let span = doc.text().trim_span(span)?;
+            let (quote, position) = describe(doc.text(), span);
+            Some(Annotation {
+                id: uuid_v4_urn(dom::random_bytes()),
+                source: doc.source_iri.clone(),
+                quote,
+                position: Some(position),
+                note: String::new(),
+                tags: Vec::new(),
+                color,
+                created: now,
+                modified: now,
+                anchor: Some(span),
+            })
+        })?;
+        let id = annotation.id.clone();
+        let result = self.set.try_update_value(|set| set.create(annotation))?;
+        match result {
+            Ok(summary) => {
+                self.after_change(&summary);
+                Some(id)
+            }
+            Err(e) => {
+                self.show_toast(format!("Could not highlight: {e}"), false);
+                None
+            }
+        }
+    }
+
+    /// Edits one annotation as an undoable step.
+    pub fn update(&self, id: &str, kind: ChangeKind, edit: impl FnOnce(&mut Annotation)) {
+        let now = dom::now();
+        let result = self
+            .set
+            .try_update_value(|set| set.update(id, kind, now, edit));
+        match result {
+            Some(Ok(summary)) => self.after_change(&summary),
+            Some(Err(e)) => self.show_toast(format!("Could not change the annotation: {e}"), false),
+            None => {}
+        }
+    }
+
+    pub fn delete(&self, id: &str) {
+        let result = self.set.try_update_value(|set| set.delete(id));
+        match result {
+            Some(Ok(summary)) => {
+                self.after_change(&summary);
+                if self.focused.get_untracked().as_deref() == Some(id) {
+                    self.focused.set(None);
+                }
+                self.show_toast("Deleted", true);
+            }
+            Some(Err(e)) => self.show_toast(format!("Could not delete: {e}"), false),
+            None => {}
+        }
+    }
+
+    /// Removes an annotation made by **Note** whose note was left empty, leaving no history.
+    pub fn discard_fresh(&self, id: &str) {
+        let summary = self.set.try_update_value(|set| {
+            set.get(id)
+                .cloned()
+                .map(|a| set.apply_external(vec![(Some(a), None)]))
+        });
+        if let Some(Some(mut summary)) = summary {
+            summary.kind = Some(ChangeKind::Delete);
+            self.after_change(&summary);
+        }
+        self.fresh_note.set(None);
+        self.editing.set(None);
+    }
+
+    pub fn undo(&self) {
+        let result = self.set.try_update_value(|set| set.undo());
+        if let Some(Ok(summary)) = result {
+            let what = summary
+                .kind
+                .as_ref()
+                .map(|k| k.past_tense())
+                .unwrap_or("Change");
+            self.after_change(&summary);
+            self.show_toast(format!("Undone: {what}"), false);
+        }
+    }
+
+    pub fn redo(&self) {
+        let result = self.set.try_update_value(|set| set.redo());
+        if let Some(Ok(summary)) = result {
+            let what = summary
+                .kind
+                .as_ref()
+                .map(|k| k.past_tense())
+                .unwrap_or("Change");
+            self.after_change(&summary);
+            self.show_toast(format!("Redone: {what}"), false);
+        }
+    }
+
+    /// Focuses an annotation: its card is highlighted and scrolled to, its marks flash.
+    pub fn reveal(&self, id: &str, scroll_text: bool) {
+        self.focused.set(Some(id.to_string()));
+        let serial = self.next_serial();
+        self.flash.set(Some((id.to_string(), serial)));
+        if scroll_text {
+            dom::scroll_to(&format!("mark[data-ids~=\"{}\"]", css_escape(id)));
+        }
+        let flash = self.flash;
+        set_timeout(
+            move || {
+                if flash.with_untracked(|f| f.as_ref().is_some_and(|f| f.1 == serial)) {
+                    flash.set(None);
+                }
+            },
+            std::time::Duration::from_millis(1400),
+        );
+    }
+}
+
+/// Escapes a value for use inside a double-quoted CSS attribute selector.
+pub fn css_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}

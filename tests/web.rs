@@ -1,0 +1,150 @@
+//! Browser tests (wasm-bindgen-test in headless Chromium): the mounted app and the DOM edge.
+#![cfg(target_arch = "wasm32")]
+
+use leptos::prelude::*;
+use marginalia::domain::article::{Block, Document};
+use marginalia::ui::{dom, App};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// A fresh container in the body for one test.
+fn container(id: &str) -> web_sys::HtmlElement {
+    let el = document().create_element("div").unwrap();
+    el.set_id(id);
+    document().body().unwrap().append_child(&el).unwrap();
+    el.unchecked_into()
+}
+
+fn clear_storage() {
+    if let Ok(Some(s)) = web_sys::window().unwrap().local_storage() {
+        s.clear().unwrap();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn mounts_the_article_with_title_and_seven_paragraphs() {
+    clear_storage();
+    let root = container("mount-article");
+    let handle =
+        leptos::mount::mount_to(root.clone(), || view! { <App doc=Document::bundled() /> });
+    leptos::task::tick().await;
+    let h1 = root.query_selector("article h1").unwrap().unwrap();
+    assert_eq!(
+        h1.text_content().unwrap(),
+        "Pakistan Army Chief Makes Historic Visit to Iran"
+    );
+    let paragraphs = root.query_selector_all("article p").unwrap();
+    assert_eq!(paragraphs.length(), 7);
+    let footer = root.query_selector("article footer cite").unwrap().unwrap();
+    assert_eq!(footer.text_content().unwrap(), "Source:\u{a0}Al Monitor");
+    assert!(root.query_selector("button").unwrap().is_some());
+    drop(handle);
+}
+
+#[wasm_bindgen_test]
+fn selection_offsets_count_code_points_across_marks() {
+    let root = container("sel-root");
+    // Block 0 is "a😀b" + mark("c😀d") + "e"; block 1 is "xyz".
+    root.set_inner_html(
+        "<p data-block=\"0\">a😀b<mark>c😀d</mark>e</p><p data-block=\"1\">xyz</p>",
+    );
+    let p0 = root.query_selector("[data-block=\"0\"]").unwrap().unwrap();
+    let mark_text = p0
+        .query_selector("mark")
+        .unwrap()
+        .unwrap()
+        .first_child()
+        .unwrap();
+    let p1_text = root
+        .query_selector("[data-block=\"1\"]")
+        .unwrap()
+        .unwrap()
+        .first_child()
+        .unwrap();
+    let range = document().create_range().unwrap();
+    // After "c😀" inside the mark: UTF-16 offset 3, code point 2 of the mark, 5 of the block.
+    range.set_start(&mark_text, 3).unwrap();
+    range.set_end(&p1_text, 2).unwrap();
+    let sel = web_sys::window().unwrap().get_selection().unwrap().unwrap();
+    sel.remove_all_ranges().unwrap();
+    sel.add_range(&range).unwrap();
+    let (points, _) = dom::selection_in(&root, &[6, 3]).expect("a selection in the blocks");
+    assert_eq!(points.start, (0, 5));
+    assert_eq!(points.end, (1, 2));
+
+    // An element boundary point: (p0, 2) is after "a😀b" and the mark: code point 6.
+    range.set_start(&p0, 2).unwrap();
+    range.set_end(&p0, 3).unwrap();
+    sel.remove_all_ranges().unwrap();
+    sel.add_range(&range).unwrap();
+    let (points, _) = dom::selection_in(&root, &[6, 3]).unwrap();
+    assert_eq!((points.start, points.end), ((0, 6), (0, 7)));
+
+    // A collapsed selection is no selection.
+    sel.collapse_with_offset(Some(&p1_text), 1).unwrap();
+    assert!(dom::selection_in(&root, &[6, 3]).is_none());
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn highlighting_a_selection_renders_a_mark_over_emoji_text() {
+    clear_storage();
+    let doc = Document::new(
+        "emoji-test",
+        "urn:marginalia:test:emoji",
+        "Emoji",
+        vec![
+            Block::paragraph("Tea 🍵 and café au lait 😀 in 東京."),
+            Block::paragraph("Second paragraph."),
+        ],
+        None,
+    );
+    let root = container("mount-emoji");
+    let handle = leptos::mount::mount_to(root.clone(), move || view! { <App doc=doc.clone() /> });
+    leptos::task::tick().await;
+    let article = root.query_selector("#article").unwrap().unwrap();
+    // Select "café au lait 😀" (code points 10..25).
+    dom::select_doc_span(
+        &article,
+        &[0, 33],
+        marginalia::domain::span::CharSpan::new(10, 25),
+    )
+    .unwrap();
+    sleep_ms(50).await;
+    leptos::task::tick().await;
+    let button = root
+        .query_selector(".sel-toolbar button")
+        .unwrap()
+        .expect("the toolbar appears for a selection");
+    assert_eq!(button.text_content().unwrap(), "Highlight");
+    button.unchecked_ref::<web_sys::HtmlElement>().click();
+    leptos::task::tick().await;
+    let mark = root
+        .query_selector("article mark")
+        .unwrap()
+        .expect("a mark");
+    assert_eq!(mark.text_content().unwrap(), "café au lait 😀");
+    assert!(mark
+        .get_attribute("title")
+        .unwrap()
+        .contains("Yellow highlight"));
+    let card = root.query_selector(".card .quote").unwrap().unwrap();
+    assert!(card.text_content().unwrap().contains("café au lait 😀"));
+    drop(handle);
+}
