@@ -24,6 +24,11 @@
 //! while the scan runs (see [`Flow`]), which shrinks the active blocks further: the anchoring code
 //! uses this to prune candidates that could no longer win (branch and bound).
 //!
+//! When `k` is small against the pattern, a q-gram counting filter ([`QgramFilter`]) first finds
+//! the stretches of a long text where a match could end at all, and only those are scanned: a
+//! match with at most `k` errors keeps at least `m − q + 1 − q·k` of the pattern's q-grams.
+//! The filter is lossless, so the result is the same as scanning everything.
+//!
 //! Each text character is mapped to its row of "where does this character occur in the pattern"
 //! bitmasks (`peq`) through a 256-entry table for Latin-1 characters, or a binary search over the
 //! pattern's few other distinct characters; characters absent from the pattern share an all-zero
@@ -238,11 +243,13 @@ impl Pattern {
     }
 
     /// Scans `text` for ends of matches with at most `max_errors` errors, calling
-    /// `on_end(end, errors)` at each local minimum of the error count (see the module docs).
-    /// `end` is exclusive. The callback may lower the limit or stop the scan.
+    /// `on_end(end, errors)` at each local minimum of the error count (see the module docs),
+    /// in text order. `end` is exclusive. The callback may lower the limit or stop the scan.
     ///
     /// Cost: `O(text.len() · max_errors / 64)` expected. `max_errors` is clamped to the
-    /// pattern's length (at which every position matches).
+    /// pattern's length (at which every position matches). When the limit is small against the
+    /// pattern, a q-gram filter first skips the parts of a long text where no match can end
+    /// (see [`QgramFilter`]); the result is the same.
     pub fn find_ends<F: FnMut(usize, usize) -> Flow>(
         &self,
         text: &[char],
@@ -250,89 +257,27 @@ impl Pattern {
         mut on_end: F,
     ) {
         let m = self.len();
-        if m == 0 {
+        if m == 0 || text.is_empty() {
             return;
         }
         let mut k = max_errors.min(m);
-        let mut minima = Minima::new();
-        // Returns false when the scan must stop.
-        let mut report = |pending: Option<(usize, usize, usize)>, k: &mut usize| -> bool {
-            if let Some((first, last, errors)) = pending {
-                for end in first..=last {
-                    if errors > *k {
-                        break;
-                    }
-                    match on_end(end, errors) {
-                        Flow::Continue { max_errors } => *k = (*k).min(max_errors),
-                        Flow::Stop => return false,
-                    }
-                }
-            }
-            true
+        let filter = (text.len() >= FILTER_MIN_TEXT)
+            .then(|| QgramFilter::new(self, k))
+            .flatten();
+        let regions = match filter {
+            Some(f) => f.regions(text),
+            None => vec![(0, 0, text.len())],
         };
-        if self.blocks == 1 {
-            // One word: no blocks, no cut-off.
-            let hb = self.last_bit;
-            let (mut pv, mut mv, mut score) = (!0u64, 0u64, m);
-            for (j, &c) in text.iter().enumerate() {
-                let eq = self.peq[self.class_of(c)];
-                let xv = eq | mv;
-                let xh = ((eq & pv).wrapping_add(pv) ^ pv) | eq;
-                let ph = mv | !(xh | pv);
-                let mh = pv & xh;
-                score = score + ((ph & hb) != 0) as usize - ((mh & hb) != 0) as usize;
-                let ph = ph << 1;
-                pv = (mh << 1) | !(xv | ph);
-                mv = ph & xv;
-                let s = if score <= k { score } else { OVER };
-                if (s != OVER || minima.prev != OVER) && !report(minima.push(j + 1, s), &mut k) {
-                    return;
-                }
-            }
-        } else {
-            let bmax = self.blocks - 1;
-            let w = WORD_BITS as isize;
-            let mut pv = vec![!0u64; self.blocks];
-            let mut mv = vec![0u64; self.blocks];
-            let mut score = vec![0isize; self.blocks];
-            // The last active block.
-            let mut y = k.div_ceil(WORD_BITS).saturating_sub(1).min(bmax);
-            for (b, s) in score.iter_mut().enumerate().take(y + 1) {
-                *s = (b * WORD_BITS + self.rows(b)) as isize;
-            }
-            let hibits: Vec<u64> = (0..self.blocks).map(|b| self.hibit(b)).collect();
-            for (j, &c) in text.iter().enumerate() {
-                let row = self.class_of(c) * self.blocks;
-                let peq = &self.peq[row..row + self.blocks];
-                let mut carry = 0isize;
-                for b in 0..=y {
-                    carry = advance(&mut pv[b], &mut mv[b], peq[b], carry, hibits[b]);
-                    score[b] += carry;
-                }
-                let ki = k as isize;
-                if score[y] - carry <= ki && y < bmax && ((peq[y + 1] & 1) != 0 || carry < 0) {
-                    // The bottom block may reach within k: bring the next block in.
-                    y += 1;
-                    pv[y] = !0;
-                    mv[y] = 0;
-                    let out = advance(&mut pv[y], &mut mv[y], peq[y], carry, hibits[y]);
-                    score[y] = score[y - 1] + self.rows(y) as isize - carry + out;
-                } else {
-                    while y > 0 && score[y] >= ki + w {
-                        y -= 1;
-                    }
-                }
-                let s = if y == bmax && score[y] <= ki {
-                    score[y] as usize
-                } else {
-                    OVER
-                };
-                if (s != OVER || minima.prev != OVER) && !report(minima.push(j + 1, s), &mut k) {
-                    return;
-                }
+        for (from, own, to) in regions {
+            let go = if self.blocks == 1 {
+                scan_range::<Single, F>(self, text, (from, own, to), &mut k, &mut on_end)
+            } else {
+                scan_range::<Blocked, F>(self, text, (from, own, to), &mut k, &mut on_end)
+            };
+            if !go {
+                return;
             }
         }
-        report(minima.pending.take(), &mut k);
     }
 
     /// Calls `f(j, d)` for `j` in `0..=len` (the length of `text` consumed) with `d` the edit
@@ -387,6 +332,293 @@ impl Pattern {
         let (_, len) = rev.best_prefix_alignment(text[from..end].iter().rev().copied());
         end - len
     }
+}
+
+/// The dynamic-programming state of one scan: advances one text character at a time.
+trait Column: Sized {
+    fn new(p: &Pattern, k: usize) -> Self;
+    /// Advances over `c`; returns the errors of the best match ending here, or `OVER` when
+    /// above `k`.
+    fn step(&mut self, p: &Pattern, c: char, k: usize) -> usize;
+}
+
+/// One 64-bit word: no blocks, no cut-off.
+struct Single {
+    pv: u64,
+    mv: u64,
+    score: usize,
+}
+
+impl Column for Single {
+    fn new(p: &Pattern, _k: usize) -> Self {
+        Single {
+            pv: !0,
+            mv: 0,
+            score: p.len(),
+        }
+    }
+
+    #[inline(always)]
+    fn step(&mut self, p: &Pattern, c: char, k: usize) -> usize {
+        let hb = p.last_bit;
+        let (pv, mv) = (self.pv, self.mv);
+        let eq = p.peq[p.class_of(c)];
+        let xv = eq | mv;
+        let xh = ((eq & pv).wrapping_add(pv) ^ pv) | eq;
+        let ph = mv | !(xh | pv);
+        let mh = pv & xh;
+        self.score = self.score + ((ph & hb) != 0) as usize - ((mh & hb) != 0) as usize;
+        let ph = ph << 1;
+        self.pv = (mh << 1) | !(xv | ph);
+        self.mv = ph & xv;
+        if self.score <= k {
+            self.score
+        } else {
+            OVER
+        }
+    }
+}
+
+/// Several blocks, with Ukkonen's cut-off (Fig. 9 of Myers' paper).
+struct Blocked {
+    pv: Vec<u64>,
+    mv: Vec<u64>,
+    score: Vec<isize>,
+    hibits: Vec<u64>,
+    /// The last active block.
+    y: usize,
+}
+
+impl Column for Blocked {
+    fn new(p: &Pattern, k: usize) -> Self {
+        let y = k.div_ceil(WORD_BITS).saturating_sub(1).min(p.blocks - 1);
+        let mut score = vec![0isize; p.blocks];
+        for (b, s) in score.iter_mut().enumerate().take(y + 1) {
+            *s = (b * WORD_BITS + p.rows(b)) as isize;
+        }
+        Blocked {
+            pv: vec![!0u64; p.blocks],
+            mv: vec![0u64; p.blocks],
+            score,
+            hibits: (0..p.blocks).map(|b| p.hibit(b)).collect(),
+            y,
+        }
+    }
+
+    #[inline(always)]
+    fn step(&mut self, p: &Pattern, c: char, k: usize) -> usize {
+        let bmax = p.blocks - 1;
+        let row = p.class_of(c) * p.blocks;
+        let peq = &p.peq[row..row + p.blocks];
+        let mut y = self.y;
+        let mut carry = 0isize;
+        for ((((pv, mv), score), &eq), &hb) in self
+            .pv
+            .iter_mut()
+            .zip(self.mv.iter_mut())
+            .zip(self.score.iter_mut())
+            .zip(peq)
+            .zip(&self.hibits)
+            .take(y + 1)
+        {
+            carry = advance(pv, mv, eq, carry, hb);
+            *score += carry;
+        }
+        let ki = k as isize;
+        if self.score[y] - carry <= ki && y < bmax && ((peq[y + 1] & 1) != 0 || carry < 0) {
+            // The bottom block may reach within k: bring the next block in.
+            y += 1;
+            self.pv[y] = !0;
+            self.mv[y] = 0;
+            let out = advance(
+                &mut self.pv[y],
+                &mut self.mv[y],
+                peq[y],
+                carry,
+                self.hibits[y],
+            );
+            self.score[y] = self.score[y - 1] + p.rows(y) as isize - carry + out;
+        } else {
+            while y > 0 && self.score[y] >= ki + WORD_BITS as isize {
+                y -= 1;
+            }
+        }
+        self.y = y;
+        if y == bmax && self.score[y] <= ki {
+            self.score[y] as usize
+        } else {
+            OVER
+        }
+    }
+}
+
+/// Scans columns `from..to` of `text` with a fresh column state, reporting the valley bottoms
+/// among the ends of columns `own..to` (the columns before `own` are a warm-up, long enough for
+/// every match ending at `own` or later to be seen whole). Returns false when stopped.
+fn scan_range<C: Column, F: FnMut(usize, usize) -> Flow>(
+    p: &Pattern,
+    text: &[char],
+    (from, own, to): (usize, usize, usize),
+    k: &mut usize,
+    on_end: &mut F,
+) -> bool {
+    let mut col = C::new(p, *k);
+    for &c in &text[from..own] {
+        col.step(p, c, *k);
+    }
+    let mut minima = Minima::new();
+    for (j, &c) in text[own..to].iter().enumerate() {
+        let s = col.step(p, c, *k);
+        if s != OVER || minima.prev != OVER {
+            if let Some(v) = minima.push(own + j + 1, s) {
+                if !report(v, k, on_end) {
+                    return false;
+                }
+            }
+        }
+    }
+    // The column after `to` is above the limit (or the text ends): a valley in progress is done.
+    match minima.pending.take() {
+        Some(v) => report(v, k, on_end),
+        None => true,
+    }
+}
+
+/// Texts shorter than this are scanned without the q-gram filter.
+const FILTER_MIN_TEXT: usize = 4096;
+/// Bits of the filter's q-gram table.
+const FILTER_BITS: u32 = 16;
+
+/// The q-gram counting filter (Jokinen and Ukkonen 1991): a substring that matches the pattern
+/// with at most `k` errors keeps at least `m − q + 1 − q·k` of the pattern's `m − q + 1`
+/// q-grams (one error destroys at most `q` of them), each at its own position of the
+/// substring. So where fewer than that many positions of the last `m + k` characters start a
+/// q-gram of the pattern, no match can end, and Myers' scan can skip the place. Membership is
+/// tested in a bit table of hashed q-grams: a collision only lets more through, never less.
+pub struct QgramFilter {
+    q: usize,
+    /// Least count of pattern q-grams for a match to be possible.
+    threshold: usize,
+    /// Characters a match can span: `m + k`.
+    span: usize,
+    /// Columns of warm-up before a possible end: `m + k + 1`.
+    warm: usize,
+    table: Vec<u64>,
+}
+
+impl QgramFilter {
+    /// A filter for `pattern` with at most `k` errors, or `None` when it would let too much
+    /// through: the longest `q` in 3..=8 whose threshold is still a quarter of the span.
+    pub fn new(pattern: &Pattern, k: usize) -> Option<QgramFilter> {
+        let m = pattern.len();
+        let span = m + k;
+        let q = (3..=8usize).rev().find(|&q| {
+            let kept = (m + 1).saturating_sub(q).saturating_sub(q * k);
+            m >= q && kept >= span.div_ceil(4).max(2)
+        })?;
+        let threshold = m + 1 - q - q * k;
+        let mut table = vec![0u64; 1 << (FILTER_BITS - 6)];
+        let mut key = 0u64;
+        for (i, &c) in pattern.chars().iter().enumerate() {
+            key = Self::roll(key, c, q);
+            if i + 1 >= q {
+                let h = Self::slot(key);
+                table[h >> 6] |= 1 << (h & 63);
+            }
+        }
+        Some(QgramFilter {
+            q,
+            threshold,
+            span,
+            warm: span + 1,
+            table,
+        })
+    }
+
+    /// The last `q` characters, six bits of each.
+    #[inline(always)]
+    fn roll(key: u64, c: char, q: usize) -> u64 {
+        ((key << 6) | (c as u64 & 63)) & ((1u64 << (6 * q)) - 1)
+    }
+
+    #[inline(always)]
+    fn slot(key: u64) -> usize {
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - FILTER_BITS)) as usize
+    }
+
+    /// The regions Myers' scan must cover, as `(from, own, to)` column ranges for
+    /// [`scan_range`]: every column where a match could end lies in some `own..to`.
+    fn regions(&self, text: &[char]) -> Vec<(usize, usize, usize)> {
+        match self.q {
+            3 => self.regions_q::<3>(text),
+            4 => self.regions_q::<4>(text),
+            5 => self.regions_q::<5>(text),
+            6 => self.regions_q::<6>(text),
+            7 => self.regions_q::<7>(text),
+            _ => self.regions_q::<8>(text),
+        }
+    }
+
+    fn regions_q<const Q: usize>(&self, text: &[char]) -> Vec<(usize, usize, usize)> {
+        let (n, span, threshold) = (text.len(), self.span, self.threshold);
+        if n < span + Q {
+            return vec![(0, 0, n)];
+        }
+        // hit[p]: does the q-gram starting at p occur in the pattern?
+        let mut hit = vec![0u8; n];
+        let mut key = 0u64;
+        for &c in &text[..Q - 1] {
+            key = Self::roll(key, c, Q);
+        }
+        for (h, &c) in hit.iter_mut().zip(&text[Q - 1..]) {
+            key = Self::roll(key, c, Q);
+            let slot = Self::slot(key);
+            *h = ((self.table[slot >> 6] >> (slot & 63)) & 1) as u8;
+        }
+        // count(j): q-grams of the pattern starting in j − span + 1 ..= j − q + 1, the most a
+        // match ending at column j can contain.
+        let mut out: Vec<(usize, usize, usize)> = Vec::new();
+        let mut flag = |j: usize| match out.last_mut() {
+            Some(r) if j <= r.2 + self.warm => r.2 = j + 1,
+            _ => out.push((j.saturating_sub(self.warm), j, j + 1)),
+        };
+        let mut count = 0usize;
+        for j in Q - 1..span {
+            count += hit[j + 1 - Q] as usize;
+            if count >= threshold {
+                flag(j);
+            }
+        }
+        for (j, (&added, &removed)) in hit[span + 1 - Q..n + 1 - Q]
+            .iter()
+            .zip(&hit[..n - span])
+            .enumerate()
+        {
+            count = count + added as usize - removed as usize;
+            if count >= threshold {
+                flag(span + j);
+            }
+        }
+        out
+    }
+}
+
+/// Calls `on_end` for each end of a valley bottom; false when the scan must stop.
+fn report<F: FnMut(usize, usize) -> Flow>(
+    (first, last, errors): (usize, usize, usize),
+    k: &mut usize,
+    on_end: &mut F,
+) -> bool {
+    for end in first..=last {
+        if errors > *k {
+            break;
+        }
+        match on_end(end, errors) {
+            Flow::Continue { max_errors } => *k = (*k).min(max_errors),
+            Flow::Stop => return false,
+        }
+    }
+    true
 }
 
 /// Every approximate occurrence of `pattern` in `text` with at most `max_errors` errors: one per
@@ -508,6 +740,7 @@ mod tests {
             out.push((e, d));
             Flow::Continue { max_errors: k }
         });
+        out.sort_unstable(); // segments scanned in lock-step report in their own order
         out
     }
 
@@ -571,6 +804,30 @@ mod tests {
     }
 
     #[test]
+    fn the_qgram_filter_skips_most_of_a_text() {
+        let mut seed = 7u32;
+        let text: Vec<char> = (0..200_000)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                b"etaoinshrdlu  "[(seed >> 16) as usize % 14] as char
+            })
+            .collect();
+        let mut pattern = text[90_000..90_100].to_vec();
+        pattern[50] = 'z';
+        let p = Pattern::new(&pattern);
+        let f = QgramFilter::new(&p, 10).expect("a selective filter");
+        let covered: usize = f.regions(&text).iter().map(|r| r.2 - r.0).sum();
+        assert!(covered < text.len() / 10, "{covered}");
+        let found = search_best(&text, &pattern, 10);
+        assert_eq!(
+            (found[0].start, found[0].end, found[0].errors),
+            (90_000, 90_100, 1)
+        );
+        // A limit too large for the filter to help: none.
+        assert!(QgramFilter::new(&p, 50).is_none());
+    }
+
+    #[test]
     fn empty_inputs_match_nothing() {
         assert!(search(&chars("abc"), &[], 1).is_empty());
         assert!(search(&[], &chars("abc"), 1).is_empty());
@@ -607,5 +864,53 @@ mod tests {
             let (a, b) = (chars(&a), chars(&b));
             prop_assert_eq!(edit_distance(&a, &b), naive_levenshtein(&a, &b));
         }
+    }
+
+    // Long texts (the q-gram filter only works on texts of 4096 characters or more): fewer cases.
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn long_multi_block_scans_agree_with_the_textbook_table(
+            text in "[abcd]{600,1400}",
+            pat in "[abcd]{65,140}",
+            k in 0usize..70,
+        ) {
+            let (t, p) = (chars(&text), chars(&pat));
+            let k = k.min(p.len());
+            let want = naive_minima(&naive_end_scores(&t, &p), k);
+            prop_assert_eq!(ends(&t, &p, k), want);
+        }
+
+        #[test]
+        fn the_qgram_filter_changes_nothing(
+            text in "[a-l ]{4096,6000}",
+            at in 0usize..4000,
+            len in 8usize..150,
+            edits in proptest::collection::vec((0usize..150, proptest::char::range('a', 'l')), 0..12),
+            k in 0usize..40,
+        ) {
+            let t = chars(&text);
+            let mut p: Vec<char> = t[at..(at + len).min(t.len())].to_vec();
+            for (i, c) in edits {
+                let i = i % p.len();
+                p[i] = c;
+            }
+            let k = k.min(p.len());
+            let pat = Pattern::new(&p);
+            let mut plain = Vec::new();
+            let mut keep = |e, d| {
+                plain.push((e, d));
+                Flow::Continue { max_errors: k }
+            };
+            let whole = (0, 0, t.len());
+            if pat.blocks == 1 {
+                scan_range::<Single, _>(&pat, &t, whole, &mut k.clone(), &mut keep);
+            } else {
+                scan_range::<Blocked, _>(&pat, &t, whole, &mut k.clone(), &mut keep);
+            }
+            prop_assert_eq!(ends(&t, &p, k), plain);
+        }
+
     }
 }
