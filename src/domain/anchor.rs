@@ -192,12 +192,9 @@ fn normalize_char(c: char) -> Norm {
     }
 }
 
-/// Typographic normalisation for fuzzy matching: curly quotes and primes become straight ones,
-/// the dash family becomes `-`, `…` becomes `...`, every run of whitespace becomes one space,
-/// and soft hyphens and zero-width characters disappear. Letters and case are kept.
-///
-/// Calls `push(c, i)` for each normalised character `c`, with `i` the index in `chars` of the
-/// character it comes from (the first of a whitespace run).
+/// Normalises `chars` as [`normalize`] describes, calling `push(c, i)` for each normalised
+/// character `c`, with `i` the index in `chars` of the character it comes from (the first of a
+/// whitespace run).
 fn normalize_with(chars: &[char], mut push: impl FnMut(char, usize)) {
     let mut in_space = false;
     for (i, &c) in chars.iter().enumerate() {
@@ -223,7 +220,9 @@ fn normalize_with(chars: &[char], mut push: impl FnMut(char, usize)) {
     }
 }
 
-/// `s` normalised as described at [`normalize_with`].
+/// Typographic normalisation for fuzzy matching: curly quotes and primes become straight ones,
+/// the dash family becomes `-`, `…` becomes `...`, every run of whitespace becomes one space,
+/// and soft hyphens and zero-width characters disappear. Letters and case are kept.
 pub fn normalize(s: &str) -> Vec<char> {
     let chars: Vec<char> = s.chars().collect();
     let mut out = Vec::with_capacity(chars.len());
