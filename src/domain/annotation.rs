@@ -131,6 +131,62 @@ impl Annotation {
     }
 }
 
+/// A tag as typed, cleaned: surrounding space and leading '#' removed, inner runs of white space
+/// folded to one space, at most [`TAG_MAX_CHARS`] characters. `None` when nothing is left.
+pub fn normalize_tag(raw: &str) -> Option<String> {
+    let folded = raw
+        .trim()
+        .trim_start_matches('#')
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let tag: String = folded
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(TAG_MAX_CHARS)
+        .collect();
+    (!tag.is_empty()).then_some(tag)
+}
+
+pub const TAG_MAX_CHARS: usize = 64;
+
+/// What the reader is looking for in the list: words in the quote, note or tags, a colour, a tag.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub query: String,
+    pub color: Option<Color>,
+    pub tag: Option<String>,
+}
+
+impl Filter {
+    pub fn is_active(&self) -> bool {
+        !self.query.trim().is_empty() || self.color.is_some() || self.tag.is_some()
+    }
+
+    /// Does `a` pass? Every word of the query must appear (case-insensitively) in the quote,
+    /// the note or a tag.
+    pub fn matches(&self, a: &Annotation) -> bool {
+        if self.color.is_some_and(|c| c != a.color) {
+            return false;
+        }
+        if let Some(tag) = &self.tag {
+            if !a.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+                return false;
+            }
+        }
+        let words: Vec<String> = self
+            .query
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        if words.is_empty() {
+            return true;
+        }
+        let hay = format!("{}\n{}\n{}", a.quote.exact, a.note, a.tags.join("\n")).to_lowercase();
+        words.iter().all(|w| hay.contains(w.as_str()))
+    }
+}
+
 /// What a transaction was, for messages like "Deleted — Undo".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChangeKind {
@@ -548,6 +604,58 @@ pub(crate) mod tests {
         ]);
         let ids: Vec<_> = set.in_text_order().iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "z"]);
+    }
+
+    #[test]
+    fn tags_are_cleaned() {
+        assert_eq!(
+            normalize_tag("  #Iran   relations "),
+            Some("Iran relations".into())
+        );
+        assert_eq!(normalize_tag(" # "), None);
+        assert_eq!(
+            normalize_tag(&"x".repeat(100)).unwrap().len(),
+            TAG_MAX_CHARS
+        );
+        assert_eq!(normalize_tag("a\u{7}b"), Some("ab".into()));
+    }
+
+    #[test]
+    fn filters_match_quote_note_tags_colour() {
+        let text = CharText::new("The Basij Organization and the IRGC");
+        let mut a = sample("a", &text, CharSpan::new(4, 22));
+        a.note = "Volunteer force".into();
+        a.tags = vec!["militia".into()];
+        a.color = Color::Green;
+        let f = |q: &str| Filter {
+            query: q.into(),
+            ..Default::default()
+        };
+        assert!(f("").matches(&a));
+        assert!(f("basij volunteer").matches(&a));
+        assert!(f("MILITIA").matches(&a));
+        assert!(!f("irgc").matches(&a));
+        assert!(Filter {
+            color: Some(Color::Green),
+            ..Default::default()
+        }
+        .matches(&a));
+        assert!(!Filter {
+            color: Some(Color::Blue),
+            ..Default::default()
+        }
+        .matches(&a));
+        assert!(Filter {
+            tag: Some("Militia".into()),
+            ..Default::default()
+        }
+        .matches(&a));
+        assert!(!Filter {
+            tag: Some("army".into()),
+            ..Default::default()
+        }
+        .matches(&a));
+        assert!(f("x").is_active() && !Filter::default().is_active());
     }
 
     #[test]

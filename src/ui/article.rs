@@ -19,7 +19,32 @@ pub fn ArticleView() -> impl IntoView {
             <h1 id="doc-title">{title}</h1>
             {(0..n).map(|idx| view! { <BlockView idx=idx /> }).collect_view()}
             {source.map(|s| view! { <footer><cite>{s}</cite></footer> })}
+            <PrintNotes />
         </article>
+    }
+}
+
+/// Notes as numbered footnotes, shown only in print.
+#[component]
+fn PrintNotes() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let notes = move || {
+        app.list.track();
+        app.set.with_value(|set| {
+            set.in_text_order()
+                .into_iter()
+                .filter(|a| a.anchor.is_some() && !a.note.trim().is_empty())
+                .map(|a| (a.quote.exact.clone(), a.note.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <ol class="print-notes" aria-hidden="true">
+            {move || notes()
+                .into_iter()
+                .map(|(quote, note)| view! { <li><q>{quote}</q>" — "{note}</li> })
+                .collect_view()}
+        </ol>
     }
 }
 
@@ -53,13 +78,19 @@ fn wrap_styles(text: String, styles: &[Style]) -> AnyView {
     view
 }
 
-fn render_run(app: AppState, run: Run, anns: &[Annotation], styles: &[Style]) -> AnyView {
+fn render_run(
+    app: AppState,
+    run: Run,
+    anns: &[Annotation],
+    styles: &[Style],
+    block_start: usize,
+) -> AnyView {
     let run_styles: Vec<Style> = run
         .styles
         .iter()
         .filter_map(|&i| styles.get(i).cloned())
         .collect();
-    let inner = wrap_styles(run.text, &run_styles);
+    let inner = wrap_styles(run.text.clone(), &run_styles);
     if run.marks.is_empty() {
         return inner;
     }
@@ -67,10 +98,24 @@ fn render_run(app: AppState, run: Run, anns: &[Annotation], styles: &[Style]) ->
     let ids: Vec<String> = covering.iter().map(|a| a.id.clone()).collect();
     // The innermost (last started) highlight gives the colour; depth shows overlaps.
     let top = covering[covering.len() - 1];
+    // Where highlights of different colours overlap, the next one shows as an underline.
+    let under = covering
+        .iter()
+        .rev()
+        .find(|a| a.color != top.color)
+        .map(|a| format!(" under-{}", a.color.name()))
+        .unwrap_or_default();
+    // In print, the run where an annotation with a note ends carries its footnote number.
+    let ends_note = covering.iter().any(|a| {
+        !a.note.trim().is_empty()
+            && a.anchor
+                .is_some_and(|s| s.end == block_start + run.span.end)
+    });
     let class = format!(
-        "hl {} depth-{}",
+        "hl {} depth-{}{under}{}",
         top.color.style_class(),
-        covering.len().min(3)
+        covering.len().min(3),
+        if ends_note { " fn-end" } else { "" }
     );
     let title = covering
         .iter()
@@ -143,7 +188,7 @@ fn BlockView(idx: usize) -> impl IntoView {
             .collect();
         segment(&text, &marks, &style_spans)
             .into_iter()
-            .map(|run| render_run(app, run, &anns, &styles))
+            .map(|run| render_run(app, run, &anns, &styles, block_span.start))
             .collect_view()
     };
     match kind {

@@ -3,22 +3,27 @@
 
 pub mod article;
 pub mod dom;
+pub mod import;
 pub mod panel;
+pub mod panic;
 pub mod persist;
 pub mod state;
+pub mod sync;
 pub mod toolbar;
 
+use crate::domain::annotation::Filter;
 use crate::domain::article::{slugify, Document};
 use crate::domain::{markdown_export, w3c};
 use article::ArticleView;
+use import::{ImportButton, ImportReport, ImportReportView};
 use leptos::prelude::*;
-use panel::Panel;
+use panel::{FilterState, Panel};
 use state::AppState;
-use toolbar::{act, Pending, SelectionToolbar};
+use toolbar::{act, Pending, PendingSel, SelectionToolbar};
 
 /// Mounts the app on `<body>`.
 pub fn start() {
-    console_error_panic_hook::set_once();
+    panic::install();
     leptos::mount::mount_to_body(|| view! { <App doc=Document::bundled() /> });
 }
 
@@ -49,12 +54,57 @@ fn download_markdown(app: AppState) {
     }
 }
 
+/// Ids of the anchored annotations in text order.
+fn anchored_ids(app: AppState) -> Vec<String> {
+    app.set.with_value(|set| {
+        set.in_text_order()
+            .into_iter()
+            .filter(|a| a.anchor.is_some())
+            .map(|a| a.id.clone())
+            .collect()
+    })
+}
+
+/// `j` / `k`: the next / previous annotation in text order.
+fn step(app: AppState, forward: bool) {
+    let ids = anchored_ids(app);
+    if ids.is_empty() {
+        return;
+    }
+    let current = app
+        .focused
+        .get_untracked()
+        .and_then(|f| ids.iter().position(|i| *i == f));
+    let next = match (current, forward) {
+        (None, true) => 0,
+        (None, false) => ids.len() - 1,
+        (Some(i), true) => (i + 1).min(ids.len() - 1),
+        (Some(i), false) => i.saturating_sub(1),
+    };
+    let id = ids[next].clone();
+    app.reveal(&id, true);
+    let selector = format!("[data-card=\"{}\"] .quote", state::css_escape(&id));
+    request_animation_frame(move || {
+        if let Some(el) = dom::scroll_to(&selector) {
+            if let Some(el) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&el) {
+                let _ = el.focus();
+            }
+        }
+    });
+}
+
 /// Keyboard shortcuts for the whole page (never while typing in a field).
-fn on_key(app: AppState, pending: RwSignal<Option<Pending>>, ev: web_sys::KeyboardEvent) {
+fn on_key(
+    app: AppState,
+    pending: RwSignal<Option<Pending>>,
+    help: RwSignal<bool>,
+    ev: web_sys::KeyboardEvent,
+) {
     let key = ev.key();
     let ctrl = ev.ctrl_key() || ev.meta_key();
     if key == "Escape" {
         pending.set(None);
+        help.set(false);
         if let Some(id) = app.editing.get_untracked() {
             if app.fresh_note.get_untracked().as_deref() == Some(id.as_str()) {
                 app.discard_fresh(&id);
@@ -64,7 +114,7 @@ fn on_key(app: AppState, pending: RwSignal<Option<Pending>>, ev: web_sys::Keyboa
         }
         return;
     }
-    if dom::typing_in_field() {
+    if dom::typing_in_field() || ev.alt_key() {
         return; // the field's own undo and keys win
     }
     match (ctrl, ev.shift_key(), key.as_str()) {
@@ -76,11 +126,24 @@ fn on_key(app: AppState, pending: RwSignal<Option<Pending>>, ev: web_sys::Keyboa
             ev.prevent_default();
             app.redo();
         }
-        (false, _, "h") if !ev.alt_key() => act(app, pending, false),
-        (false, _, "n") if !ev.alt_key() => {
+        (false, _, "h") => act(app, pending, false),
+        (false, _, "n") => {
             ev.prevent_default();
             act(app, pending, true)
         }
+        (false, _, "j") => step(app, true),
+        (false, _, "k") => step(app, false),
+        (false, _, "/") => {
+            ev.prevent_default();
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("search"))
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+            {
+                let _ = el.focus();
+            }
+        }
+        (false, _, "?") => help.set(true),
         (false, _, "Delete") => {
             if let Some(id) = app.focused.get_untracked() {
                 app.delete(&id);
@@ -90,12 +153,65 @@ fn on_key(app: AppState, pending: RwSignal<Option<Pending>>, ev: web_sys::Keyboa
     }
 }
 
+/// Every shortcut, for the `?` sheet.
+const SHORTCUTS: [(&str, &str); 11] = [
+    ("h", "Highlight the selection"),
+    ("n", "Highlight the selection and add a note"),
+    ("j / k", "Next / previous annotation"),
+    ("Delete", "Delete the focused annotation"),
+    ("Ctrl+Z", "Undo"),
+    ("Ctrl+Shift+Z or Ctrl+Y", "Redo"),
+    ("/", "Search annotations"),
+    ("Ctrl+Enter", "Save the note being edited"),
+    ("Escape", "Close editors, menus and this sheet"),
+    ("?", "Show this list"),
+    ("Tab", "Move between controls"),
+];
+
+#[component]
+fn HelpSheet(open: RwSignal<bool>) -> impl IntoView {
+    let close = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if open.get() {
+            if let Some(b) = close.get() {
+                let _ = b.focus();
+            }
+        }
+    });
+    view! {
+        <Show when=move || open.get()>
+            <div class="sheet-backdrop" on:click=move |_| open.set(false)></div>
+            <div class="sheet" role="dialog" aria-modal="true" aria-labelledby="help-title">
+                <h2 id="help-title">"Keyboard shortcuts"</h2>
+                <dl>
+                    {SHORTCUTS
+                        .iter()
+                        .map(|(k, what)| view! { <dt><kbd>{*k}</kbd></dt><dd>{*what}</dd> })
+                        .collect_view()}
+                </dl>
+                <button node_ref=close on:click=move |_| open.set(false)>"Close"</button>
+            </div>
+        </Show>
+    }
+}
+
 #[component]
 pub fn App(doc: Document) -> impl IntoView {
     let app = AppState::new(doc);
     provide_context(app);
     let pending = RwSignal::new(None::<Pending>);
-    let _keys = window_event_listener(leptos::ev::keydown, move |ev| on_key(app, pending, ev));
+    provide_context(PendingSel(pending));
+    provide_context(FilterState(RwSignal::new(Filter::default())));
+    let report = ImportReport(RwSignal::new(None));
+    provide_context(report);
+    import::listen_for_drops(app, report);
+    sync::install(app);
+    persist::guard_note_length(app);
+    let help = RwSignal::new(false);
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        on_key(app, pending, help, ev)
+    });
+    on_cleanup(move || keys.remove());
     let can_undo = move || {
         app.list.track();
         app.set.with_value(|s| s.can_undo())
@@ -104,50 +220,51 @@ pub fn App(doc: Document) -> impl IntoView {
         app.list.track();
         app.set.with_value(|s| s.can_redo())
     };
+    let is_empty = move || {
+        app.list.track();
+        app.set.with_value(|s| s.is_empty())
+    };
+    let clear_all = move |_| {
+        let summary = app.set.try_update_value(|s| s.clear_all());
+        if let Some(summary) = summary {
+            app.after_change(&summary);
+            app.show_toast("Cleared all annotations", true);
+        }
+    };
     view! {
         <header class="topbar">
             <span class="brand">"Marginalia" <small>"highlights stay on this device"</small></span>
-            <button disabled=move || !can_undo() on:click=move |_| app.undo() title="Undo (Ctrl+Z)">"Undo"</button>
-            <button disabled=move || !can_redo() on:click=move |_| app.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
-            <button on:click=move |_| download_json(app)>"Download annotations"</button>
-            <button on:click=move |_| download_markdown(app)>"Download Markdown"</button>
+            <nav class="tools" aria-label="Annotation tools">
+                <button disabled=move || !can_undo() on:click=move |_| app.undo() title="Undo (Ctrl+Z)">"Undo"</button>
+                <button disabled=move || !can_redo() on:click=move |_| app.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
+                <button on:click=move |_| download_json(app)>"Download annotations"</button>
+                <button on:click=move |_| download_markdown(app)>"Download Markdown"</button>
+                <ImportButton />
+                <button disabled=is_empty on:click=clear_all title="Remove every annotation (undoable)">"Clear all"</button>
+                <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| help.set(true)>"?"</button>
+            </nav>
         </header>
-        <Banner />
+        <section class="messages" aria-label="Messages">
+            <Banner />
+            <ImportReportView />
+            <ToastView />
+        </section>
         <div class="layout">
             <main class="reading">
                 <ArticleView />
+                <SelectionToolbar pending=pending />
             </main>
             <Panel />
         </div>
-        <SelectionToolbar pending=pending />
-        <ToastView />
+        <HelpSheet open=help />
     }
 }
 
 #[component]
 fn Banner() -> impl IntoView {
     let app = expect_context::<AppState>();
-    let download_damaged = move |_| {
-        let raw = app
-            .persist
-            .with_value(|p| p.damaged_raw.clone())
-            .unwrap_or_default();
-        let name = app
-            .doc
-            .with_value(|d| format!("{}-damaged-storage.json", slugify(&d.id)));
-        if let Err(e) = dom::download(&name, "application/json", &raw) {
-            app.show_toast(e, false);
-        }
-    };
-    let start_fresh = move |_| {
-        app.persist.update_value(|p| p.release());
-        app.banner.set(None);
-        app.save();
-        app.show_toast(
-            "Started fresh. The damaged data stays in a backup key.",
-            false,
-        );
-    };
+    let download_damaged = move |_| persist::download_damaged(app);
+    let start_fresh = move |_| persist::start_fresh(app);
     move || {
         app.banner.get().map(|b| {
             let class = if b.error {

@@ -1,9 +1,12 @@
 //! The side panel: annotations in text order as cards, the note editor, and the unanchored ones.
 
-use crate::domain::annotation::{Annotation, ChangeKind};
+use crate::domain::anchor::anchor;
+use crate::domain::annotation::{normalize_tag, Annotation, ChangeKind, Color, Filter};
+use crate::domain::selector::describe;
 use crate::domain::time::Timestamp;
 use crate::ui::dom;
 use crate::ui::state::{css_escape, AppState};
+use crate::ui::toolbar::PendingSel;
 use leptos::prelude::*;
 
 /// How many cards are rendered before "Show more" (keeps huge sets responsive).
@@ -31,11 +34,16 @@ fn local_time(t: Timestamp) -> String {
     String::from(d.to_locale_string("en-GB", &opts))
 }
 
+/// The search box and filters, shared with the keyboard shortcut `/`.
+#[derive(Clone, Copy)]
+pub struct FilterState(pub RwSignal<Filter>);
+
 #[component]
 pub fn Panel() -> impl IntoView {
     let app = expect_context::<AppState>();
+    let filter = expect_context::<FilterState>().0;
     let limit = RwSignal::new(PAGE);
-    let all = move || {
+    let all = Memo::new(move |_| {
         app.list.track();
         app.set.with_value(|s| {
             s.in_text_order()
@@ -43,10 +51,23 @@ pub fn Panel() -> impl IntoView {
                 .cloned()
                 .collect::<Vec<Annotation>>()
         })
-    };
-    let all = Memo::new(move |_| all());
+    });
+    let tags = Memo::new(move |_| {
+        app.list.track();
+        app.set.with_value(|s| s.all_tags())
+    });
+    let shown = Memo::new(move |_| {
+        filter.with(|f| {
+            all.with(|v| {
+                v.iter()
+                    .filter(|a| f.matches(a))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
     let anchored = move || {
-        all.with(|v| {
+        shown.with(|v| {
             v.iter()
                 .filter(|a| a.anchor.is_some())
                 .take(limit.get())
@@ -55,26 +76,83 @@ pub fn Panel() -> impl IntoView {
         })
     };
     let unanchored = move || {
-        all.with(|v| {
+        shown.with(|v| {
             v.iter()
                 .filter(|a| a.anchor.is_none())
                 .cloned()
                 .collect::<Vec<_>>()
         })
     };
-    let anchored_count = move || all.with(|v| v.iter().filter(|a| a.anchor.is_some()).count());
+    let anchored_count = move || shown.with(|v| v.iter().filter(|a| a.anchor.is_some()).count());
     let hidden = move || anchored_count().saturating_sub(limit.get());
+    let count_text = move || {
+        let total = all.with(Vec::len);
+        if filter.with(Filter::is_active) {
+            format!("{} of {total} match", shown.with(Vec::len))
+        } else {
+            format!("{total} in all")
+        }
+    };
     view! {
         <aside class="panel" aria-labelledby="panel-title">
-            <h2 id="panel-title">
-                "Annotations "
-                <span class="count">{move || format!("({})", all.with(Vec::len))}</span>
-            </h2>
+            <h2 id="panel-title">"Annotations"</h2>
+            <div class="filters" role="search">
+                <label class="visually-hidden" for="search">"Search annotations"</label>
+                <input
+                    id="search"
+                    type="search"
+                    placeholder="Search quotes, notes, tags ( / )"
+                    prop:value=move || filter.with(|f| f.query.clone())
+                    on:input=move |ev| filter.update(|f| f.query = event_target_value(&ev))
+                />
+                <div class="filter-row">
+                    <label for="filter-colour">"Colour"</label>
+                    <select
+                        id="filter-colour"
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            filter.update(|f| f.color = Color::from_name(&v));
+                        }
+                    >
+                        <option value="" selected=move || filter.with(|f| f.color.is_none())>"All colours"</option>
+                        {Color::ALL
+                            .into_iter()
+                            .map(|c| view! {
+                                <option value=c.name() selected=move || filter.with(|f| f.color == Some(c))>{c.label()}</option>
+                            })
+                            .collect_view()}
+                    </select>
+                    <label for="filter-tag">"Tag"</label>
+                    <select
+                        id="filter-tag"
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            filter.update(|f| f.tag = (!v.is_empty()).then_some(v));
+                        }
+                    >
+                        <option value="" selected=move || filter.with(|f| f.tag.is_none())>"All tags"</option>
+                        {move || tags
+                            .get()
+                            .into_iter()
+                            .map(|t| {
+                                let t2 = t.clone();
+                                view! {
+                                    <option value=t.clone() selected=move || filter.with(|f| f.tag.as_deref() == Some(t2.as_str()))>{t.clone()}</option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                    <Show when=move || filter.with(Filter::is_active)>
+                        <button on:click=move |_| filter.set(Filter::default())>"Clear filters"</button>
+                    </Show>
+                </div>
+                <p class="count" role="status" aria-live="polite">{count_text}</p>
+            </div>
             <Show when=move || all.with(Vec::is_empty)>
                 <p class="empty">"Select words in the article, then choose Highlight or Note."</p>
             </Show>
             <ul class="cards" aria-label="Annotations in text order">
-                <For each=anchored key=|a| (a.id.clone(), a.modified, a.color, a.tags.len()) let:a>
+                <For each=anchored key=|a| (a.id.clone(), a.modified, a.color, a.tags.clone(), a.anchor) let:a>
                     <Card a=a />
                 </For>
             </ul>
@@ -85,20 +163,109 @@ pub fn Panel() -> impl IntoView {
             </Show>
             <Show when=move || !unanchored().is_empty()>
                 <h3 id="unanchored-title">"Unanchored"</h3>
-                <p class="empty">"These no longer match the text. Their quotes and notes are kept."</p>
+                <p class="empty">"These no longer match the text. Their quotes and notes are kept: select new words and choose Re-attach, or delete them."</p>
                 <ul class="cards" aria-labelledby="unanchored-title">
-                    <For each=unanchored key=|a| (a.id.clone(), a.modified) let:a>
+                    <For each=unanchored key=|a| (a.id.clone(), a.modified, a.tags.clone()) let:a>
                         <Card a=a />
                     </For>
                 </ul>
             </Show>
+            <datalist id="tag-suggestions">
+                {move || tags.get().into_iter().map(|t| view! { <option value=t></option> }).collect_view()}
+            </datalist>
         </aside>
+    }
+}
+
+/// Moves `a` onto the reader's current selection (for unanchored annotations).
+fn reattach(app: AppState, pending: PendingSel, id: &str) {
+    let Some(p) = pending.0.get_untracked() else {
+        app.show_toast(
+            "Select the words to attach it to first, then choose Re-attach.",
+            false,
+        );
+        return;
+    };
+    let described = app.doc.with_value(|doc| describe(doc.text(), p.span));
+    let (quote, position) = described;
+    let span = app
+        .doc
+        .with_value(|doc| anchor(doc.text(), &quote, Some(position)).map(|x| x.span));
+    app.update(id, ChangeKind::Reattach, |a| {
+        a.quote = quote;
+        a.position = Some(position);
+        a.anchor = span;
+    });
+    pending.0.set(None);
+    dom::clear_selection();
+}
+
+#[component]
+fn Tags(id: String, tags: Vec<String>) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let field_id = format!("tag-{}", id.trim_start_matches("urn:uuid:"));
+    let add = {
+        let id = id.clone();
+        move |raw: &str| {
+            let new: Vec<String> = raw.split(',').filter_map(normalize_tag).collect();
+            if new.is_empty() {
+                return;
+            }
+            app.update(&id, ChangeKind::Retag, |a| {
+                for t in new {
+                    if !a.tags.iter().any(|x| x.eq_ignore_ascii_case(&t)) {
+                        a.tags.push(t);
+                    }
+                }
+            });
+        }
+    };
+    view! {
+        <div class="tags">
+            <ul class="tag-list" aria-label="Tags">
+                {tags
+                    .into_iter()
+                    .map(|t| {
+                        let id = id.clone();
+                        let label = format!("Remove tag {t}");
+                        let t2 = t.clone();
+                        view! {
+                            <li class="tag">
+                                "#"{t.clone()}
+                                <button class="tag-remove" aria-label=label title="Remove tag" on:click=move |_| {
+                                    let t = t2.clone();
+                                    app.update(&id, ChangeKind::Retag, move |a| a.tags.retain(|x| *x != t));
+                                }>"×"</button>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <label class="visually-hidden" for=field_id.clone()>"Add tag"</label>
+            <input
+                id=field_id
+                class="tag-input"
+                type="text"
+                list="tag-suggestions"
+                placeholder="Add tag"
+                maxlength="200"
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Enter" || ev.key() == "," {
+                        ev.prevent_default();
+                        let input = event_target::<web_sys::HtmlInputElement>(&ev);
+                        add(&input.value());
+                        input.set_value("");
+                    }
+                }
+            />
+        </div>
     }
 }
 
 #[component]
 fn Card(a: Annotation) -> impl IntoView {
     let app = expect_context::<AppState>();
+    let pending = expect_context::<PendingSel>();
     let id = a.id.clone();
     let short = shorten(&a.quote.exact, 160);
     let color = a.color;
@@ -144,10 +311,37 @@ fn Card(a: Annotation) -> impl IntoView {
             >
                 <NoteEditor id=id_edit.clone() initial=note.clone() />
             </Show>
+            <Tags id=id.clone() tags=a.tags.clone() />
             <div class="meta">
-                {color.label()} " · " <time datetime=created_iso.clone()>{created.clone()}</time>
+                <label class="colour-pick">
+                    <span class="visually-hidden">"Colour"</span>
+                    <select aria-label="Colour" on:change={
+                        let id = id.clone();
+                        move |ev| {
+                            if let Some(c) = Color::from_name(&event_target_value(&ev)) {
+                                app.color.set(c);
+                                app.update(&id, ChangeKind::Recolor, |a| a.color = c);
+                            }
+                        }
+                    }>
+                        {Color::ALL
+                            .into_iter()
+                            .map(|c| view! { <option value=c.name() selected=c == color>{c.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                " · " <time datetime=created_iso.clone()>{created.clone()}</time>
             </div>
             <div class="actions">
+                {(!anchored).then(|| {
+                    let id = id.clone();
+                    view! {
+                        <button
+                            on:mousedown=|ev: leptos::ev::MouseEvent| ev.prevent_default()
+                            on:click=move |_| reattach(app, pending, &id)
+                        >"Re-attach to selection"</button>
+                    }
+                })}
                 <button on:click={
                     let id = id.clone();
                     move |_| {

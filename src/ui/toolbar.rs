@@ -1,5 +1,6 @@
 //! The floating toolbar shown beside a selection in the article: **Highlight** and **Note**.
 
+use crate::domain::annotation::Color;
 use crate::domain::span::CharSpan;
 use crate::ui::dom;
 use crate::ui::state::AppState;
@@ -13,6 +14,10 @@ pub struct Pending {
     pub top: f64,
     pub left: f64,
 }
+
+/// The pending selection, shared through context (the toolbar, shortcuts and Re-attach use it).
+#[derive(Clone, Copy)]
+pub struct PendingSel(pub RwSignal<Option<Pending>>);
 
 /// Reads the current browser selection as a trimmed document span, or `None`.
 pub fn read_selection(app: &AppState) -> Option<Pending> {
@@ -99,6 +104,24 @@ pub fn SelectionToolbar(pending: RwSignal<Option<Pending>>) -> impl IntoView {
                 style:left=move || format!("{}px", pending.get().map(|p| p.left).unwrap_or(0.0))
                 on:mousedown=|ev: leptos::ev::MouseEvent| ev.prevent_default()
             >
+                <div class="swatches" role="radiogroup" aria-label="Colour">
+                    {Color::ALL
+                        .into_iter()
+                        .map(|c| {
+                            let class = format!("swatch {}", c.style_class());
+                            view! {
+                                <button
+                                    class=class
+                                    role="radio"
+                                    aria-label=c.label()
+                                    title=format!("{} (colour)", c.label())
+                                    aria-checked=move || if app.color.get() == c { "true" } else { "false" }
+                                    on:click=move |_| app.color.set(c)
+                                ></button>
+                            }
+                        })
+                        .collect_view()}
+                </div>
                 <button title="Highlight (h)" on:click=move |_| act(app, pending, false)>"Highlight"</button>
                 <button title="Highlight and add a note (n)" on:click=move |_| act(app, pending, true)>"Note"</button>
             </div>

@@ -1,0 +1,45 @@
+// axe-core in the main states: 0 violations.
+import { test, expect } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { dragSelect, openApp } from './helpers.mjs';
+
+const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
+
+async function axe(page, label) {
+  // axe is injected through the page's own script execution, not a <script> tag, so the app's
+  // Content Security Policy stays as shipped.
+  await page.evaluate(AXE);
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+  });
+  expect(result, `${label}: ${JSON.stringify(result, null, 2)}`).toEqual([]);
+}
+
+for (const scheme of ['light', 'dark']) {
+  test(`axe-core reports 0 violations in the main states (${scheme})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await openApp(page);
+    await axe(page, 'empty article');
+
+    for (const phrase of ['Basij Organization', 'three-day visit', 'Islamic Revolutionary Guard Corps', 'Hassan Rouhani']) {
+      await dragSelect(page, phrase);
+      await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+    }
+    await page.locator('.card').first().getByRole('combobox', { name: 'Add tag' }).fill('militia');
+    await page.locator('.card').first().getByRole('combobox', { name: 'Add tag' }).press('Enter');
+    await axe(page, 'article with highlights, side panel full');
+
+    await dragSelect(page, 'Foreign Minister');
+    await expect(page.getByRole('toolbar', { name: 'Annotate selection' })).toBeVisible();
+    await axe(page, 'toolbar open');
+
+    await page.getByRole('button', { name: 'Note', exact: true }).click();
+    await expect(page.getByRole('textbox', { name: 'Note' })).toBeFocused();
+    await axe(page, 'note editor open');
+    await page.keyboard.press('Escape');
+
+    await page.keyboard.press('?');
+    await axe(page, 'shortcut sheet open');
+  });
+}

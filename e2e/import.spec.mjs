@@ -1,0 +1,99 @@
+// Import (file picker and drop), re-attaching unanchored annotations, Markdown export.
+import { test, expect } from '@playwright/test';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dragSelect, openApp } from './helpers.mjs';
+
+mkdirSync('target/e2e-files', { recursive: true });
+const file = (name, contents) => {
+  const path = `target/e2e-files/${name}`;
+  writeFileSync(path, contents);
+  return path;
+};
+
+test('a download imported into an empty profile gives back the same annotations; twice adds nothing', async ({ page, browser }) => {
+  await openApp(page);
+  await dragSelect(page, 'Basij Organization');
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  await dragSelect(page, 'three-day visit');
+  await page.getByRole('button', { name: 'Note', exact: true }).click();
+  await page.getByRole('textbox', { name: 'Note' }).fill('Three days 😀 <i>only</i>');
+  await page.getByRole('button', { name: 'Save' }).click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download annotations' }).first().click()]);
+  const path = 'target/e2e-files/roundtrip.json';
+  await download.saveAs(path);
+  const original = JSON.parse(readFileSync(path, 'utf8')).first.items;
+
+  const fresh = await browser.newContext();
+  const other = await fresh.newPage();
+  await openApp(other);
+  await other.getByLabel('Import').setInputFiles(path);
+  await expect(other.getByRole('status').filter({ hasText: 'added 2, already present 0, unanchored 0, rejected 0' })).toBeVisible();
+  await expect(other.locator('article mark')).toHaveCount(2);
+  await other.getByLabel('Import').setInputFiles(path);
+  await expect(other.getByRole('status').filter({ hasText: 'added 0, already present 2' })).toBeVisible();
+  await expect(other.locator('.card')).toHaveCount(2);
+  const [again] = await Promise.all([other.waitForEvent('download'), other.getByRole('button', { name: 'Download annotations' }).first().click()]);
+  await again.saveAs('target/e2e-files/roundtrip-2.json');
+  const copy = JSON.parse(readFileSync('target/e2e-files/roundtrip-2.json', 'utf8')).first.items;
+  expect(copy).toEqual(original);
+  // The import is one undoable step.
+  await other.keyboard.press('Control+z');
+  await expect(other.locator('article mark')).toHaveCount(0);
+  await fresh.close();
+});
+
+test('Hypothesis export: anchored by quote, UTF-16 positions not trusted; rejects explained per item', async ({ page }) => {
+  await openApp(page);
+  const hypothesis = {
+    export_date: '2026-11-01T10:00:00.000Z', export_userid: 'acct:reader@hypothes.is', client_version: '1.1500.0',
+    annotations: [
+      { id: 'abc123', created: '2026-10-01T10:00:00.000Z', updated: '2026-10-02T10:00:00.000Z', text: 'From Hypothesis', tags: ['hyp'],
+        target: [{ source: 'https://example.org/a', selector: [
+          { type: 'TextPositionSelector', start: 5, end: 12 },
+          { type: 'TextQuoteSelector', exact: 'Mohammad Javad Zarif', prefix: 'Foreign Minister ', suffix: ' and the chief' }] }] },
+      { id: 'def456', text: 'broken', target: [{ selector: [{ type: 'TextQuoteSelector', prefix: 'x' }] }] },
+    ],
+  };
+  await page.getByLabel('Import').setInputFiles(file('hypothesis.json', JSON.stringify(hypothesis)));
+  const status = page.getByRole('status').filter({ hasText: 'Hypothesis' });
+  await expect(status).toContainText('added 1');
+  await expect(status).toContainText('rejected 1');
+  await expect(status.locator('li')).toHaveText([/item 2: .*exact/]);
+  await expect(page.locator('article mark')).toHaveText(['Mohammad Javad Zarif']);
+  await expect(page.locator('.card .note')).toHaveText('From Hypothesis');
+});
+
+test('malformed JSON, an unknown shape and an oversized file change nothing and say why', async ({ page }) => {
+  await openApp(page);
+  await page.getByLabel('Import').setInputFiles(file('broken.json', '{"type": "AnnotationCollection", '));
+  await expect(page.getByRole('alert')).toContainText('Nothing was imported from broken.json');
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+  await page.getByLabel('Import').setInputFiles(file('shape.json', '{"hello": "world"}'));
+  await expect(page.getByRole('alert')).toContainText('Nothing was imported from shape.json');
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+  await page.getByLabel('Import').setInputFiles({ name: 'huge.json', mimeType: 'application/json', buffer: Buffer.alloc(21 * 1024 * 1024, 32) });
+  await expect(page.getByRole('alert')).toContainText('up to 20 MB');
+  await expect(page.locator('.card')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Undo' })).toBeDisabled();
+});
+
+test('a dropped file is imported; an unanchored annotation is listed and re-attached in one action', async ({ page }) => {
+  await openApp(page);
+  const w3c = [{
+    '@context': 'http://www.w3.org/ns/anno.jsonld', id: 'urn:uuid:6a1f7b4e-0c1d-4e2f-9a3b-5c6d7e8f9a0b', type: 'Annotation',
+    body: 'Quote from an older version', target: { source: 'urn:x', selector: { type: 'TextQuoteSelector', exact: 'a sentence that was removed from the article long ago' } },
+  }];
+  await page.evaluate((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'old.json', { type: 'application/json' }));
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, JSON.stringify(w3c));
+  await expect(page.getByRole('status').filter({ hasText: 'unanchored 1' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Unanchored' })).toBeVisible();
+  await expect(page.locator('article mark')).toHaveCount(0);
+  await dragSelect(page, 'Maj. Gen. Mohammad Hossein Bagheri');
+  await page.getByRole('button', { name: 'Re-attach to selection' }).click();
+  await expect(page.locator('article mark')).toHaveText(['Maj. Gen. Mohammad Hossein Bagheri']);
+  await expect(page.getByRole('heading', { name: 'Unanchored' })).toBeHidden();
+  await expect(page.locator('.card .note')).toHaveText('Quote from an older version');
+});

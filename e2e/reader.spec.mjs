@@ -1,0 +1,225 @@
+// Reader experience: colours, tags, overlaps, search, undo, keyboard, accessibility, phone, print.
+import { test, expect } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { dragSelect, openApp, watchConsole } from './helpers.mjs';
+
+const marks = (page, text) => page.locator('article mark', { hasText: text });
+
+async function highlight(page, phrase, nth = 0) {
+  await dragSelect(page, phrase, nth);
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  await expect(marks(page, phrase).first()).toBeVisible();
+}
+
+test('select → h → mark; Ctrl+Z removes it, Ctrl+Shift+Z brings it back', async ({ page }) => {
+  const console = watchConsole(page);
+  await openApp(page);
+  await dragSelect(page, 'Basij Organization');
+  await page.keyboard.press('h');
+  await expect(marks(page, 'Basij Organization')).toHaveCount(1);
+  await page.keyboard.press('Control+z');
+  await expect(page.locator('article mark')).toHaveCount(0);
+  await page.keyboard.press('Control+Shift+z');
+  await expect(marks(page, 'Basij Organization')).toHaveCount(1);
+  await page.keyboard.press('Control+z');
+  await expect(page.locator('article mark')).toHaveCount(0);
+  await page.keyboard.press('Control+y');
+  await expect(marks(page, 'Basij Organization')).toHaveCount(1);
+  // The visible buttons do the same.
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.locator('article mark')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Redo' }).click();
+  await expect(marks(page, 'Basij Organization')).toHaveCount(1);
+  console.check();
+});
+
+test('colours: chosen in the toolbar, changed on the card, remembered, exported', async ({ page }) => {
+  await openApp(page);
+  await dragSelect(page, 'Qamar Javed Bajwa');
+  const toolbar = page.getByRole('toolbar', { name: 'Annotate selection' });
+  await toolbar.getByRole('radio', { name: 'Green' }).click();
+  await expect(toolbar.getByRole('radio', { name: 'Green' })).toHaveAttribute('aria-checked', 'true');
+  await toolbar.getByRole('button', { name: 'Highlight', exact: true }).click();
+  await expect(marks(page, 'Qamar Javed Bajwa')).toHaveClass(/hl-green/);
+  await expect(marks(page, 'Qamar Javed Bajwa')).toHaveAttribute('title', /Green highlight/);
+
+  await page.locator('.card').first().getByRole('combobox', { name: 'Colour' }).selectOption('blue');
+  await expect(marks(page, 'Qamar Javed Bajwa')).toHaveClass(/hl-blue/);
+  // The last colour used becomes the default.
+  await highlight(page, 'Ayatollah Ruhollah Khomeini');
+  await expect(marks(page, 'Ayatollah Ruhollah Khomeini')).toHaveClass(/hl-blue/);
+  // Undo restores the colour change too.
+  await page.keyboard.press('Control+z');
+  await page.keyboard.press('Control+z');
+  await expect(marks(page, 'Qamar Javed Bajwa')).toHaveClass(/hl-green/);
+  await page.keyboard.press('Control+Shift+z');
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download annotations' }).first().click()]);
+  await download.saveAs('target/e2e-colours.json');
+  const json = JSON.parse(readFileSync('target/e2e-colours.json', 'utf8'));
+  const item = json.first.items[0];
+  expect(item.target.styleClass).toBe('hl-blue');
+  expect(item.stylesheet.type).toBe('CssStylesheet');
+});
+
+test('tags: Enter and comma add, one click removes, suggestions, export and filter', async ({ page }) => {
+  await openApp(page);
+  await highlight(page, 'Basij Organization');
+  await highlight(page, 'Islamic Revolutionary Guard Corps');
+  const first = page.locator('.card').nth(0);
+  const tagBox = first.getByRole('combobox', { name: 'Add tag' });
+  await tagBox.fill('militia');
+  await tagBox.press('Enter');
+  await expect(first.locator('.tag')).toHaveText(['#militia×']);
+  await first.getByRole('combobox', { name: 'Add tag' }).fill('iran, volunteers');
+  await first.getByRole('combobox', { name: 'Add tag' }).press(',');
+  await expect(first.locator('.tag')).toHaveCount(3);
+  await first.getByRole('button', { name: 'Remove tag volunteers' }).click();
+  await expect(first.locator('.tag')).toHaveCount(2);
+  // Suggestions come from tags already used.
+  await expect(page.locator('#tag-suggestions option')).toHaveCount(2);
+  const second = page.locator('.card').nth(1);
+  await second.getByRole('combobox', { name: 'Add tag' }).fill('militia');
+  await second.getByRole('combobox', { name: 'Add tag' }).press('Enter');
+
+  await page.getByRole('combobox', { name: 'Tag', exact: true }).selectOption('iran');
+  await expect(page.locator('.card')).toHaveCount(1);
+  await expect(page.getByText('1 of 2 match')).toBeVisible();
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await expect(page.locator('.card')).toHaveCount(2);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download annotations' }).first().click()]);
+  await download.saveAs('target/e2e-tags.json');
+  const json = JSON.parse(readFileSync('target/e2e-tags.json', 'utf8'));
+  const bodies = [].concat(json.first.items[0].body);
+  expect(bodies.filter((b) => b.purpose === 'tagging').map((b) => b.value).sort()).toEqual(['iran', 'militia']);
+
+  const [md] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download Markdown' }).click()]);
+  await md.saveAs('target/e2e-tags.md');
+  const text = readFileSync('target/e2e-tags.md', 'utf8');
+  expect(text).toContain('> Basij Organization');
+  expect(text).toContain('#militia');
+});
+
+test('search with / , the count of matches, filter by colour, clearing restores', async ({ page }) => {
+  await openApp(page);
+  await highlight(page, 'Basij Organization');
+  await dragSelect(page, 'Hassan Rouhani');
+  await page.getByRole('button', { name: 'Note', exact: true }).click();
+  await page.getByRole('textbox', { name: 'Note' }).fill('President at the time');
+  await page.getByRole('textbox', { name: 'Note' }).press('Control+Enter');
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press('/');
+  const search = page.getByRole('searchbox', { name: 'Search annotations' });
+  await expect(search).toBeFocused();
+  // Typing in the search box never fires shortcuts (h, n, j).
+  await search.fill('');
+  await page.keyboard.type('president');
+  await expect(page.locator('.card')).toHaveCount(1);
+  await expect(page.getByText('1 of 2 match')).toBeVisible();
+  await expect(page.locator('article mark')).toHaveCount(2);
+  await search.fill('');
+  await expect(page.locator('.card')).toHaveCount(2);
+  await page.getByRole('combobox', { name: 'Colour' }).first().selectOption('pink');
+  await expect(page.locator('.card')).toHaveCount(0);
+  await expect(page.getByText('0 of 2 match')).toBeVisible();
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await expect(page.locator('.card')).toHaveCount(2);
+});
+
+test('overlapping highlights are deeper and clicks cycle between them', async ({ page }) => {
+  await openApp(page);
+  await highlight(page, 'Basij Organization');
+  await dragSelect(page, 'Iran’s Basij');
+  await page.getByRole('toolbar', { name: 'Annotate selection' }).getByRole('radio', { name: 'Pink' }).click();
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  const both = page.locator('article p').first().locator('mark.depth-2');
+  await expect(both).toHaveText('Basij');
+  // The inner highlight's colour fills the run; the other colour shows as an underline.
+  await expect(both).toHaveClass(/hl-yellow/);
+  await expect(both).toHaveClass(/under-pink/);
+  await both.click();
+  const focused = () => page.locator('.card.focused .quote').textContent();
+  const firstFocus = await focused();
+  await both.click();
+  const secondFocus = await focused();
+  expect(new Set([firstFocus, secondFocus]).size).toBe(2);
+});
+
+test('keyboard: j/k move, Delete removes (undoable), ? lists shortcuts, Escape closes', async ({ page }) => {
+  await openApp(page);
+  await highlight(page, 'Basij Organization');
+  await highlight(page, 'three-day visit');
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+  // The newest highlight has the focus; k goes back, j forward.
+  await page.keyboard.press('k');
+  await expect(page.locator('.card.focused')).toContainText('Basij Organization');
+  await expect(page.locator('.card.focused .quote')).toBeFocused();
+  await page.keyboard.press('j');
+  await expect(page.locator('.card.focused')).toContainText('three-day visit');
+  await page.keyboard.press('k');
+  await expect(page.locator('.card.focused')).toContainText('Basij Organization');
+  await page.keyboard.press('Delete');
+  await expect(page.locator('.card')).toHaveCount(1);
+  await expect(page.getByRole('status').locator('.toast')).toContainText('Deleted —');
+  await page.getByRole('button', { name: 'Undo', exact: true }).last().click();
+  await expect(page.locator('.card')).toHaveCount(2);
+
+  await page.keyboard.press('?');
+  const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(sheet).toBeVisible();
+  await expect(sheet).toContainText('Next / previous annotation');
+  await page.keyboard.press('Escape');
+  await expect(sheet).toBeHidden();
+
+  // Keyboard-only selection: extend a double-clicked word with Shift+arrows.
+  await page.getByText('Bajwa also met').dblclick();
+  for (let i = 0; i < 5; i++) await page.keyboard.press('Shift+ArrowRight');
+  await expect(page.getByRole('toolbar', { name: 'Annotate selection' })).toBeVisible();
+  await page.keyboard.press('n');
+  await expect(page.getByRole('textbox', { name: 'Note' })).toBeFocused();
+  await page.keyboard.type('typed h and n here');
+  await expect(page.locator('.card')).toHaveCount(3);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('.card .note')).toHaveText('typed h and n here');
+});
+
+test('Clear all and import are undoable as one step each', async ({ page }) => {
+  await openApp(page);
+  await highlight(page, 'Basij Organization');
+  await highlight(page, 'three-day visit');
+  await page.getByRole('button', { name: 'Clear all' }).click();
+  await expect(page.locator('article mark')).toHaveCount(0);
+  await page.keyboard.press('Control+z');
+  await expect(page.locator('article mark')).toHaveCount(2);
+});
+
+test('print: no controls, notes as numbered footnotes', async ({ page }) => {
+  await openApp(page);
+  await dragSelect(page, 'Hassan Rouhani');
+  await page.getByRole('button', { name: 'Note', exact: true }).click();
+  await page.getByRole('textbox', { name: 'Note' }).fill('President 2013–2021');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.locator('.panel')).toBeHidden();
+  await expect(page.locator('.topbar')).toBeHidden();
+  await expect(page.locator('.print-notes li')).toHaveText(['Hassan Rouhani — President 2013–2021']);
+  const marker = await page.locator('mark.fn-end').evaluate((el) => getComputedStyle(el, '::after').content);
+  expect(marker).toContain('counter');
+});
+
+test('phone: no sideways scrolling at 360 px, panel as a bottom sheet, touch tap on a highlight', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  await openApp(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  expect(await page.locator('.panel').evaluate((el) => getComputedStyle(el).position)).toBe('fixed');
+  await dragSelect(page, 'Basij Organization');
+  await page.getByRole('button', { name: 'Highlight', exact: true }).tap();
+  await expect(marks(page, 'Basij Organization')).toHaveCount(1);
+  await marks(page, 'Basij Organization').tap();
+  await expect(page.locator('.card.focused')).toContainText('Basij Organization');
+  await page.screenshot({ path: 'target/screenshots/phone.png' });
+  await context.close();
+});
