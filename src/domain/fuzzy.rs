@@ -261,21 +261,40 @@ impl Pattern {
             return;
         }
         let mut k = max_errors.min(m);
-        let filter = (text.len() >= FILTER_MIN_TEXT)
-            .then(|| QgramFilter::new(self, k))
-            .flatten();
-        let regions = match filter {
-            Some(f) => f.regions(text),
-            None => vec![(0, 0, text.len())],
-        };
-        for (from, own, to) in regions {
-            let go = if self.blocks == 1 {
-                scan_range::<Single, F>(self, text, (from, own, to), &mut k, &mut on_end)
-            } else {
-                scan_range::<Blocked, F>(self, text, (from, own, to), &mut k, &mut on_end)
+        let long = text.len() >= FILTER_MIN_TEXT;
+        // Columns before `done` are scanned. Without a filter the plain scan checks now and
+        // then whether the limit has come down far enough (lowered by the callback) for one.
+        let mut done = 0;
+        while done < text.len() {
+            let warm = m + k + 1;
+            let (regions, may_switch) = match long.then(|| QgramFilter::new(self, k)).flatten() {
+                Some(f) => {
+                    let base = done.saturating_sub(warm);
+                    let regions = f
+                        .regions(&text[base..])
+                        .into_iter()
+                        .map(|(from, own, to)| (base + from, (base + own).max(done), base + to))
+                        .filter(|&(_, own, to)| own < to)
+                        .collect();
+                    (regions, false)
+                }
+                None => (vec![(done.saturating_sub(warm), done, text.len())], long),
             };
-            if !go {
-                return;
+            done = text.len();
+            for range in regions {
+                let end = if self.blocks == 1 {
+                    scan_range::<Single, F>(self, text, range, may_switch, &mut k, &mut on_end)
+                } else {
+                    scan_range::<Blocked, F>(self, text, range, may_switch, &mut k, &mut on_end)
+                };
+                match end {
+                    Scanned::All => {}
+                    Scanned::Stopped => return,
+                    Scanned::Upto(j) => {
+                        done = j;
+                        break;
+                    }
+                }
             }
         }
     }
@@ -452,35 +471,56 @@ impl Column for Blocked {
     }
 }
 
+/// How a [`scan_range`] ended.
+enum Scanned {
+    All,
+    /// The callback stopped the scan.
+    Stopped,
+    /// Interrupted, with nothing pending, before this column: a filter has become worth it.
+    Upto(usize),
+}
+
+/// Columns between checks whether a plain scan should switch to a filtered one.
+const SWITCH_CHECK: usize = 1 << 14;
+
 /// Scans columns `from..to` of `text` with a fresh column state, reporting the valley bottoms
 /// among the ends of columns `own..to` (the columns before `own` are a warm-up, long enough for
-/// every match ending at `own` or later to be seen whole). Returns false when stopped.
+/// every match ending at `own` or later to be seen whole). With `may_switch`, stops early at a
+/// quiet column once the limit allows a [`QgramFilter`].
 fn scan_range<C: Column, F: FnMut(usize, usize) -> Flow>(
     p: &Pattern,
     text: &[char],
     (from, own, to): (usize, usize, usize),
+    may_switch: bool,
     k: &mut usize,
     on_end: &mut F,
-) -> bool {
+) -> Scanned {
     let mut col = C::new(p, *k);
     for &c in &text[from..own] {
         col.step(p, c, *k);
     }
     let mut minima = Minima::new();
-    for (j, &c) in text[own..to].iter().enumerate() {
+    let mut next_check = own + SWITCH_CHECK;
+    for (j, &c) in (own..to).zip(&text[own..to]) {
         let s = col.step(p, c, *k);
         if s != OVER || minima.prev != OVER {
-            if let Some(v) = minima.push(own + j + 1, s) {
+            if let Some(v) = minima.push(j + 1, s) {
                 if !report(v, k, on_end) {
-                    return false;
+                    return Scanned::Stopped;
                 }
+            }
+        } else if may_switch && j >= next_check {
+            // Quiet here (this end and the one before above the limit): safe to hand over.
+            next_check = j + SWITCH_CHECK;
+            if QgramFilter::new(p, *k).is_some() {
+                return Scanned::Upto(j + 1);
             }
         }
     }
     // The column after `to` is above the limit (or the text ends): a valley in progress is done.
     match minima.pending.take() {
-        Some(v) => report(v, k, on_end),
-        None => true,
+        Some(v) if !report(v, k, on_end) => Scanned::Stopped,
+        _ => Scanned::All,
     }
 }
 
@@ -828,6 +868,40 @@ mod tests {
     }
 
     #[test]
+    fn a_lowered_limit_switches_a_long_scan_to_the_filter() {
+        // search_best lowers the limit at each better match; the rest of the text is then
+        // filtered. Same answer as without any filter (a text under FILTER_MIN_TEXT each).
+        let mut seed = 11u32;
+        let text: Vec<char> = (0..120_000)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                b"etaoinshrdlucmfwyp  "[(seed >> 16) as usize % 20] as char
+            })
+            .collect();
+        for (at, len) in [(5_000, 40), (30_000, 300), (100_000, 90)] {
+            let mut pattern = text[at..at + len].to_vec();
+            pattern[len / 2] = 'z';
+            pattern.remove(len / 3);
+            let best = search_best(&text, &pattern, len / 2);
+            let mut plain = Vec::new();
+            for (i, chunk) in text.chunks(FILTER_MIN_TEXT - 1).enumerate() {
+                let off = i * (FILTER_MIN_TEXT - 1);
+                // Overlapping windows so that no match is cut: pattern length plus errors.
+                let from = off.saturating_sub(len * 2);
+                let window = &text[from..off + chunk.len()];
+                for m in search(window, &pattern, len / 2) {
+                    if m.end + from > off {
+                        plain.push((m.start + from, m.end + from, m.errors));
+                    }
+                }
+            }
+            let least = plain.iter().map(|m| m.2).min().unwrap();
+            assert_eq!(best[0].errors, least);
+            assert_eq!((best[0].start, best[0].end), (at, at + len));
+        }
+    }
+
+    #[test]
     fn empty_inputs_match_nothing() {
         assert!(search(&chars("abc"), &[], 1).is_empty());
         assert!(search(&[], &chars("abc"), 1).is_empty());
@@ -871,6 +945,40 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(48))]
 
         #[test]
+        fn switching_to_the_filter_midway_changes_nothing(
+            text in "[a-l ]{20000,24000}",
+            at in 0usize..19000,
+            len in 8usize..150,
+            edits in proptest::collection::vec((0usize..150, proptest::char::range('a', 'l')), 0..6),
+        ) {
+            let t = chars(&text);
+            let mut p: Vec<char> = t[at..at + len].to_vec();
+            for (i, c) in edits {
+                let i = i % p.len();
+                p[i] = c;
+            }
+            let pat = Pattern::new(&p);
+            // Lower the limit to each end's errors, like search_best.
+            let run = |filtered: bool| {
+                let mut got = Vec::new();
+                let mut keep = |e, d| {
+                    got.push((e, d));
+                    Flow::Continue { max_errors: d }
+                };
+                let k = p.len() / 2;
+                if filtered {
+                    pat.find_ends(&t, k, &mut keep);
+                } else if pat.blocks == 1 {
+                    scan_range::<Single, _>(&pat, &t, (0, 0, t.len()), false, &mut k.clone(), &mut keep);
+                } else {
+                    scan_range::<Blocked, _>(&pat, &t, (0, 0, t.len()), false, &mut k.clone(), &mut keep);
+                }
+                got
+            };
+            prop_assert_eq!(run(true), run(false));
+        }
+
+        #[test]
         fn long_multi_block_scans_agree_with_the_textbook_table(
             text in "[abcd]{600,1400}",
             pat in "[abcd]{65,140}",
@@ -905,9 +1013,9 @@ mod tests {
             };
             let whole = (0, 0, t.len());
             if pat.blocks == 1 {
-                scan_range::<Single, _>(&pat, &t, whole, &mut k.clone(), &mut keep);
+                scan_range::<Single, _>(&pat, &t, whole, false, &mut k.clone(), &mut keep);
             } else {
-                scan_range::<Blocked, _>(&pat, &t, whole, &mut k.clone(), &mut keep);
+                scan_range::<Blocked, _>(&pat, &t, whole, false, &mut k.clone(), &mut keep);
             }
             prop_assert_eq!(ends(&t, &p, k), plain);
         }
