@@ -65,8 +65,10 @@ w3c:
 bench: setup-test
 	bash bench/run.sh
 
+# The storage decoder and the import parser on arbitrary bytes, JSON and damaged values (proptest);
+# `make test` runs the same properties with 256 cases each.
 fuzz:
-	MARGINALIA_FUZZ_CASES=$${MARGINALIA_FUZZ_CASES:-20000} cargo test --release --quiet fuzz
+	MARGINALIA_FUZZ_CASES=$${MARGINALIA_FUZZ_CASES:-20000} cargo test --release --lib storage::tests::fuzz::
 
 clean:
 	cargo clean

@@ -663,4 +663,259 @@ mod tests {
             let _ = decode(&wrapped.to_string());
         }
     }
+
+    /// Fuzzing of the two parsers that read untrusted text: the storage decoder (whatever another
+    /// tab, version or hand edit left in localStorage) and the import parser (any file a reader
+    /// drops). Neither may panic; what they accept must survive the rest of the load path
+    /// (anchoring, merging). `MARGINALIA_FUZZ_CASES` sets the cases per property: a bounded 256
+    /// in `make test`, many more in `make fuzz`.
+    mod fuzz {
+        use super::*;
+        use crate::domain::w3c;
+
+        fn cases() -> u32 {
+            std::env::var("MARGINALIA_FUZZ_CASES")
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(256)
+        }
+
+        fn config() -> ProptestConfig {
+            ProptestConfig {
+                cases: cases(),
+                max_shrink_iters: 2048,
+                ..ProptestConfig::default()
+            }
+        }
+
+        /// Strings a hostile or careless writer might put anywhere.
+        fn nasty() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("<img src=x onerror=\"window.__pwned=1\">".to_string()),
+                Just("<script>window.__pwned=1</script>".to_string()),
+                Just("javascript:window.__pwned=1".to_string()),
+                Just("\u{202e}\u{5e9}\u{5dc}\u{5d5}\u{5dd} \u{627}\u{644}\u{639}\u{631}\u{628}\u{64a}\u{629}".to_string()),
+                Just("👩‍👩‍👧‍👦🏳️‍🌈 e\u{301}".to_string()),
+                Just("\u{0}\u{1}\u{7}\u{1b}[31m\u{7f}\u{85}\u{2028}\u{feff}".to_string()),
+                Just("\"},{\"id\":\"injected\"}]}".to_string()),
+                Just("x".repeat(5000)),
+                any::<String>(),
+                "\\PC{0,40}",
+            ]
+        }
+
+        fn hostile_annotation(text: CharText) -> impl Strategy<Value = Annotation> {
+            let len = text.len_chars();
+            (
+                (nasty(), 0..len, 0usize..40, any::<bool>()),
+                (nasty(), nasty(), prop::collection::vec(nasty(), 0..3)),
+                (
+                    any::<i64>(),
+                    any::<i64>(),
+                    prop::sample::select(Color::ALL.to_vec()),
+                ),
+            )
+                .prop_map(
+                    move |((id, start, n, real_quote), (note, exact, tags), (c, m, color))| {
+                        let span = CharSpan::new(start, (start + n).min(len));
+                        let (mut quote, position) = describe(&text, span);
+                        if !real_quote {
+                            quote.exact = exact;
+                        }
+                        Annotation {
+                            id,
+                            source: "urn:test:doc-1".into(),
+                            quote,
+                            position: Some(position),
+                            note,
+                            tags,
+                            color,
+                            created: Timestamp(c),
+                            modified: Timestamp(m),
+                            anchor: None,
+                        }
+                    },
+                )
+        }
+
+        /// Damage done to a valid stored value: a cut, a lost or stray byte, a repeated slice.
+        #[derive(Clone, Debug)]
+        enum Mutation {
+            Truncate(usize),
+            Delete(usize, usize),
+            Insert(usize, u8),
+            Flip(usize, u8),
+            Repeat(usize, usize),
+        }
+
+        fn mutation() -> impl Strategy<Value = Mutation> {
+            prop_oneof![
+                any::<usize>().prop_map(Mutation::Truncate),
+                (any::<usize>(), 1usize..16).prop_map(|(a, n)| Mutation::Delete(a, n)),
+                (any::<usize>(), any::<u8>()).prop_map(|(a, b)| Mutation::Insert(a, b)),
+                (any::<usize>(), 1u8..=255).prop_map(|(a, b)| Mutation::Flip(a, b)),
+                (any::<usize>(), 1usize..64).prop_map(|(a, n)| Mutation::Repeat(a, n)),
+            ]
+        }
+
+        fn mutate(raw: &str, mutations: &[Mutation]) -> String {
+            let mut bytes = raw.as_bytes().to_vec();
+            for m in mutations {
+                let len = bytes.len().max(1);
+                match *m {
+                    Mutation::Truncate(at) => bytes.truncate(at % len),
+                    Mutation::Delete(at, n) => {
+                        let at = (at % len).min(bytes.len());
+                        let end = (at + n).min(bytes.len());
+                        bytes.drain(at..end);
+                    }
+                    Mutation::Insert(at, b) => bytes.insert((at % len).min(bytes.len()), b),
+                    Mutation::Flip(at, b) => {
+                        if let Some(x) = bytes.get_mut(at % len) {
+                            *x ^= b;
+                        }
+                    }
+                    Mutation::Repeat(at, n) => {
+                        let at = (at % len).min(bytes.len());
+                        let end = (at + n).min(bytes.len());
+                        let slice = bytes[at..end].to_vec();
+                        bytes.splice(at..at, slice);
+                    }
+                }
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+
+        /// The UI's load path after decoding: anchor, merge into a set, compare.
+        fn load_path(d: &Document, raw: &str) {
+            let _ = before_write(Some(raw));
+            if let Ok(mut list) = decode(raw) {
+                anchor_all(d, &mut list);
+                let mut set = AnnotationSet::from_annotations(list.clone().into_iter().take(3));
+                let changes = merge_remote(&set, list.clone());
+                set.apply_external(changes);
+                assert!(
+                    same_state(&set, &list),
+                    "a merge must reach the remote state"
+                );
+                assert!(
+                    merge_remote(&set, list).is_empty(),
+                    "merging twice changes nothing"
+                );
+            }
+        }
+
+        fn import_path(d: &Document, raw: &str) {
+            let existing = AnnotationSet::from_annotations(sample(d));
+            let mut n = 0;
+            let mut ids = || {
+                n += 1;
+                format!("urn:uuid:new-{n}")
+            };
+            if let Ok(plan) = w3c::import(d, raw, &existing, Timestamp(0), &mut ids) {
+                assert_eq!(
+                    plan.to_add.len() + plan.already_present.len() + plan.rejected.len(),
+                    plan.items
+                );
+            }
+        }
+
+        fn sample(d: &Document) -> Vec<Annotation> {
+            let t = d.text();
+            let mut a = ann("urn:uuid:a", t, CharSpan::new(4, 7), 10);
+            a.note = "<img src=x onerror=alert(1)>".into();
+            let b = ann("urn:uuid:b", t, CharSpan::new(24, 29), 11);
+            vec![a, b]
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn storage_decoder_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..1024)) {
+                load_path(&doc(), &String::from_utf8_lossy(&bytes));
+            }
+
+            #[test]
+            fn storage_decoder_on_strings(raw in any::<String>()) {
+                load_path(&doc(), &raw);
+            }
+
+            #[test]
+            fn storage_decoder_on_json(v in any_json(), version in 0u64..4, field in 0usize..12) {
+                let d = doc();
+                load_path(&d, &v.to_string());
+                load_path(&d, &json!({"version": version, "doc": "doc-1", "annotations": [v.clone()]}).to_string());
+                // A good annotation with one field replaced by arbitrary JSON.
+                let mut good = serde_json::to_value(&sample(&d)[0]).unwrap();
+                let keys = ["id", "source", "quote", "position", "note", "tags", "color", "created", "modified", "exact", "start", "end"];
+                let key = keys[field];
+                if let Some(obj) = good.as_object_mut() {
+                    match key {
+                        "exact" => { good["quote"]["exact"] = v.clone(); }
+                        "start" | "end" => { good["position"][key] = v.clone(); }
+                        _ => { obj.insert(key.to_string(), v.clone()); }
+                    }
+                }
+                load_path(&d, &json!({"version": 1, "doc": "doc-1", "annotations": [good]}).to_string());
+            }
+
+            #[test]
+            fn storage_decoder_on_damaged_values(
+                list in prop::collection::vec(hostile_annotation(doc().text().clone()), 0..4),
+                mutations in prop::collection::vec(mutation(), 1..4),
+            ) {
+                let d = doc();
+                let raw = encode("doc-1", &list);
+                load_path(&d, &mutate(&raw, &mutations));
+            }
+
+            #[test]
+            fn hostile_text_round_trips_through_storage(
+                list in prop::collection::vec(hostile_annotation(doc().text().clone()), 0..5),
+            ) {
+                let raw = encode("doc-1", &list);
+                let stored = decode_envelope(&raw).unwrap();
+                prop_assert_eq!(stored.doc, "doc-1");
+                prop_assert_eq!(stored.annotations, list);
+            }
+
+            #[test]
+            fn import_parser_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..1024)) {
+                import_path(&doc(), &String::from_utf8_lossy(&bytes));
+            }
+
+            #[test]
+            fn import_parser_on_json(v in any_json()) {
+                let d = doc();
+                for wrapped in [
+                    v.clone(),
+                    json!([v.clone()]),
+                    json!({"@context": "http://www.w3.org/ns/anno.jsonld", "type": "AnnotationCollection",
+                           "first": {"type": "AnnotationPage", "items": [v.clone()]}}),
+                    json!({"rows": [v.clone()], "total": 1}),
+                    json!({"version": 1, "doc": "doc-1", "annotations": [v.clone()]}),
+                    json!({"type": "Annotation", "target": {"source": "urn:test:doc-1", "selector": v.clone()}, "body": v.clone()}),
+                    json!({"type": "Annotation", "target": v.clone(), "body": {"type": "TextualBody", "value": v.clone()}}),
+                ] {
+                    import_path(&d, &wrapped.to_string());
+                }
+            }
+
+            #[test]
+            fn import_parser_on_damaged_exports(
+                list in prop::collection::vec(hostile_annotation(doc().text().clone()), 0..4),
+                mutations in prop::collection::vec(mutation(), 1..4),
+            ) {
+                let d = doc();
+                let mut list = list;
+                anchor_all(&d, &mut list);
+                let refs: Vec<&Annotation> = list.iter().collect();
+                let export = w3c::to_string_pretty(&w3c::export_collection(&d, &refs, Timestamp(5)));
+                import_path(&d, &export);
+                import_path(&d, &mutate(&export, &mutations));
+                import_path(&d, &mutate(&encode("doc-1", &list), &mutations));
+            }
+        }
+    }
 }

@@ -1,0 +1,164 @@
+//! A panic must not leave a dead page. The hook (chained after `console_error_panic_hook`, which
+//! logs the message and stack) puts a plain message at the top of the page with a download of the
+//! annotations this tab holds.
+//!
+//! The reactive system may be in any state when a panic happens (a signal borrowed mid-update, an
+//! effect half run), so the hook touches nothing of Leptos: the message is built with plain
+//! `web_sys` calls, and the annotations come from a copy of the last encoded set that
+//! [`remember`] keeps in a thread-local (updated on every save, even when writing to storage
+//! failed or storage is missing). The release build aborts after the hook (`panic = "abort"`);
+//! the page and its message stay.
+
+use std::cell::RefCell;
+use wasm_bindgen::JsCast;
+
+/// Id of the message element (one message, however many panics follow).
+pub const MESSAGE_ID: &str = "marginalia-panic";
+
+/// A location hash that makes the app panic on purpose: how the end-to-end tests reach the hook
+/// in the release build. Harmless for readers (the message is the same as for a real fault).
+pub const TEST_HASH: &str = "#marginalia-test-panic";
+
+struct Rescue {
+    file_name: String,
+    json: String,
+}
+
+thread_local! {
+    static RESCUE: RefCell<Option<Rescue>> = const { RefCell::new(None) };
+}
+
+/// Keeps `json` (the annotations in memory, encoded) for the panic message's download.
+pub fn remember(file_name: &str, json: &str) {
+    let _ = RESCUE.try_with(|r| {
+        if let Ok(mut r) = r.try_borrow_mut() {
+            match r.as_mut() {
+                Some(old) => {
+                    old.json.clear();
+                    old.json.push_str(json);
+                    if old.file_name != file_name {
+                        old.file_name = file_name.to_string();
+                    }
+                }
+                None => {
+                    *r = Some(Rescue {
+                        file_name: file_name.to_string(),
+                        json: json.to_string(),
+                    })
+                }
+            }
+        }
+    });
+}
+
+/// The annotations kept for the rescue download (file name, JSON), if any.
+pub fn remembered() -> Option<(String, String)> {
+    RESCUE
+        .try_with(|r| {
+            r.try_borrow()
+                .ok()
+                .and_then(|r| r.as_ref().map(|x| (x.file_name.clone(), x.json.clone())))
+        })
+        .ok()
+        .flatten()
+}
+
+/// Installs the panic hook (once) and the test trigger.
+pub fn install() {
+    use std::sync::Once;
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            console_error_panic_hook::hook(info);
+            show_message();
+        }));
+        listen_for_test_trigger();
+    });
+}
+
+fn listen_for_test_trigger() {
+    use wasm_bindgen::closure::Closure;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let on_hash = Closure::<dyn Fn()>::new(|| {
+        let hash = web_sys::window().and_then(|w| w.location().hash().ok());
+        if hash.as_deref() == Some(TEST_HASH) {
+            panic!("a panic requested with {TEST_HASH} (testing the panic message)");
+        }
+    });
+    let _ = window.add_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
+    on_hash.forget();
+}
+
+/// Builds the message with plain DOM calls; never panics (every failure is ignored).
+fn show_message() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if document.get_element_by_id(MESSAGE_ID).is_some() {
+        return;
+    }
+    let Some(body) = document.body() else { return };
+    let Ok(bx) = document.create_element("div") else {
+        return;
+    };
+    bx.set_id(MESSAGE_ID);
+    let _ = bx.set_attribute("role", "alert");
+    bx.set_class_name("status error panic");
+    if let Some(el) = bx.dyn_ref::<web_sys::HtmlElement>() {
+        // CSSOM, not a style attribute: allowed by the strict CSP.
+        let style = el.style();
+        let _ = style.set_property("position", "sticky");
+        let _ = style.set_property("top", "0");
+        let _ = style.set_property("z-index", "1000");
+    }
+    let add_text = |parent: &web_sys::Element, tag: &str, text: &str| {
+        if let Ok(el) = document.create_element(tag) {
+            el.set_text_content(Some(text));
+            let _ = parent.append_child(&el);
+        }
+    };
+    add_text(
+        &bx,
+        "strong",
+        "Something went wrong — your annotations are safe.",
+    );
+    let rescue = remembered();
+    let detail = if rescue.is_some() {
+        " Everything saved is kept in this browser; download what this tab holds to be sure, then reload the page."
+    } else {
+        " Reload the page to continue."
+    };
+    add_text(&bx, "span", detail);
+    if let Some((file_name, json)) = rescue {
+        if let Some(url) = blob_url(&json) {
+            if let Ok(a) = document.create_element("a") {
+                let _ = a.set_attribute("href", &url);
+                let _ = a.set_attribute("download", &file_name);
+                a.set_class_name("button");
+                a.set_text_content(Some("Download your annotations"));
+                let _ = bx.append_child(&document.create_text_node(" "));
+                let _ = bx.append_child(&a);
+            }
+        }
+    }
+    if let Ok(a) = document.create_element("a") {
+        let href = web_sys::window()
+            .and_then(|w| w.location().pathname().ok())
+            .unwrap_or_else(|| "/".into());
+        let _ = a.set_attribute("href", &href);
+        a.set_text_content(Some("Reload"));
+        let _ = bx.append_child(&document.create_text_node(" "));
+        let _ = bx.append_child(&a);
+    }
+    let _ = body.insert_before(&bx, body.first_child().as_ref());
+}
+
+fn blob_url(json: &str) -> Option<String> {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(json));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
