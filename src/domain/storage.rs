@@ -506,6 +506,37 @@ mod tests {
         );
     }
 
+    /// Format 1 exactly as the first build wrote it (keys in serde_json's sorted order, times in
+    /// epoch milliseconds), plus a hand-trimmed item that leaves out every optional field: both
+    /// must keep reading in every later build (through the migration chain once there is one).
+    const FIXTURE_V1: &str = r#"{"annotations":[{"color":"pink","created":1764291600000,"id":"urn:uuid:5b0c7d1e-8a44-4d7e-9f3a-2c6e1b7a9d10","modified":1764291660500,"note":"a <b>note</b> & 😀","position":{"end":7,"start":4},"quote":{"exact":"two","prefix":"one ","suffix":" three four five\n\nsix 😀 seven"},"source":"urn:test:doc-1","tags":["x","y z"]},{"created":1764291700000,"id":"urn:uuid:minimal","modified":1764291700000,"quote":{"exact":"😀 seven"},"source":"urn:test:doc-1"}],"doc":"doc-1","version":1}"#;
+
+    #[test]
+    fn a_format_1_fixture_reads_back() {
+        let stored = decode_envelope(FIXTURE_V1).unwrap();
+        assert_eq!(stored.doc, "doc-1");
+        let mut list = stored.annotations;
+        anchor_all(&doc(), &mut list);
+        let [full, minimal] = &list[..] else {
+            panic!("{list:?}")
+        };
+        assert_eq!(full.note, "a <b>note</b> & 😀");
+        assert_eq!(full.tags, ["x", "y z"]);
+        assert_eq!(full.color, Color::Pink);
+        assert_eq!(full.modified, Timestamp(1_764_291_660_500));
+        assert_eq!(full.anchor, Some(CharSpan::new(4, 7)));
+        assert_eq!(minimal.position, None);
+        assert_eq!((minimal.note.as_str(), minimal.tags.len()), ("", 0));
+        assert_eq!(minimal.color, Color::Yellow);
+        assert_eq!(minimal.anchor, Some(CharSpan::new(29, 36)));
+        assert_eq!(before_write(Some(FIXTURE_V1)), BeforeWrite::Write);
+        // This build writes the same format back, with the same fields.
+        let again: Value = serde_json::from_str(&encode("doc-1", &list)).unwrap();
+        let fixture: Value = serde_json::from_str(FIXTURE_V1).unwrap();
+        assert_eq!(again["annotations"][0], fixture["annotations"][0]);
+        assert_eq!(again["version"], fixture["version"]);
+    }
+
     #[test]
     fn the_migration_chain_runs_each_step_in_order() {
         fn v1_to_v2(mut v: Value) -> Result<Value, StorageError> {
