@@ -1,0 +1,195 @@
+// Gathers one `make bench` run into one table: the issue's targets, each figure beside its
+// reference measured in the same run, and whether the target is met; then the domain's hot paths
+// (criterion). Prints it, writes target/bench/report.json and target/bench/report.md.
+// Reads: target/bench/sizes.json (make dist), target/criterion/*/*/new/estimates.json
+// (cargo bench), target/bench/fuzzy.json (bench/fuzzy), target/bench/browser.json (bench/browser.mjs).
+import { readFileSync, writeFileSync, statSync, existsSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(ROOT, 'target/bench');
+const START = Number(process.env.BENCH_START || 0) * 1000;
+
+const read = (p) => (existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) : null);
+const sh = (cmd) => { try { return execSync(cmd, { encoding: 'utf8' }).trim(); } catch { return ''; } };
+const ms = (x, d = 1) => (x == null ? '—' : `${x.toFixed(d)} ms`);
+const num = (x) => Math.round(x).toLocaleString('en-US');
+const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+
+const machine = {
+  cpus: Number(sh('nproc')),
+  model: sh("lscpu | sed -n 's/^Model name: *//p' | head -1"),
+  load_at_start: process.env.BENCH_LOAD || sh("cut -d' ' -f1-3 /proc/loadavg"),
+  rustc: sh('rustc --version'),
+  node: process.version,
+};
+
+const sizes = read(join(OUT, 'sizes.json')) ?? read(join(ROOT, 'target/sizes.json'));
+const fuzzy = read(join(OUT, 'fuzzy.json'));
+const browser = read(join(OUT, 'browser.json'));
+if (browser) machine.chromium = browser.chromium;
+
+/** Criterion's estimate for `group/id` in ms (median point estimate), or null. */
+function crit(path) {
+  const file = join(ROOT, 'target/criterion', path, 'new/estimates.json');
+  if (!existsSync(file) || statSync(file).mtimeMs < START) return null;
+  const e = JSON.parse(readFileSync(file, 'utf8'));
+  return { ms: e.median.point_estimate / 1e6, lo: e.median.confidence_interval.lower_bound / 1e6, hi: e.median.confidence_interval.upper_bound / 1e6 };
+}
+
+const rows = [];
+/** met: true / false / null (reported only, or not measured). */
+function row(figure, measured, reference, target, met, note = '') {
+  rows.push({ figure, measured, reference, target, met, note });
+}
+
+// 1. Size.
+if (sizes) {
+  const kb = sizes.total_gzip / 1024;
+  row('wasm + js + css shipped, gzip', `${kb.toFixed(1)} KB (${num(sizes.total_gzip)} B)`,
+    "Leptos' own benchmark entry ≈ 64 KB (not measured here)", '≤ 90 KB in total', kb <= 90,
+    kb <= 90 ? '' : `${(kb - 90).toFixed(1)} KB over`);
+} else row('wasm + js + css shipped, gzip', 'not measured', '—', '≤ 90 KB in total', null);
+
+// 2. Bundled article painted.
+if (browser?.bundled_paint) {
+  const b = browser.bundled_paint;
+  row('bundled article painted, from navigation start (first contentful paint, median)',
+    `${ms(b.app.fcp_ms, 0)} (${b.ratio.toFixed(2)}×)`, `static HTML: ${ms(b.static.fcp_ms, 0)}`, '≤ 1.5×', b.ratio <= 1.5,
+    b.ratio <= 1.5 ? '' : `${((b.ratio / 1.5 - 1) * 100).toFixed(0)}% over (${ms(b.app.fcp_ms - 1.5 * b.static.fcp_ms, 0)})`);
+}
+
+// 3. 1 MB article.
+if (browser?.big_paint?.pending || !browser?.big_paint) {
+  const why = browser?.big_paint?.pending ?? 'browser benchmarks did not run';
+  row('1 MB article: first screen painted', `pending: ${why}`, 'plain DOM calls', '≤ 1.3×', null);
+  row('1 MB article: longest task after first paint', 'pending', '—', '≤ 50 ms', null);
+} else {
+  const b = browser.big_paint;
+  row(`1 MB article (${num(b.app.blocks)} paragraphs): first screen painted (FCP, median)`,
+    `${ms(b.app.fcp_ms, 0)} (${b.ratio.toFixed(2)}×)`, `plain DOM calls: ${ms(b.plain_dom.fcp_ms, 0)}`, '≤ 1.3×', b.ratio <= 1.3,
+    b.ratio <= 1.3 ? '' : `${((b.ratio / 1.3 - 1) * 100).toFixed(0)}% over`);
+  row('1 MB article: longest task after first paint (3 s observed, worst load)', ms(b.app.longest_after_paint_ms, 0),
+    `plain DOM: ${ms(b.plain_dom.longest_after_paint_ms, 0)}; the app's mount task before paint: ${ms(b.app.longest_before_paint_ms, 0)}`,
+    '≤ 50 ms', b.app.longest_after_paint_ms <= 50,
+    b.app.over50_after_paint ? `${b.app.over50_after_paint} task(s) over 50 ms` : '');
+}
+
+// 4. Create one highlight.
+const t = browser?.ten_k;
+if (t) {
+  row(`create one highlight with 10,000 existing, mouse-up → next frame (median of ${t.clicks.length}; worst)`,
+    `${ms(t.to_frame_ms)} (worst ${ms(t.to_frame_max_ms)})`, 'one frame: 16.7 ms', '≤ 16 ms', t.to_frame_ms <= 16,
+    t.to_frame_ms <= 16 ? '' : `${(t.to_frame_ms / 16).toFixed(0)}× over; click handler incl. render ${ms(median(t.clicks.map((c) => c.handler_ms)))}`);
+  const detail = t.clicks.map((c) => `${c.block}→[${c.rerendered.join(',')}]`).join(' ');
+  row('…only the touched paragraphs re-render (touched → re-rendered)', t.only_touched ? 'yes' : 'no', detail,
+    'only touched', t.only_touched);
+}
+
+// 5. Re-anchor.
+{
+  const native = crit('anchor/reanchor_10k_1mb');
+  const wasm = browser?.wasm?.reanchor;
+  const worst = Math.max(native?.ms ?? 0, wasm?.anchor_ms ?? 0);
+  row('re-anchor 10,000 annotations on the unchanged 1 MB text',
+    `native ${ms(native?.ms)}; in Chromium (wasm, as shipped) ${ms(wasm?.anchor_ms)}`,
+    wasm ? `decoding them first: ${ms(wasm.decode_ms)} (wasm)` : '—', '≤ 50 ms',
+    native || wasm ? worst <= 50 : null, wasm ? `${wasm.anchored}/${wasm.total} anchored` : '');
+}
+
+// 6. Fuzzy.
+if (fuzzy) {
+  const s = fuzzy.summary;
+  row(`fuzzy anchoring per quote, 1 MB text, 5% edits (${s.quotes} quotes, 32–1024 chars, total)`,
+    `${ms(s.ours_total_ms, 0)} (${s.total_ratio.toFixed(1)}× faster; geometric mean ${s.geomean_ratio.toFixed(1)}×)`,
+    `approx-string-match: ${ms(s.asm_total_ms, 0)}`, '≥ 3× faster', s.total_ratio >= 3,
+    `right place: ours ${s.ours_right}/${s.quotes}, theirs ${s.asm_right}/${s.quotes}`);
+} else row('fuzzy anchoring per quote, 1 MB text, 5% edits', 'not measured', 'approx-string-match', '≥ 3× faster', null);
+
+// 7. Save.
+if (t) {
+  const enc = browser.wasm?.encode;
+  row('save after one change with 10,000 annotations (change → stored, median)', ms(t.change_to_stored_ms),
+    `one JSON blob of all of them: ${ms(t.reference.stringify_and_set_ms)} (JSON.stringify ${ms(t.reference.stringify_ms)} + setItem)`,
+    '≤ 16 ms', t.change_to_stored_ms <= 16,
+    `of which storage read, compare and write ${ms(t.save_storage_ms)}${enc ? `; encoding in wasm ${ms(enc.encode_ms)} vs JSON.stringify ${ms(enc.stringify_ms)}` : ''}`);
+}
+
+// 8. Heap.
+if (t) {
+  row('JS heap after loading 10,000 annotations (after GC)', `${mb(t.heap.js_heap_used)} JS + ${mb(t.heap.wasm_memory)} wasm memory`,
+    `no annotations: ${mb(t.heap_empty.js_heap_used)} JS + ${mb(t.heap_empty.wasm_memory)} wasm`, 'reported', null,
+    `${num(t.heap.dom_nodes)} DOM nodes (${num(t.heap_empty.dom_nodes)} without), ${num(t.marks)} marks`);
+  const s = t.stored;
+  const share = s.units / s.quota_units;
+  row('stored size of 10,000 annotations (UTF-16 code units)', `${num(s.units)} (${(share * 100).toFixed(0)}% of the quota; ${s.per_annotation.toFixed(0)} per annotation)`,
+    `quota ≈ ${num(s.quota_units)} (Chromium, Firefox); Safari ≈ ${num(s.safari_units)} for non-Latin-1 text`,
+    'fits comfortably (≤ 50% of the quota)', share <= 0.5,
+    `${s.units > s.safari_units ? "over Safari's" : "within Safari's"} 2.6 M`);
+  row('bundled article + 10,000 annotations painted (FCP, one load)', ms(t.load.fcp, 0), `no annotations: ${ms(t.load_empty.fcp, 0)}`,
+    'reported', null, `longest task before paint ${ms(t.load.longest_before_paint, 0)}`);
+  if (browser.big_paint_10k?.fcp_ms) {
+    row('1 MB article + 10,000 annotations painted (FCP, median)', ms(browser.big_paint_10k.fcp_ms, 0),
+      `no annotations: ${ms(browser.big_paint.app.fcp_ms, 0)}`, 'reported', null,
+      `longest task after paint ${ms(browser.big_paint_10k.longest_after_paint_ms, 0)}`);
+  }
+}
+
+function median(xs) {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length ? s[s.length >> 1] : null;
+}
+
+// Domain hot paths (native).
+const HOT = [
+  ['segment/bundled_1k', 'segment: bundled article (7 paragraphs), 1,000 annotations'],
+  ['segment/bundled_10k', 'segment: bundled article, 10,000 annotations'],
+  ['segment/1mb_10k', 'segment: 1 MB article (every paragraph), 10,000 annotations'],
+  ['describe/span_1mb', 'describe: one span of the 1 MB text (quote, prefix, suffix, position)'],
+  ['anchor/reanchor_1k_1mb', 're-anchor 1,000 on the unchanged 1 MB text'],
+  ['anchor/reanchor_10k_1mb', 're-anchor 10,000 on the unchanged 1 MB text'],
+  ['anchor/exact_quote_1mb', 'exact anchoring of one quote, stale position, 1 MB text'],
+  ['anchor/fuzzy_bundled_5pct', 'fuzzy anchoring of one quote, bundled article with 5% edits'],
+  ['anchor/fuzzy_1mb_5pct', 'fuzzy anchoring of one quote, 1 MB text with 5% edits'],
+  ['export/1k', 'export 1,000 (W3C collection, pretty JSON text)'],
+  ['export/10k', 'export 10,000'],
+  ['import/1k', 'import 1,000 (parse, check, anchor, de-duplicate)'],
+  ['import/10k', 'import 10,000'],
+  ['storage/encode_1k', 'storage encode 1,000 (sorted by id, as saved)'],
+  ['storage/encode_10k', 'storage encode 10,000'],
+  ['storage/serde_direct_1k', 'reference: the same 1,000 through serde_json::to_string directly'],
+  ['storage/serde_direct_10k', 'reference: the same 10,000 through serde_json::to_string directly'],
+  ['storage/decode_1k', 'storage decode 1,000'],
+  ['storage/decode_10k', 'storage decode 10,000'],
+];
+const fmtTime = (x) => (x >= 1 ? `${x.toFixed(x >= 100 ? 0 : 2)} ms` : `${(x * 1000).toFixed(x >= 0.01 ? 1 : 3)} µs`);
+const hot = HOT.map(([id, what]) => {
+  const e = crit(id);
+  return { id, what, ms: e?.ms ?? null, lo: e?.lo ?? null, hi: e?.hi ?? null };
+});
+
+// ---- print ------------------------------------------------------------------------------------------
+const mark = (m) => (m === true ? 'met' : m === false ? 'MISSED' : m === null ? '—' : String(m));
+const cell = (s) => String(s).replace(/\|/g, '\\|');
+const lines = [];
+lines.push(`Machine: ${machine.cpus} cores (nproc), ${machine.model || 'unknown CPU'}; load average at start ${machine.load_at_start} (other builds share the machine); ${machine.rustc}; Chromium ${machine.chromium ?? '?'} headless; node ${machine.node}.`);
+lines.push('');
+lines.push('| Figure | Measured | Reference in the same run | Target | Met | Note |');
+lines.push('|---|---|---|---|---|---|');
+for (const r of rows) lines.push(`| ${cell(r.figure)} | ${cell(r.measured)} | ${cell(r.reference)} | ${cell(r.target)} | ${mark(r.met)} | ${cell(r.note)} |`);
+lines.push('');
+lines.push('Domain hot paths, native (criterion, opt-level 3, median and 95% interval):');
+lines.push('');
+lines.push('| Benchmark | Time | 95% interval |');
+lines.push('|---|---|---|');
+for (const h of hot) lines.push(`| ${h.what} | ${h.ms == null ? 'not measured' : fmtTime(h.ms)} | ${h.ms == null ? '' : `${fmtTime(h.lo)} – ${fmtTime(h.hi)}`} |`);
+const text = lines.join('\n');
+console.log(text);
+const met = rows.filter((r) => r.met === true).length;
+const missed = rows.filter((r) => r.met === false);
+console.log(`\ntargets: ${met} met, ${missed.length} missed${missed.length ? ` (${missed.map((r) => r.figure.split(' (')[0]).join('; ')})` : ''}, ${rows.filter((r) => r.met === null).length} reported or pending`);
+writeFileSync(join(OUT, 'report.json'), JSON.stringify({ machine, rows, hot }, null, 1) + '\n');
+writeFileSync(join(OUT, 'report.md'), text + '\n');
+console.log('written: target/bench/report.json, target/bench/report.md');
