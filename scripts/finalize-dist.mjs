@@ -1,10 +1,29 @@
-// Makes the release build run under a strict Content Security Policy:
-//   default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'
-// Trunk writes its loader as an inline <script>; this moves every inline script into a hashed file
-// next to it, adds the CSP meta tag, and refuses to finish if inline styles or handlers remain.
-import { readFileSync, writeFileSync } from 'node:fs';
+// Finishes a release build in place (`make dist` runs it after `trunk build --release`):
+//
+// 1. Shrinks what is shipped: orders the wasm's functions for gzip (scripts/wasm-order.mjs; Trunk's
+//    wasm-opt -Oz keeps the name section for it, `-g` in index.html) and strips its names with
+//    npm binaryen's wasm-opt, minifies the wasm-bindgen JS glue (Trunk copies it unminified) with
+//    terser and the stylesheet with csso (whitespace and comments only: `restructure: false` never
+//    reorders or merges rules), then recomputes every `integrity` attribute in index.html.
+// 2. Makes the build run under a strict Content Security Policy:
+//      default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'
+//    Trunk writes its loader as an inline <script>; this moves every inline script into a hashed
+//    file next to it, adds the CSP meta tag, and refuses to finish if inline styles or handlers remain.
+// Running it twice on the same dist/ is harmless.
+import { readFileSync, writeFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { minify as minifyJs } from 'terser';
+import { minify as minifyCss } from 'csso';
+import { hasNameSection, nameInLikenessOrder } from './wasm-order.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// The wasm features the release build is optimised with (the same list as index.html's
+// data-wasm-opt-params).
+const WASM_FEATURES = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+  '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
 
 const dir = process.argv[2] || 'dist';
 const indexPath = join(dir, 'index.html');
@@ -21,7 +40,63 @@ html = html.replace(/<script(\s[^>]*)?>([\s\S]*?)<\/script>/g, (whole, attrs = '
   writeFileSync(join(dir, name), body);
   moved += 1;
   const type = /type="module"/.test(attrs) ? ' type="module"' : '';
-  return `<script${type} src="/${name}" integrity="sha384-${hash.toString('base64')}"></script>`;
+  // The integrity value is set below, once the file has been minified.
+  return `<script${type} src="/${name}" integrity=""></script>`;
+});
+
+const sri = (bytes) => `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
+
+let before = 0;
+let after = 0;
+let ordered = 0;
+for (const f of readdirSync(dir)) {
+  const p = join(dir, f);
+  if (f.endsWith('.wasm')) {
+    const wasm = readFileSync(p);
+    if (!hasNameSection(wasm)) continue; // already finished (or built without names)
+    const named = `${p}.named`;
+    writeFileSync(named, nameInLikenessOrder(wasm));
+    // -ol 2 -s 2: write with -Oz's encoding (StackIR) without running the optimiser again.
+    execFileSync(join(root, 'node_modules/.bin/wasm-opt'), [...WASM_FEATURES, '-ol', '2', '-s', '2',
+      '--reorder-functions-by-name', '--strip-debug', '--strip-producers', '--strip-target-features',
+      named, '-o', p], { stdio: 'inherit' });
+    rmSync(named);
+    ordered += 1;
+    continue;
+  }
+  const src = readFileSync(p, 'utf8');
+  let out;
+  if (f.endsWith('.js')) {
+    // An ES module (the glue keeps its exports; `import * as bindings` in the loader sees them all).
+    const r = await minifyJs(src, {
+      module: true,
+      ecma: 2020,
+      compress: { passes: 2 },
+      mangle: true,
+      format: { comments: false },
+    });
+    out = r.code;
+  } else if (f.endsWith('.css')) {
+    out = minifyCss(src, { restructure: false, comments: false }).css;
+  } else {
+    continue;
+  }
+  if (out.length < src.length) {
+    writeFileSync(p, out);
+    before += Buffer.byteLength(src);
+    after += Buffer.byteLength(out);
+  }
+}
+
+// Every local file index.html pins with `integrity` gets the hash of its bytes as they are now.
+let pinned = 0;
+html = html.replace(/<(?:link|script)\b[^>]*>/g, (tag) => {
+  const ref = tag.match(/\s(?:href|src)="\/([^"/?#]+)"/);
+  if (!ref || !/\sintegrity="/.test(tag)) return tag;
+  const file = join(dir, ref[1]);
+  if (!existsSync(file)) return tag;
+  pinned += 1;
+  return tag.replace(/\sintegrity="[^"]*"/, ` integrity="${sri(readFileSync(file))}"`);
 });
 
 if (!html.includes('http-equiv="Content-Security-Policy"')) {
@@ -37,4 +112,8 @@ if (problems.length) {
   process.exit(1);
 }
 writeFileSync(indexPath, html);
-console.log(`finalize-dist: CSP meta added, ${moved} inline script(s) moved to files`);
+console.log(
+  `finalize-dist: ${ordered} wasm ordered for gzip and stripped, js+css minified ${before} -> ${after} B, ` +
+    `${pinned} integrity hash(es) recomputed, ` +
+    `CSP meta added, ${moved} inline script(s) moved to files`,
+);
