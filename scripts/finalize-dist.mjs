@@ -53,7 +53,11 @@ for (const f of readdirSync(dir)) {
   const p = join(dir, f);
   if (f.endsWith('.wasm')) {
     const wasm = readFileSync(p);
-    if (!hasNameSection(wasm)) continue; // already finished (or built without names)
+    if (!hasNameSection(wasm)) {
+      // Already finished, or built without names (Cargo.toml's `strip`, index.html's `-g`).
+      console.warn(`finalize-dist: ${f} has no name section: left in its order`);
+      continue;
+    }
     const named = `${p}.named`;
     writeFileSync(named, nameInLikenessOrder(wasm));
     // -ol 2 -s 2: write with -Oz's encoding (StackIR) without running the optimiser again.
