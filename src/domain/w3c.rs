@@ -572,8 +572,9 @@ fn items_of(value: Value) -> Result<(ImportFormat, Vec<(Kind, Value)>), ImportEr
             }
         }
     }
-    let mut keys: Vec<&str> = obj.keys().map(String::as_str).take(8).collect();
-    keys.sort_unstable();
+    // serde_json's Map is a BTreeMap (no `preserve_order`): its keys come sorted, and sorting
+    // them again would cost the wasm a copy of the sort code.
+    let keys: Vec<&str> = obj.keys().map(String::as_str).take(8).collect();
     Err(ImportError::UnknownShape(if keys.is_empty() {
         "an empty object".into()
     } else {
