@@ -129,7 +129,7 @@ async fn highlighting_a_selection_renders_a_mark_over_emoji_text() {
     sleep_ms(50).await;
     leptos::task::tick().await;
     let button = root
-        .query_selector(".sel-toolbar button")
+        .query_selector(".sel-toolbar button[title^=\"Highlight (\"]")
         .unwrap()
         .expect("the toolbar appears for a selection");
     assert_eq!(button.text_content().unwrap(), "Highlight");

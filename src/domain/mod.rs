@@ -9,6 +9,8 @@ pub mod anchor;
 pub mod annotation;
 pub mod article;
 pub mod fuzzy;
+pub mod library;
+pub mod markdown;
 pub mod markdown_export;
 pub mod segment;
 pub mod selector;

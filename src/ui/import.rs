@@ -116,8 +116,8 @@ pub fn ImportButton() -> impl IntoView {
     }
 }
 
-/// Accepts a `.json` file dropped anywhere on the page.
-pub fn listen_for_drops(app: AppState, report: ImportReport) {
+/// Accepts a file dropped anywhere on the page: `.md`/`.txt` open as articles, others import.
+pub fn listen_for_drops(app: AppState, report: ImportReport, nav: Option<crate::ui::library::Nav>) {
     dom::on_document("dragover", |ev| {
         if let Some(ev) = ev.dyn_ref::<web_sys::DragEvent>() {
             ev.prevent_default();
@@ -135,7 +135,12 @@ pub fn listen_for_drops(app: AppState, report: ImportReport) {
             return;
         };
         ev.prevent_default();
-        import_file(app, report, file);
+        match nav {
+            Some(nav) if crate::ui::library::is_article_file(&file.name()) => {
+                crate::ui::library::open_file(nav, file)
+            }
+            _ => import_file(app, report, file),
+        }
     });
 }
 

@@ -4,6 +4,7 @@
 pub mod article;
 pub mod dom;
 pub mod import;
+pub mod library;
 pub mod panel;
 pub mod panic;
 pub mod persist;
@@ -24,7 +25,7 @@ use toolbar::{act, Pending, PendingSel, SelectionToolbar};
 /// Mounts the app on `<body>`.
 pub fn start() {
     panic::install();
-    leptos::mount::mount_to_body(|| view! { <App doc=Document::bundled() /> });
+    leptos::mount::mount_to_body(Root);
 }
 
 fn download_json(app: AppState) {
@@ -195,16 +196,43 @@ fn HelpSheet(open: RwSignal<bool>) -> impl IntoView {
     }
 }
 
+/// The page: shows the document the address names (`#doc=<id>`), the bundled article by default.
+#[component]
+pub fn Root() -> impl IntoView {
+    let (doc, annotation) = library::initial();
+    library::Nav::record_open(&doc, "");
+    let nav = library::Nav {
+        current: RwSignal::new(doc),
+        offer: RwSignal::new(None),
+        error: RwSignal::new(None),
+        target_annotation: RwSignal::new(annotation),
+    };
+    provide_context(nav);
+    library::follow_hash(nav);
+    move || {
+        let doc = nav.current.get();
+        view! { <App doc=doc /> }
+    }
+}
+
 #[component]
 pub fn App(doc: Document) -> impl IntoView {
+    if let Some(d) = web_sys::window().and_then(|w| w.document()) {
+        d.set_title(&format!("Marginalia — {}", doc.title));
+    }
     let app = AppState::new(doc);
     provide_context(app);
+    let nav = use_context::<library::Nav>();
     let pending = RwSignal::new(None::<Pending>);
     provide_context(PendingSel(pending));
     provide_context(FilterState(RwSignal::new(Filter::default())));
     let report = ImportReport(RwSignal::new(None));
     provide_context(report);
-    import::listen_for_drops(app, report);
+    import::listen_for_drops(app, report, nav);
+    if let Some(nav) = nav {
+        library::attach(app, nav);
+    }
+    let library_open = RwSignal::new(false);
     sync::install(app);
     persist::guard_note_length(app);
     let help = RwSignal::new(false);
@@ -240,6 +268,9 @@ pub fn App(doc: Document) -> impl IntoView {
                 <button on:click=move |_| download_json(app)>"Download annotations"</button>
                 <button on:click=move |_| download_markdown(app)>"Download Markdown"</button>
                 <ImportButton />
+                <Show when=move || nav.is_some()>
+                    <button on:click=move |_| library_open.set(true) title="Your documents, and opening your own articles">"Library"</button>
+                </Show>
                 <button disabled=is_empty on:click=clear_all title="Remove every annotation (undoable)">"Clear all"</button>
                 <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| help.set(true)>"?"</button>
             </nav>
@@ -247,6 +278,10 @@ pub fn App(doc: Document) -> impl IntoView {
         <section class="messages" aria-label="Messages">
             <Banner />
             <ImportReportView />
+            <Show when=move || nav.is_some()>
+                <library::NavError />
+                <library::CarryOverOffer />
+            </Show>
             <ToastView />
         </section>
         <div class="layout">
@@ -257,6 +292,9 @@ pub fn App(doc: Document) -> impl IntoView {
             <Panel />
         </div>
         <HelpSheet open=help />
+        <Show when=move || nav.is_some()>
+            <library::LibrarySheet open=library_open />
+        </Show>
     }
 }
 

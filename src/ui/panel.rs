@@ -26,7 +26,7 @@ pub fn shorten(s: &str, max: usize) -> String {
     format!("{}…", cut[..at_word].trim_end())
 }
 
-fn local_time(t: Timestamp) -> String {
+pub fn local_time(t: Timestamp) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t.millis() as f64));
     let opts = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&opts, &"dateStyle".into(), &"medium".into());

@@ -184,7 +184,9 @@ impl AppState {
         let toast = self.toast;
         set_timeout(
             move || {
-                if toast.with_untracked(|t| t.as_ref().is_some_and(|t| t.serial == serial)) {
+                if toast.try_with_untracked(|t| t.as_ref().is_some_and(|t| t.serial == serial))
+                    == Some(true)
+                {
                     toast.set(None);
                 }
             },
@@ -307,7 +309,9 @@ impl AppState {
         let flash = self.flash;
         set_timeout(
             move || {
-                if flash.with_untracked(|f| f.as_ref().is_some_and(|f| f.1 == serial)) {
+                if flash.try_with_untracked(|f| f.as_ref().is_some_and(|f| f.1 == serial))
+                    == Some(true)
+                {
                     flash.set(None);
                 }
             },

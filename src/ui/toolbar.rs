@@ -70,7 +70,8 @@ pub fn SelectionToolbar(pending: RwSignal<Option<Pending>>) -> impl IntoView {
     let app = expect_context::<AppState>();
     let dragging = StoredValue::new(false);
     let refresh = move || {
-        if dragging.get_value() {
+        // Deferred calls may arrive after this document's view was replaced: do nothing then.
+        if dragging.try_get_value().unwrap_or(true) || app.doc.try_with_value(|_| ()).is_none() {
             return;
         }
         let next = read_selection(&app);
@@ -86,11 +87,11 @@ pub fn SelectionToolbar(pending: RwSignal<Option<Pending>>) -> impl IntoView {
             .and_then(|el| el.closest(".sel-toolbar").ok().flatten())
             .is_some();
         if !in_toolbar {
-            dragging.set_value(true);
+            dragging.try_set_value(true);
         }
     });
     dom::on_document("pointerup", move |_| {
-        dragging.set_value(false);
+        dragging.try_set_value(false);
         // Let the browser settle the selection first.
         request_animation_frame(refresh);
     });

@@ -1,0 +1,122 @@
+// Readers' own articles: open a file, the library, deep links, carrying annotations over.
+import { test, expect } from '@playwright/test';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dragSelect, openApp, watchConsole } from './helpers.mjs';
+
+mkdirSync('target/e2e-files', { recursive: true });
+const NOTES_V1 = `# Field Notes on Reading
+
+Readers keep **notes** in the margins of *good* books, and [the web](https://example.org) should allow the same.
+
+> A quoted passage worth remembering.
+
+- first point about margins
+- second point about memory
+
+Raw <img src=x onerror="window.__pwned=1"> HTML stays text.
+`;
+const NOTES_V2 = NOTES_V1.replace('Readers keep', 'Careful readers keep').replace('second point about memory', 'second point, about memory');
+
+async function openFile(page, name, text) {
+  const path = `target/e2e-files/${name}`;
+  writeFileSync(path, text);
+  await page.getByRole('button', { name: 'Library' }).click();
+  await page.getByRole('dialog', { name: 'Library' }).getByLabel('Open a file').setInputFiles(path);
+}
+
+test('open a .md file → heading → highlight → bundled article has its own → reload keeps both', async ({ page }) => {
+  const console = watchConsole(page);
+  await openApp(page);
+  await openFile(page, 'notes.md', NOTES_V1);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Field Notes on Reading');
+  await expect(page).toHaveTitle(/Field Notes on Reading/);
+  await expect(page.locator('article strong')).toHaveText('notes');
+  const link = page.locator('article a');
+  await expect(link).toHaveAttribute('rel', 'noopener noreferrer');
+  await expect(link).toHaveAttribute('target', '_blank');
+  await expect(page.locator('article blockquote')).toHaveText('A quoted passage worth remembering.');
+  await expect(page.locator('article')).toContainText('<img src=x onerror="window.__pwned=1">');
+  expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
+
+  await dragSelect(page, 'margins of good books');
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  await expect(page.locator('article mark')).toHaveText(['margins of ', 'good', ' books']);
+
+  await page.getByRole('button', { name: 'Library' }).click();
+  const lib = page.getByRole('dialog', { name: 'Library' });
+  await expect(lib.getByRole('button', { name: 'Field Notes on Reading', exact: true })).toBeVisible();
+  await lib.getByRole('button', { name: 'Pakistan Army Chief Makes Historic Visit to Iran' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Pakistan Army Chief Makes Historic Visit to Iran');
+  await expect(page.locator('article mark')).toHaveCount(0);
+  await dragSelect(page, 'Basij Organization');
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+
+  await page.reload();
+  await expect(page.locator('article mark')).toHaveText(['Basij Organization']);
+  await page.goBack();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Field Notes on Reading');
+  await expect(page.locator('article mark')).toHaveCount(3);
+  await page.goForward();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Pakistan Army Chief Makes Historic Visit to Iran');
+
+  await page.getByRole('button', { name: 'Library' }).click();
+  await expect(page.getByRole('dialog', { name: 'Library' }).locator('li')).toHaveText([/Pakistan Army Chief.*1 annotation/, /Field Notes on Reading.*1 annotation/]);
+  console.check();
+});
+
+test('deep links open a document at an annotation; removing a document is undoable', async ({ page }) => {
+  await openApp(page);
+  await openFile(page, 'notes.md', NOTES_V1);
+  await dragSelect(page, 'second point about memory');
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  const docUrl = page.url();
+  const annotation = await page.locator('.card').first().getAttribute('data-card');
+  const docId = new URL(docUrl).hash.match(/doc=([^&]+)/)[1];
+  await page.goto(`/#doc=pakistan-army-chief-iran`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(/Pakistan/);
+  await page.goto(`/#doc=${docId}&annotation=${encodeURIComponent(annotation)}`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Field Notes on Reading');
+  await expect(page.locator('.card.focused')).toContainText('second point about memory');
+
+  await page.goto('/#doc=pakistan-army-chief-iran');
+  await page.getByRole('button', { name: 'Library' }).click();
+  const lib = page.getByRole('dialog', { name: 'Library' });
+  await lib.getByRole('button', { name: 'Remove Field Notes on Reading' }).click();
+  await expect(lib.getByRole('button', { name: 'Field Notes on Reading', exact: true })).toHaveCount(0);
+  await lib.getByRole('button', { name: 'Undo' }).click();
+  await lib.getByRole('button', { name: 'Field Notes on Reading', exact: true }).click();
+  await expect(page.locator('article mark')).toHaveText(['second point about memory']);
+
+  await page.goto('/#doc=no-such-document');
+  await expect(page.getByRole('alert').filter({ hasText: 'is not in this browser' })).toBeVisible();
+});
+
+test('an edited version of a file offers to carry its annotations over, re-anchored', async ({ page }) => {
+  await openApp(page);
+  await openFile(page, 'notes.md', NOTES_V1);
+  await dragSelect(page, 'A quoted passage worth remembering.');
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  await dragSelect(page, 'second point about memory');
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  await openFile(page, 'notes.md', NOTES_V2);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Field Notes on Reading');
+  const offer = page.getByRole('status').filter({ hasText: 'An earlier version of notes.md has 2 annotations' });
+  await expect(offer).toBeVisible();
+  await offer.getByRole('button', { name: 'Carry them over' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Carried 2 annotations over' })).toBeVisible();
+  await expect(page.locator('article mark').first()).toHaveText('A quoted passage worth remembering.');
+  await expect(page.locator('article mark')).toHaveCount(2);
+  await expect(page.locator('article mark').nth(1)).toContainText('second point');
+});
+
+test('pasted text opens; a file over 5 MB is refused with a clear message', async ({ page }) => {
+  await openApp(page);
+  await page.getByRole('button', { name: 'Library' }).click();
+  const lib = page.getByRole('dialog', { name: 'Library' });
+  await lib.getByLabel('Or paste text').fill('A pasted note\n\nwith two paragraphs.');
+  await lib.getByRole('button', { name: 'Open pasted text' }).click();
+  await expect(page.locator('article p')).toHaveText(['A pasted note', 'with two paragraphs.']);
+  await page.getByRole('button', { name: 'Library' }).click();
+  await page.getByRole('dialog', { name: 'Library' }).getByLabel('Open a file').setInputFiles({ name: 'huge.txt', mimeType: 'text/plain', buffer: Buffer.alloc(6 * 1024 * 1024, 97) });
+  await expect(page.getByRole('alert').filter({ hasText: 'up to 5 MB' })).toBeVisible();
+});

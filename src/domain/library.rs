@@ -1,0 +1,233 @@
+//! The reader's library: every document opened, with its stored text, so it can be reopened.
+//! Keys: `marginalia/v1/library` (the index) and `marginalia/v1/text/<id>` (each document's text).
+
+use crate::domain::article::{Document, BUNDLED_ID};
+use crate::domain::markdown::{
+    document_iri, file_stem, parse_markdown, parse_plain_text, DocFormat,
+};
+use crate::domain::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+pub const LIBRARY_KEY: &str = "marginalia/v1/library";
+
+pub fn text_key(doc_id: &str) -> String {
+    format!("marginalia/v1/text/{doc_id}")
+}
+
+/// One document in the library.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub id: String,
+    pub title: String,
+    /// The file it came from (pasted text gets a made-up name).
+    pub file_name: String,
+    pub annotations: usize,
+    pub last_opened: Timestamp,
+}
+
+/// A reader's document text as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredText {
+    pub id: String,
+    pub file_name: String,
+    pub format: DocFormat,
+    pub text: String,
+}
+
+impl StoredText {
+    /// The document, parsed again from its stored text (its id stays the stored one).
+    pub fn to_document(&self) -> Option<Document> {
+        let iri = document_iri(&self.id);
+        let title = file_stem(&self.file_name);
+        match self.format {
+            DocFormat::Markdown => parse_markdown(&self.id, &iri, title, &self.text),
+            DocFormat::Plain => parse_plain_text(&self.id, &iri, title, &self.text),
+        }
+        .ok()
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Library {
+    pub entries: Vec<Entry>,
+}
+
+impl Library {
+    /// Reads the stored index; anything unreadable gives an empty library (the texts stay stored).
+    pub fn decode(raw: Option<&str>) -> Library {
+        raw.and_then(|r| serde_json::from_str(r).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{\"entries\":[]}".into())
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// Records that `entry`'s document was opened (adds it or refreshes it).
+    pub fn touch(&mut self, entry: Entry) {
+        match self.entries.iter_mut().find(|e| e.id == entry.id) {
+            Some(e) => *e = entry,
+            None => self.entries.push(entry),
+        }
+    }
+
+    pub fn set_count(&mut self, id: &str, annotations: usize) {
+        if let Some(e) = self.entries.iter_mut().find(|e| e.id == id) {
+            e.annotations = annotations;
+        }
+    }
+
+    /// Removes a document (never the bundled article); returns it for undo.
+    pub fn remove(&mut self, id: &str) -> Option<Entry> {
+        if id == BUNDLED_ID {
+            return None;
+        }
+        let i = self.entries.iter().position(|e| e.id == id)?;
+        Some(self.entries.remove(i))
+    }
+
+    /// Another version of the same file (same file name, different text), most recent first.
+    pub fn earlier_version(&self, file_name: &str, id: &str) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .filter(|e| e.file_name == file_name && e.id != id && e.id != BUNDLED_ID)
+            .max_by_key(|e| e.last_opened)
+    }
+
+    /// Entries for display: the bundled article first, then the most recently opened.
+    pub fn listing(&self) -> Vec<&Entry> {
+        let mut v: Vec<&Entry> = self.entries.iter().collect();
+        v.sort_by(|a, b| {
+            (b.id == BUNDLED_ID)
+                .cmp(&(a.id == BUNDLED_ID))
+                .then(b.last_opened.cmp(&a.last_opened))
+        });
+        v
+    }
+}
+
+/// Parses a `#doc=<id>&annotation=<id>` fragment (leading '#' optional, values percent-decoded).
+pub fn parse_fragment(fragment: &str) -> (Option<String>, Option<String>) {
+    let mut doc = None;
+    let mut annotation = None;
+    for pair in fragment.trim_start_matches('#').split('&') {
+        if let Some((k, v)) = pair.split_once('=') {
+            let v = percent_decode(v);
+            match k {
+                "doc" if !v.is_empty() => doc = Some(v),
+                "annotation" if !v.is_empty() => annotation = Some(v),
+                _ => {}
+            }
+        }
+    }
+    (doc, annotation)
+}
+
+/// `#doc=<id>` (and `&annotation=<id>`), percent-encoded.
+pub fn make_fragment(doc: &str, annotation: Option<&str>) -> String {
+    let mut s = format!("#doc={}", percent_encode(doc));
+    if let Some(a) = annotation {
+        s.push_str("&annotation=");
+        s.push_str(&percent_encode(a));
+    }
+    s
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~:".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, name: &str, t: i64) -> Entry {
+        Entry {
+            id: id.into(),
+            title: id.into(),
+            file_name: name.into(),
+            annotations: 0,
+            last_opened: Timestamp(t),
+        }
+    }
+
+    #[test]
+    fn fragments_round_trip() {
+        let f = make_fragment("notes-1a2b", Some("urn:uuid:0000-1"));
+        assert_eq!(f, "#doc=notes-1a2b&annotation=urn:uuid:0000-1");
+        assert_eq!(
+            parse_fragment(&f),
+            (Some("notes-1a2b".into()), Some("urn:uuid:0000-1".into()))
+        );
+        assert_eq!(parse_fragment("#doc=a%20b"), (Some("a b".into()), None));
+        assert_eq!(parse_fragment(""), (None, None));
+        assert_eq!(parse_fragment("#doc=%zz%"), (Some("%zz%".into()), None));
+        assert_eq!(parse_fragment("#doc=%é1"), (Some("%é1".into()), None));
+    }
+
+    #[test]
+    fn library_keeps_bundled_first_and_finds_earlier_versions() {
+        let mut lib = Library::default();
+        lib.touch(entry("notes-aaaa", "notes.md", 10));
+        lib.touch(entry(BUNDLED_ID, "", 5));
+        lib.touch(entry("notes-bbbb", "notes.md", 20));
+        let ids: Vec<&str> = lib.listing().iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, [BUNDLED_ID, "notes-bbbb", "notes-aaaa"]);
+        assert_eq!(
+            lib.earlier_version("notes.md", "notes-bbbb").unwrap().id,
+            "notes-aaaa"
+        );
+        assert!(lib.remove(BUNDLED_ID).is_none());
+        assert_eq!(lib.remove("notes-aaaa").unwrap().id, "notes-aaaa");
+        assert!(lib.earlier_version("notes.md", "notes-bbbb").is_none());
+        let back = Library::decode(Some(&lib.encode()));
+        assert_eq!(back, lib);
+        assert_eq!(Library::decode(Some("not json")), Library::default());
+    }
+
+    #[test]
+    fn stored_text_parses_back() {
+        let st = StoredText {
+            id: "x-1".into(),
+            file_name: "x.md".into(),
+            format: DocFormat::Markdown,
+            text: "# Title\n\nBody.".into(),
+        };
+        let d = st.to_document().unwrap();
+        assert_eq!(
+            (d.id.as_str(), d.title.as_str(), d.blocks.len()),
+            ("x-1", "Title", 1)
+        );
+    }
+}

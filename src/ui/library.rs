@@ -1,0 +1,450 @@
+//! Readers' own articles: opening files or pasted text, the library of documents, deep links
+//! (`#doc=<id>&annotation=<id>`, with back and forward), and carrying annotations over to an
+//! edited version of a file.
+
+use crate::domain::annotation::ChangeKind;
+use crate::domain::article::{Document, BUNDLED_ID};
+use crate::domain::library::{
+    make_fragment, parse_fragment, text_key, Entry, Library, StoredText, LIBRARY_KEY,
+};
+use crate::domain::markdown::{document_id, open_document, DocFormat, MAX_DOCUMENT_BYTES};
+use crate::domain::storage;
+use crate::ui::dom;
+use crate::ui::import::{ImportReport, Report};
+use crate::ui::state::AppState;
+use leptos::prelude::*;
+
+fn store() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+fn get(key: &str) -> Option<String> {
+    store()?.get_item(key).ok()?
+}
+
+fn set(key: &str, value: &str) -> Result<(), String> {
+    store()
+        .ok_or("this browser has no localStorage")?
+        .set_item(key, value)
+        .map_err(|_| "the browser's storage is full".to_string())
+}
+
+fn remove(key: &str) {
+    if let Some(s) = store() {
+        let _ = s.remove_item(key);
+    }
+}
+
+pub fn load_library() -> Library {
+    Library::decode(get(LIBRARY_KEY).as_deref())
+}
+
+fn save_library(lib: &Library) {
+    let _ = set(LIBRARY_KEY, &lib.encode());
+}
+
+/// The document with `id`: the bundled article, or a reader's stored text.
+pub fn load_document(id: &str) -> Option<Document> {
+    if id == BUNDLED_ID {
+        return Some(Document::bundled());
+    }
+    let raw = get(&text_key(id))?;
+    serde_json::from_str::<StoredText>(&raw).ok()?.to_document()
+}
+
+/// An offer to bring an earlier version's annotations over to the document just opened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CarryOver {
+    pub from_id: String,
+    pub to_id: String,
+    pub file_name: String,
+    pub count: usize,
+}
+
+/// Navigation between documents, shared through context.
+#[derive(Clone, Copy)]
+pub struct Nav {
+    pub current: RwSignal<Document>,
+    pub offer: RwSignal<Option<CarryOver>>,
+    pub error: RwSignal<Option<String>>,
+    /// The annotation a deep link asked for, revealed once the document is shown.
+    pub target_annotation: RwSignal<Option<String>>,
+}
+
+impl Nav {
+    /// Adds or refreshes `doc` in the library (keeping a known file name when none is given).
+    pub fn record_open(doc: &Document, file_name: &str) {
+        let mut lib = load_library();
+        let known = lib.get(&doc.id).cloned();
+        let annotations = known.as_ref().map_or(0, |e| e.annotations);
+        let file_name = match known {
+            Some(e) if file_name.is_empty() => e.file_name,
+            _ => file_name.to_string(),
+        };
+        lib.touch(Entry {
+            id: doc.id.clone(),
+            title: doc.title.clone(),
+            file_name,
+            annotations,
+            last_opened: dom::now(),
+        });
+        save_library(&lib);
+    }
+
+    /// Shows document `id` (from a link, the library, or back/forward).
+    pub fn show(&self, id: &str, annotation: Option<String>) {
+        if self.current.with_untracked(|d| d.id == id) {
+            self.target_annotation.set(annotation);
+            return;
+        }
+        match load_document(id) {
+            Some(doc) => {
+                let file_name = load_library()
+                    .get(id)
+                    .map(|e| e.file_name.clone())
+                    .unwrap_or_default();
+                Nav::record_open(&doc, &file_name);
+                self.error.set(None);
+                self.target_annotation.set(annotation);
+                self.current.set(doc);
+            }
+            None => self.error.set(Some(format!(
+                "The document “{id}” is not in this browser's library. It may have been removed."
+            ))),
+        }
+    }
+
+    /// Navigates to a document, adding a history entry (so Back returns here).
+    pub fn go(&self, id: &str, annotation: Option<&str>) {
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().set_hash(&make_fragment(id, annotation));
+        }
+        self.show(id, annotation.map(str::to_string));
+    }
+
+    /// Opens a reader's file or pasted text: stores it, adds it to the library, shows it.
+    pub fn open_text(&self, file_name: &str, text: &str) {
+        let format = DocFormat::from_file_name(file_name);
+        let doc = match open_document(file_name, format, text) {
+            Ok(d) => d,
+            Err(e) => {
+                self.error
+                    .set(Some(format!("Could not open {file_name}: {e}.")));
+                return;
+            }
+        };
+        let stored = StoredText {
+            id: doc.id.clone(),
+            file_name: file_name.to_string(),
+            format,
+            text: text.to_string(),
+        };
+        let encoded = serde_json::to_string(&stored).unwrap_or_default();
+        if let Err(e) = set(&text_key(&doc.id), &encoded) {
+            self.error.set(Some(format!(
+                "{file_name} is open, but it could not be kept in the library: {e}."
+            )));
+        }
+        let lib = load_library();
+        let offer = lib.earlier_version(file_name, &doc.id).and_then(|old| {
+            let count = get(&storage::storage_key(&old.id))
+                .and_then(|raw| storage::decode(&raw).ok())
+                .map_or(0, |v| v.len());
+            let already = get(&storage::storage_key(&doc.id)).is_some();
+            (count > 0 && !already).then(|| CarryOver {
+                from_id: old.id.clone(),
+                to_id: doc.id.clone(),
+                file_name: file_name.to_string(),
+                count,
+            })
+        });
+        Nav::record_open(&doc, file_name);
+        let id = doc.id.clone();
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().set_hash(&make_fragment(&id, None));
+        }
+        self.error.set(None);
+        self.target_annotation.set(None);
+        self.current.set(doc);
+        self.offer.set(offer);
+    }
+}
+
+/// Reads a `.txt` / `.md` file and opens it.
+pub fn open_file(nav: Nav, file: web_sys::File) {
+    let name = file.name();
+    if file.size() > MAX_DOCUMENT_BYTES as f64 {
+        nav.error.set(Some(format!(
+            "Could not open {name}: the file is {:.1} MB; Marginalia opens articles of up to {} MB.",
+            file.size() / (1024.0 * 1024.0),
+            MAX_DOCUMENT_BYTES / (1024 * 1024)
+        )));
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+            Ok(text) => nav.open_text(&name, &text.as_string().unwrap_or_default()),
+            Err(_) => nav
+                .error
+                .set(Some(format!("The browser could not read {name}."))),
+        }
+    });
+}
+
+/// Does this file name look like an article (rather than annotations to import)?
+pub fn is_article_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".md", ".markdown", ".txt"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+}
+
+/// The document the page's address asks for (or the bundled article), and the annotation.
+pub fn initial() -> (Document, Option<String>) {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    let (doc, annotation) = parse_fragment(&hash);
+    let doc = doc
+        .and_then(|id| load_document(&id))
+        .unwrap_or_else(Document::bundled);
+    (doc, annotation)
+}
+
+/// Follows the address on back/forward and on links within the page.
+pub fn follow_hash(nav: Nav) {
+    let handle = window_event_listener(leptos::ev::hashchange, move |_| {
+        let hash = web_sys::window()
+            .and_then(|w| w.location().hash().ok())
+            .unwrap_or_default();
+        let (doc, annotation) = parse_fragment(&hash);
+        nav.show(doc.as_deref().unwrap_or(BUNDLED_ID), annotation);
+    });
+    on_cleanup(move || handle.remove());
+}
+
+/// Inside a document's App: record its count in the library, reveal a deep-linked annotation.
+pub fn attach(app: AppState, nav: Nav) {
+    let id = app.doc.with_value(|d| d.id.clone());
+    Effect::new(move |_| {
+        app.list.track();
+        let count = app.set.with_value(|s| s.len());
+        let mut lib = load_library();
+        if lib.get(&id).is_some_and(|e| e.annotations != count) {
+            lib.set_count(&id, count);
+            save_library(&lib);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(a) = nav.target_annotation.get() {
+            let exists = app.set.with_value(|s| s.get(&a).is_some());
+            if exists {
+                request_animation_frame(move || app.reveal(&a, true));
+            }
+        }
+    });
+}
+
+/// Brings the earlier version's annotations over, re-anchored (fuzzily) on the new text.
+fn carry_over(app: AppState, report: ImportReport, offer: &CarryOver) {
+    let Some(mut annotations) =
+        get(&storage::storage_key(&offer.from_id)).and_then(|raw| storage::decode(&raw).ok())
+    else {
+        return;
+    };
+    app.doc.with_value(|doc| {
+        for a in annotations.iter_mut() {
+            a.source = doc.source_iri.clone();
+        }
+        storage::anchor_all(doc, &mut annotations);
+    });
+    let unanchored = annotations.iter().filter(|a| a.anchor.is_none()).count();
+    let n = annotations.len();
+    if let Some(summary) = app
+        .set
+        .try_update_value(|s| s.add_all(ChangeKind::Import, annotations))
+    {
+        app.after_change(&summary);
+    }
+    report.0.set(Some(Report {
+        text: format!(
+            "Carried {n} annotation{} over from the earlier version of {}: {} anchored, {unanchored} unanchored (listed under Unanchored).",
+            if n == 1 { "" } else { "s" },
+            offer.file_name,
+            n - unanchored
+        ),
+        details: Vec::new(),
+        error: false,
+    }));
+}
+
+#[component]
+pub fn CarryOverOffer() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let nav = expect_context::<Nav>();
+    let report = expect_context::<ImportReport>();
+    let current_id = app.doc.with_value(|d| d.id.clone());
+    move || {
+        nav.offer.get().filter(|o| o.to_id == current_id).map(|o| {
+            let o2 = o.clone();
+            view! {
+                <div class="status warn" role="status">
+                    {format!(
+                        "An earlier version of {} has {} annotation{}. Carry them over to this version? They are re-anchored to the new text; any that no longer match are listed as unanchored.",
+                        o.file_name, o.count, if o.count == 1 { "" } else { "s" }
+                    )}
+                    <button on:click=move |_| { carry_over(app, report, &o2); nav.offer.set(None); }>"Carry them over"</button>
+                    <button on:click=move |_| nav.offer.set(None)>"Not now"</button>
+                </div>
+            }
+        })
+    }
+}
+
+#[component]
+pub fn NavError() -> impl IntoView {
+    let nav = expect_context::<Nav>();
+    move || {
+        nav.error.get().map(|e| {
+            view! {
+                <div class="status error" role="alert">
+                    {e}
+                    <button on:click=move |_| nav.error.set(None)>"Dismiss"</button>
+                </div>
+            }
+        })
+    }
+}
+
+/// The library sheet: every document, opening files, pasting text, removing documents.
+#[component]
+pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
+    let nav = expect_context::<Nav>();
+    let app = expect_context::<AppState>();
+    let version = RwSignal::new(0u32);
+    let removed = RwSignal::new(None::<(Entry, Option<String>, Option<String>)>);
+    let paste = NodeRef::<leptos::html::Textarea>::new();
+    let entries = move || {
+        version.track();
+        open.track();
+        let mut lib = load_library();
+        // The open document's count is live.
+        let (id, n) = (
+            app.doc.with_value(|d| d.id.clone()),
+            app.set.with_value(|s| s.len()),
+        );
+        lib.set_count(&id, n);
+        if lib.get(BUNDLED_ID).is_none() {
+            let d = Document::bundled();
+            lib.touch(Entry {
+                id: d.id.clone(),
+                title: d.title.clone(),
+                file_name: String::new(),
+                annotations: get(&storage::storage_key(BUNDLED_ID))
+                    .and_then(|r| storage::decode(&r).ok())
+                    .map_or(0, |v| v.len()),
+                last_opened: crate::domain::time::Timestamp(0),
+            });
+        }
+        lib.listing().into_iter().cloned().collect::<Vec<_>>()
+    };
+    let remove_doc = move |id: String| {
+        let mut lib = load_library();
+        if let Some(entry) = lib.remove(&id) {
+            let text = get(&text_key(&id));
+            let notes = get(&storage::storage_key(&id));
+            save_library(&lib);
+            remove(&text_key(&id));
+            remove(&storage::storage_key(&id));
+            removed.set(Some((entry, text, notes)));
+            version.update(|v| *v += 1);
+        }
+    };
+    let undo_remove = move |_| {
+        if let Some((entry, text, notes)) = removed.get_untracked() {
+            if let Some(t) = text {
+                let _ = set(&text_key(&entry.id), &t);
+            }
+            if let Some(n) = notes {
+                let _ = set(&storage::storage_key(&entry.id), &n);
+            }
+            let mut lib = load_library();
+            lib.touch(entry);
+            save_library(&lib);
+            removed.set(None);
+            version.update(|v| *v += 1);
+        }
+    };
+    view! {
+        <Show when=move || open.get()>
+            <div class="sheet-backdrop" on:click=move |_| open.set(false)></div>
+            <div class="sheet library" role="dialog" aria-modal="true" aria-labelledby="library-title">
+                <h2 id="library-title">"Library"</h2>
+                <ul class="library-list">
+                    {move || entries()
+                        .into_iter()
+                        .map(|e| {
+                            let id = e.id.clone();
+                            let id_rm = e.id.clone();
+                            let is_current = app.doc.with_value(|d| d.id == e.id);
+                            let when = if e.last_opened.millis() > 0 {
+                                format!("opened {}", crate::ui::panel::local_time(e.last_opened))
+                            } else {
+                                "bundled article".to_string()
+                            };
+                            let count = format!("{} annotation{}", e.annotations, if e.annotations == 1 { "" } else { "s" });
+                            let rm_label = format!("Remove {}", e.title);
+                            view! {
+                                <li>
+                                    <button class="doc-link" aria-current=is_current.then_some("page") on:click=move |_| {
+                                        open.set(false);
+                                        nav.go(&id, None);
+                                    }>{e.title.clone()}</button>
+                                    <span class="doc-meta">{count}" · "{when}</span>
+                                    {(e.id != BUNDLED_ID && !is_current).then(|| view! {
+                                        <button class="doc-remove" aria-label=rm_label on:click=move |_| remove_doc(id_rm.clone())>"Remove"</button>
+                                    })}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+                {move || removed.get().map(|(e, _, _)| view! {
+                    <p role="status">{format!("Removed {} — ", e.title)}<button on:click=undo_remove>"Undo"</button></p>
+                })}
+                <h3>"Open your own article"</h3>
+                <p class="hint">"A .md or .txt file (up to 5 MB); you can also drop one on the page."</p>
+                <label class="button-like" for="open-file">"Open a file"</label>
+                <input
+                    id="open-file"
+                    class="visually-hidden"
+                    type="file"
+                    accept=".md,.markdown,.txt,text/plain,text/markdown"
+                    on:change=move |ev| {
+                        let input = event_target::<web_sys::HtmlInputElement>(&ev);
+                        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                            open.set(false);
+                            open_file(nav, file);
+                        }
+                        input.set_value("");
+                    }
+                />
+                <label for="paste-text">"Or paste text (Markdown works)"</label>
+                <textarea id="paste-text" node_ref=paste rows="5"></textarea>
+                <div class="actions">
+                    <button on:click=move |_| {
+                        let Some(el) = paste.get_untracked() else { return };
+                        let text = el.value();
+                        if text.trim().is_empty() {
+                            return;
+                        }
+                        let name = format!("pasted-{}.md", &document_id("pasted", &text)[7..]);
+                        open.set(false);
+                        nav.open_text(&name, &text);
+                    }>"Open pasted text"</button>
+                    <button on:click=move |_| open.set(false)>"Close"</button>
+                </div>
+            </div>
+        </Show>
+    }
+}
