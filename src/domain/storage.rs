@@ -112,7 +112,8 @@ pub fn decode(raw: &str) -> Result<Vec<Annotation>, StorageError> {
     decode_envelope(raw).map(|s| s.annotations)
 }
 
-fn kind_of(v: &Value) -> &'static str {
+/// How a JSON value is named in messages ("a list", "a string" ...).
+pub(crate) fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "true or false",

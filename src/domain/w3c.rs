@@ -401,16 +401,7 @@ enum Kind {
     Stored,
 }
 
-fn kind_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "true or false",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
+use crate::domain::storage::kind_of as kind_name;
 
 /// The strings of a value that may be one string or a list of them.
 fn strings(v: Option<&Value>) -> Vec<&str> {

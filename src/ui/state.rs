@@ -2,7 +2,7 @@
 //! fine-grained triggers that let a change re-render only the paragraphs it touches.
 
 use crate::domain::annotation::{
-    uuid_v4_urn, Annotation, AnnotationSet, ChangeKind, ChangeSummary, Color,
+    uuid_v4_urn, Annotation, AnnotationSet, ChangeKind, ChangeSummary, Color, SetError,
 };
 use crate::domain::article::Document;
 use crate::domain::selector::describe;
@@ -273,28 +273,23 @@ impl AppState {
     }
 
     pub fn undo(&self) {
-        let result = self.set.try_update_value(|set| set.undo());
-        if let Some(Ok(summary)) = result {
-            let what = summary
-                .kind
-                .as_ref()
-                .map(|k| k.past_tense())
-                .unwrap_or("Change");
-            self.after_change(&summary);
-            self.show_toast(format!("Undone: {what}"), false);
-        }
+        self.step_history(AnnotationSet::undo, "Undone");
     }
 
     pub fn redo(&self) {
-        let result = self.set.try_update_value(|set| set.redo());
-        if let Some(Ok(summary)) = result {
-            let what = summary
-                .kind
-                .as_ref()
-                .map(|k| k.past_tense())
-                .unwrap_or("Change");
+        self.step_history(AnnotationSet::redo, "Redone");
+    }
+
+    /// Undoes or redoes one step, re-renders what it touched and says what it was.
+    fn step_history(
+        &self,
+        step: fn(&mut AnnotationSet) -> Result<ChangeSummary, SetError>,
+        verb: &str,
+    ) {
+        if let Some(Ok(summary)) = self.set.try_update_value(step) {
+            let what = summary.kind.as_ref().map_or("Change", |k| k.past_tense());
             self.after_change(&summary);
-            self.show_toast(format!("Redone: {what}"), false);
+            self.show_toast(format!("{verb}: {what}"), false);
         }
     }
 
