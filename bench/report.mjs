@@ -111,10 +111,11 @@ if (fuzzy) {
 // 7. Save.
 if (t) {
   const enc = browser.wasm?.encode;
-  row('save after one change with 10,000 annotations (change → stored, median)', ms(t.change_to_stored_ms),
+  const save = t.save_ms ?? t.change_to_stored_ms;
+  row('save after one change with 10,000 annotations (the save task, median; it runs after the frame)', ms(save),
     `one JSON blob of all of them: ${ms(t.reference.stringify_and_set_ms)} (JSON.stringify ${ms(t.reference.stringify_ms)} + setItem)`,
-    '≤ 16 ms', t.change_to_stored_ms <= 16,
-    `of which storage read, compare and write ${ms(t.save_storage_ms)}${enc ? `; encoding in wasm ${ms(enc.encode_ms)} vs JSON.stringify ${ms(enc.stringify_ms)}` : ''}`);
+    '≤ 16 ms', save <= 16,
+    `of which storage read, compare and write ${ms(t.save_storage_ms)}; change → stored ${ms(t.change_to_stored_ms)}${enc ? `; encoding in wasm ${ms(enc.encode_ms)} vs JSON.stringify ${ms(enc.stringify_ms)}` : ''}`);
 }
 
 // 8. Heap.

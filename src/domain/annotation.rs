@@ -8,7 +8,7 @@ use crate::domain::selector::{TextPositionSelector, TextQuoteSelector};
 use crate::domain::span::CharSpan;
 use crate::domain::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 /// The five highlight colours, each with a name a person can read.
@@ -260,10 +260,37 @@ impl std::error::Error for SetError {}
 /// Most undo steps kept.
 pub const HISTORY_LIMIT: usize = 200;
 
+/// An annotation's place in text order: anchored ones by position (start, then end), then
+/// creation time and id; the unanchored ones after them by creation time and id.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct OrderKey {
+    unanchored: bool,
+    start: usize,
+    end: usize,
+    created: Timestamp,
+    id: String,
+}
+
+impl OrderKey {
+    fn of(a: &Annotation) -> OrderKey {
+        let (start, end) = a.anchor.map_or((0, 0), |s| (s.start, s.end));
+        OrderKey {
+            unanchored: a.anchor.is_none(),
+            start,
+            end,
+            created: a.created,
+            id: a.id.clone(),
+        }
+    }
+}
+
 /// The annotations of one document, with undo and redo.
 #[derive(Clone, Debug, Default)]
 pub struct AnnotationSet {
     by_id: HashMap<String, Annotation>,
+    /// The same annotations in text order, kept up to date by every change (a change costs
+    /// O(log n); listing them in order never sorts).
+    order: BTreeSet<OrderKey>,
     undo: Vec<Transaction>,
     redo: Vec<Transaction>,
 }
@@ -275,8 +302,11 @@ impl AnnotationSet {
 
     /// A set holding `annotations`, with no history (a later id replaces an earlier one).
     pub fn from_annotations(annotations: impl IntoIterator<Item = Annotation>) -> Self {
+        let by_id: HashMap<String, Annotation> =
+            annotations.into_iter().map(|a| (a.id.clone(), a)).collect();
         AnnotationSet {
-            by_id: annotations.into_iter().map(|a| (a.id.clone(), a)).collect(),
+            order: by_id.values().map(OrderKey::of).collect(),
+            by_id,
             undo: Vec::new(),
             redo: Vec::new(),
         }
@@ -301,18 +331,10 @@ impl AnnotationSet {
     /// Anchored annotations by position (then by end, creation time and id), then the unanchored
     /// ones by creation time.
     pub fn in_text_order(&self) -> Vec<&Annotation> {
-        let mut v: Vec<&Annotation> = self.by_id.values().collect();
-        v.sort_by(|a, b| {
-            let key = |x: &Annotation| match x.anchor {
-                Some(s) => (0u8, s.start, s.end),
-                None => (1u8, 0, 0),
-            };
-            key(a)
-                .cmp(&key(b))
-                .then(a.created.cmp(&b.created))
-                .then(a.id.cmp(&b.id))
-        });
-        v
+        self.order
+            .iter()
+            .filter_map(|k| self.by_id.get(&k.id))
+            .collect()
     }
 
     pub fn can_undo(&self) -> bool {
@@ -333,12 +355,18 @@ impl AnnotationSet {
     }
 
     fn set_state(&mut self, id: &str, state: Option<Annotation>) {
-        match state {
+        let old = match state {
             Some(a) => {
-                self.by_id.insert(id.to_string(), a);
+                self.order.insert(OrderKey::of(&a));
+                self.by_id.insert(id.to_string(), a)
             }
-            None => {
-                self.by_id.remove(id);
+            None => self.by_id.remove(id),
+        };
+        if let Some(old) = old {
+            let key = OrderKey::of(&old);
+            let still = self.by_id.get(id).is_some_and(|a| OrderKey::of(a) == key);
+            if !still {
+                self.order.remove(&key);
             }
         }
     }
@@ -501,13 +529,13 @@ impl AnnotationSet {
 
     /// Every tag in use, sorted, each once.
     pub fn all_tags(&self) -> Vec<String> {
-        let mut tags: Vec<String> = self
+        let distinct: BTreeSet<&str> = self
             .by_id
             .values()
-            .flat_map(|a| a.tags.iter().cloned())
+            .flat_map(|a| a.tags.iter().map(String::as_str))
             .collect();
-        tags.sort_by_key(|t| t.to_lowercase());
-        tags.dedup();
+        let mut tags: Vec<String> = distinct.into_iter().map(str::to_string).collect();
+        tags.sort_by_cached_key(|t| t.to_lowercase());
         tags
     }
 }
@@ -665,5 +693,96 @@ pub(crate) mod tests {
             assert_eq!(Color::from_name(c.style_class()), Some(c));
         }
         assert_eq!(Color::from_name("mauve"), None);
+    }
+
+    /// The text order kept by every change is the order a full sort gives, whatever the mix of
+    /// creates, moves (re-attach), edits, deletes, undos, redos and external merges.
+    mod order_property {
+        use super::*;
+        use proptest::prelude::*;
+
+        #[derive(Clone, Debug)]
+        enum Op {
+            Create(u8, usize, usize, i64),
+            Move(u8, Option<(usize, usize)>),
+            Note(u8),
+            Delete(u8),
+            Undo,
+            Redo,
+            External(u8, Option<(usize, usize)>),
+            ClearAll,
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            let span = (0usize..40, 0usize..10);
+            prop_oneof![
+                4 => (0u8..12, 0usize..40, 1usize..10, 0i64..5).prop_map(|(i, s, l, t)| Op::Create(i, s, s + l, t)),
+                2 => (0u8..12, proptest::option::of(span.clone())).prop_map(|(i, s)| Op::Move(i, s.map(|(a, l)| (a, a + l + 1)))),
+                1 => (0u8..12).prop_map(Op::Note),
+                2 => (0u8..12).prop_map(Op::Delete),
+                2 => Just(Op::Undo),
+                1 => Just(Op::Redo),
+                1 => (0u8..12, proptest::option::of(span)).prop_map(|(i, s)| Op::External(i, s.map(|(a, l)| (a, a + l + 1)))),
+                1 => Just(Op::ClearAll),
+            ]
+        }
+
+        fn sorted(set: &AnnotationSet) -> Vec<String> {
+            let mut v: Vec<&Annotation> = set.iter().collect();
+            v.sort_by_key(|a| {
+                let (u, s, e) = a.anchor.map_or((1, 0, 0), |x| (0, x.start, x.end));
+                (u, s, e, a.created, a.id.clone())
+            });
+            v.into_iter().map(|a| a.id.clone()).collect()
+        }
+
+        proptest! {
+            #[test]
+            fn in_text_order_matches_a_full_sort(ops in proptest::collection::vec(op(), 0..60)) {
+                let text = CharText::new(&"abcdefghij".repeat(6));
+                let mut set = AnnotationSet::new();
+                for op in ops {
+                    let id = |i: u8| format!("urn:uuid:{i}");
+                    match op {
+                        Op::Create(i, s, e, t) => {
+                            let mut a = sample(&id(i), &text, CharSpan::new(s, e));
+                            a.created = Timestamp(t);
+                            let _ = set.create(a);
+                        }
+                        Op::Move(i, span) => {
+                            let _ = set.update(&id(i), ChangeKind::Reattach, Timestamp(9), |a| {
+                                a.anchor = span.map(|(s, e)| CharSpan::new(s, e));
+                            });
+                        }
+                        Op::Note(i) => {
+                            let _ = set.update(&id(i), ChangeKind::EditNote, Timestamp(9), |a| a.note.push('x'));
+                        }
+                        Op::Delete(i) => {
+                            let _ = set.delete(&id(i));
+                        }
+                        Op::Undo => {
+                            let _ = set.undo();
+                        }
+                        Op::Redo => {
+                            let _ = set.redo();
+                        }
+                        Op::External(i, span) => {
+                            let before = set.get(&id(i)).cloned();
+                            let after = before.clone().map(|mut a| {
+                                a.anchor = span.map(|(s, e)| CharSpan::new(s, e));
+                                a
+                            });
+                            set.apply_external(vec![(before, after)]);
+                        }
+                        Op::ClearAll => {
+                            set.clear_all();
+                        }
+                    }
+                    let listed: Vec<String> = set.in_text_order().iter().map(|a| a.id.clone()).collect();
+                    prop_assert_eq!(listed.len(), set.len());
+                    prop_assert_eq!(listed, sorted(&set));
+                }
+            }
+        }
     }
 }

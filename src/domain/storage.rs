@@ -88,14 +88,23 @@ pub(crate) fn json_error_parts(e: &serde_json::Error) -> (usize, usize, String) 
 }
 
 /// The stored value for `annotations` of document `doc_id` (in the order given).
+///
+/// Serialised straight from the structs (no intermediate `serde_json::Value`: several times
+/// faster on 10,000 annotations, see `benches/`).
 pub fn encode<'a>(doc_id: &str, annotations: impl IntoIterator<Item = &'a Annotation>) -> String {
-    let list: Vec<&Annotation> = annotations.into_iter().collect();
-    let envelope = json!({
-        "version": STORAGE_VERSION,
-        "doc": doc_id,
-        "annotations": list,
-    });
-    envelope.to_string()
+    #[derive(serde::Serialize)]
+    struct Envelope<'a> {
+        version: u64,
+        doc: &'a str,
+        annotations: Vec<&'a Annotation>,
+    }
+    let envelope = Envelope {
+        version: STORAGE_VERSION,
+        doc: doc_id,
+        annotations: annotations.into_iter().collect(),
+    };
+    // Strings, numbers and derived structs only: serialising cannot fail.
+    serde_json::to_string(&envelope).unwrap_or_default()
 }
 
 /// A decoded envelope.

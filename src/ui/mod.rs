@@ -239,7 +239,14 @@ pub fn App(doc: Document) -> impl IntoView {
     let keys = window_event_listener(leptos::ev::keydown, move |ev| {
         on_key(app, pending, help, ev)
     });
-    on_cleanup(move || keys.remove());
+    // A scheduled save runs at once when the page is hidden or left, or this document closes.
+    let hide = window_event_listener(leptos::ev::pagehide, move |_| app.flush_save());
+    dom::on_document("visibilitychange", move |_| app.flush_save());
+    on_cleanup(move || {
+        keys.remove();
+        hide.remove();
+        app.flush_save();
+    });
     let can_undo = move || {
         app.list.track();
         app.set.with_value(|s| s.can_undo())

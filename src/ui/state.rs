@@ -47,6 +47,8 @@ pub struct AppState {
     pub banner: RwSignal<Option<Banner>>,
     pub color: RwSignal<Color>,
     pub persist: StoredValue<Persist>,
+    /// A save is scheduled ([`AppState::schedule_save`]) and has not run yet.
+    save_pending: StoredValue<bool>,
     serial: StoredValue<u64>,
 }
 
@@ -70,6 +72,7 @@ impl AppState {
             banner: RwSignal::new(banner),
             color: RwSignal::new(Color::Yellow),
             persist: StoredValue::new(persist),
+            save_pending: StoredValue::new(false),
             serial: StoredValue::new(0),
         };
         state.rebuild_index();
@@ -124,7 +127,8 @@ impl AppState {
         })
     }
 
-    /// After any change: re-index, re-render the touched blocks and the list, save.
+    /// After any change: re-index, re-render the touched blocks and the list, and save once the
+    /// change is on screen.
     pub fn after_change(&self, summary: &ChangeSummary) {
         if summary.kind.is_none() {
             return;
@@ -148,14 +152,38 @@ impl AppState {
             }
         });
         self.list.notify();
-        self.save();
+        self.schedule_save();
     }
 
-    /// Writes the set to storage and reports trouble in the banner.
+    /// Saves after the next frame is painted, so a click never waits for storage (with 10,000
+    /// annotations a save takes far longer than a frame). Changes in one burst share one save.
+    /// Until it runs, the change is in memory like any unsaved work: [`crate::ui::sync`] keeps it
+    /// in a merge, and leaving the page or switching documents saves at once
+    /// ([`AppState::flush_save`]).
+    pub fn schedule_save(&self) {
+        if self.save_pending.try_get_value() != Some(false) {
+            return;
+        }
+        self.save_pending.set_value(true);
+        let app = *self;
+        dom::after_next_paint(move || app.flush_save());
+    }
+
+    /// Runs a scheduled save now (none scheduled: nothing to do). Safe after the app is gone.
+    pub fn flush_save(&self) {
+        if self.save_pending.try_get_value() == Some(true) {
+            self.save();
+        }
+    }
+
+    /// Writes the set to storage now and reports trouble in the banner.
     pub fn save(&self) {
+        let _ = self.save_pending.try_set_value(false);
+        let timing = dom::UserTiming::start("marginalia:save");
         let outcome = self
             .set
             .with_value(|set| self.persist.with_value(|p| p.save(set)));
+        drop(timing);
         match outcome {
             SaveOutcome::Saved => {
                 if self
