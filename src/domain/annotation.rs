@@ -8,7 +8,7 @@ use crate::domain::selector::{TextPositionSelector, TextQuoteSelector};
 use crate::domain::span::CharSpan;
 use crate::domain::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 /// The five highlight colours, each with a name a person can read.
@@ -287,10 +287,13 @@ impl OrderKey {
 /// The annotations of one document, with undo and redo.
 #[derive(Clone, Debug, Default)]
 pub struct AnnotationSet {
-    by_id: HashMap<String, Annotation>,
-    /// The same annotations in text order, kept up to date by every change (a change costs
-    /// O(log n); listing them in order never sorts).
-    order: BTreeSet<OrderKey>,
+    /// The annotations in text order, kept so by every change (a change costs O(log n); listing
+    /// them in order never sorts).
+    items: BTreeMap<OrderKey, Annotation>,
+    /// Each id's place in `items`.
+    keys: HashMap<String, OrderKey>,
+    /// How many annotations carry each tag.
+    tag_counts: BTreeMap<String, usize>,
     undo: Vec<Transaction>,
     redo: Vec<Transaction>,
 }
@@ -302,39 +305,35 @@ impl AnnotationSet {
 
     /// A set holding `annotations`, with no history (a later id replaces an earlier one).
     pub fn from_annotations(annotations: impl IntoIterator<Item = Annotation>) -> Self {
-        let by_id: HashMap<String, Annotation> =
-            annotations.into_iter().map(|a| (a.id.clone(), a)).collect();
-        AnnotationSet {
-            order: by_id.values().map(OrderKey::of).collect(),
-            by_id,
-            undo: Vec::new(),
-            redo: Vec::new(),
+        let mut set = AnnotationSet::default();
+        for a in annotations {
+            let id = a.id.clone();
+            set.set_state(&id, Some(a));
         }
+        set
     }
 
     pub fn len(&self) -> usize {
-        self.by_id.len()
+        self.items.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
+        self.items.is_empty()
     }
 
     pub fn get(&self, id: &str) -> Option<&Annotation> {
-        self.by_id.get(id)
+        self.keys.get(id).and_then(|k| self.items.get(k))
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &Annotation> {
-        self.by_id.values()
+    /// Every annotation, in text order (the unanchored ones last).
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Annotation> {
+        self.items.values()
     }
 
     /// Anchored annotations by position (then by end, creation time and id), then the unanchored
     /// ones by creation time.
     pub fn in_text_order(&self) -> Vec<&Annotation> {
-        self.order
-            .iter()
-            .filter_map(|k| self.by_id.get(&k.id))
-            .collect()
+        self.items.values().collect()
     }
 
     pub fn can_undo(&self) -> bool {
@@ -355,19 +354,23 @@ impl AnnotationSet {
     }
 
     fn set_state(&mut self, id: &str, state: Option<Annotation>) {
-        let old = match state {
-            Some(a) => {
-                self.order.insert(OrderKey::of(&a));
-                self.by_id.insert(id.to_string(), a)
+        if let Some(old) = self.keys.remove(id).and_then(|k| self.items.remove(&k)) {
+            for t in &old.tags {
+                if let Some(n) = self.tag_counts.get_mut(t) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.tag_counts.remove(t);
+                    }
+                }
             }
-            None => self.by_id.remove(id),
-        };
-        if let Some(old) = old {
-            let key = OrderKey::of(&old);
-            let still = self.by_id.get(id).is_some_and(|a| OrderKey::of(a) == key);
-            if !still {
-                self.order.remove(&key);
+        }
+        if let Some(a) = state {
+            for t in &a.tags {
+                *self.tag_counts.entry(t.clone()).or_default() += 1;
             }
+            let key = OrderKey::of(&a);
+            self.keys.insert(id.to_string(), key.clone());
+            self.items.insert(key, a);
         }
     }
 
@@ -461,7 +464,7 @@ impl AnnotationSet {
 
     /// Adds a new annotation.
     pub fn create(&mut self, a: Annotation) -> Result<ChangeSummary, SetError> {
-        if self.by_id.contains_key(&a.id) {
+        if self.keys.contains_key(&a.id) {
             return Err(SetError::DuplicateId(a.id));
         }
         Ok(self.apply(Transaction {
@@ -480,7 +483,6 @@ impl AnnotationSet {
         edit: impl FnOnce(&mut Annotation),
     ) -> Result<ChangeSummary, SetError> {
         let before = self
-            .by_id
             .get(id)
             .cloned()
             .ok_or_else(|| SetError::NoSuchAnnotation(id.to_string()))?;
@@ -498,7 +500,6 @@ impl AnnotationSet {
 
     pub fn delete(&mut self, id: &str) -> Result<ChangeSummary, SetError> {
         let before = self
-            .by_id
             .get(id)
             .cloned()
             .ok_or_else(|| SetError::NoSuchAnnotation(id.to_string()))?;
@@ -512,14 +513,14 @@ impl AnnotationSet {
     pub fn add_all(&mut self, kind: ChangeKind, annotations: Vec<Annotation>) -> ChangeSummary {
         let changes = annotations
             .into_iter()
-            .map(|a| (self.by_id.get(&a.id).cloned(), Some(a)))
+            .map(|a| (self.get(&a.id).cloned(), Some(a)))
             .collect();
         self.apply(Transaction { kind, changes })
     }
 
     /// Removes every annotation as one undoable step.
     pub fn clear_all(&mut self) -> ChangeSummary {
-        let mut all: Vec<Annotation> = self.by_id.values().cloned().collect();
+        let mut all: Vec<Annotation> = self.items.values().cloned().collect();
         all.sort_by(|a, b| a.id.cmp(&b.id));
         self.apply(Transaction {
             kind: ChangeKind::ClearAll,
@@ -529,12 +530,7 @@ impl AnnotationSet {
 
     /// Every tag in use, sorted, each once.
     pub fn all_tags(&self) -> Vec<String> {
-        let distinct: BTreeSet<&str> = self
-            .by_id
-            .values()
-            .flat_map(|a| a.tags.iter().map(String::as_str))
-            .collect();
-        let mut tags: Vec<String> = distinct.into_iter().map(str::to_string).collect();
+        let mut tags: Vec<String> = self.tag_counts.keys().cloned().collect();
         tags.sort_by_cached_key(|t| t.to_lowercase());
         tags
     }
@@ -695,8 +691,9 @@ pub(crate) mod tests {
         assert_eq!(Color::from_name("mauve"), None);
     }
 
-    /// The text order kept by every change is the order a full sort gives, whatever the mix of
-    /// creates, moves (re-attach), edits, deletes, undos, redos and external merges.
+    /// The text order and the tag list kept by every change are what a full sort and recount
+    /// give, whatever the mix of creates, moves (re-attach), edits, retags, deletes, undos, redos
+    /// and external merges.
     mod order_property {
         use super::*;
         use proptest::prelude::*;
@@ -706,6 +703,7 @@ pub(crate) mod tests {
             Create(u8, usize, usize, i64),
             Move(u8, Option<(usize, usize)>),
             Note(u8),
+            Tag(u8, u8),
             Delete(u8),
             Undo,
             Redo,
@@ -719,6 +717,7 @@ pub(crate) mod tests {
                 4 => (0u8..12, 0usize..40, 1usize..10, 0i64..5).prop_map(|(i, s, l, t)| Op::Create(i, s, s + l, t)),
                 2 => (0u8..12, proptest::option::of(span.clone())).prop_map(|(i, s)| Op::Move(i, s.map(|(a, l)| (a, a + l + 1)))),
                 1 => (0u8..12).prop_map(Op::Note),
+                2 => (0u8..12, 0u8..5).prop_map(|(i, t)| Op::Tag(i, t)),
                 2 => (0u8..12).prop_map(Op::Delete),
                 2 => Just(Op::Undo),
                 1 => Just(Op::Redo),
@@ -738,7 +737,7 @@ pub(crate) mod tests {
 
         proptest! {
             #[test]
-            fn in_text_order_matches_a_full_sort(ops in proptest::collection::vec(op(), 0..60)) {
+            fn text_order_and_tags_match_a_full_recount(ops in proptest::collection::vec(op(), 0..60)) {
                 let text = CharText::new(&"abcdefghij".repeat(6));
                 let mut set = AnnotationSet::new();
                 for op in ops {
@@ -756,6 +755,17 @@ pub(crate) mod tests {
                         }
                         Op::Note(i) => {
                             let _ = set.update(&id(i), ChangeKind::EditNote, Timestamp(9), |a| a.note.push('x'));
+                        }
+                        Op::Tag(i, t) => {
+                            let _ = set.update(&id(i), ChangeKind::Retag, Timestamp(9), |a| {
+                                let tag = ["Iran", "iran", "army", "Army", "b"][t as usize % 5].to_string();
+                                match a.tags.iter().position(|x| *x == tag) {
+                                    Some(p) => {
+                                        a.tags.remove(p);
+                                    }
+                                    None => a.tags.push(tag),
+                                }
+                            });
                         }
                         Op::Delete(i) => {
                             let _ = set.delete(&id(i));
@@ -780,6 +790,12 @@ pub(crate) mod tests {
                     }
                     let listed: Vec<String> = set.in_text_order().iter().map(|a| a.id.clone()).collect();
                     prop_assert_eq!(listed.len(), set.len());
+                    prop_assert_eq!(set.keys.len(), set.items.len());
+                    prop_assert!(set.iter().all(|a| set.get(&a.id) == Some(a)));
+                    let mut tags: Vec<String> = set.iter().flat_map(|a| a.tags.clone()).collect();
+                    tags.sort_by_key(|t| (t.to_lowercase(), t.clone()));
+                    tags.dedup();
+                    prop_assert_eq!(set.all_tags(), tags);
                     prop_assert_eq!(listed, sorted(&set));
                 }
             }

@@ -8,14 +8,58 @@ use crate::domain::span::CharSpan;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
 
+/// Moves the `active` (focused) and `flash` classes between marks: one effect for the whole
+/// article, looking only in the blocks where the annotation has marks. Marks read both states
+/// when they are rendered, so re-rendered blocks start right.
+fn mark_states(app: AppState) {
+    fn each(root: &web_sys::Element, selector: &str, f: impl Fn(&web_sys::DomTokenList)) {
+        if let Ok(list) = root.query_selector_all(selector) {
+            for i in 0..list.length() {
+                if let Some(el) = list
+                    .item(i)
+                    .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
+                {
+                    f(&el.class_list());
+                }
+            }
+        }
+    }
+    let toggle = move |class: &'static str, id: Option<&str>| {
+        let Some(article) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("article"))
+        else {
+            return;
+        };
+        each(&article, &format!("mark.{class}"), |c| {
+            let _ = c.remove_1(class);
+        });
+        let Some(id) = id else { return };
+        let marks = format!("mark[data-ids~=\"{}\"]", crate::ui::state::css_escape(id));
+        for b in app.blocks_of(id) {
+            if let Ok(Some(block)) = article.query_selector(&format!("[data-block=\"{b}\"]")) {
+                each(&block, &marks, |c| {
+                    let _ = c.add_1(class);
+                });
+            }
+        }
+    };
+    Effect::new(move |_| app.focused.with(|f| toggle("active", f.as_deref())));
+    Effect::new(move |_| {
+        app.flash
+            .with(|f| toggle("flash", f.as_ref().map(|f| f.0.as_str())))
+    });
+}
+
 #[component]
 pub fn ArticleView() -> impl IntoView {
     let app = expect_context::<AppState>();
+    mark_states(app);
     let (title, source, n) = app
         .doc
         .with_value(|d| (d.title.clone(), d.source_line.clone(), d.blocks.len()));
     view! {
-        <article class="doc" id="article" aria-labelledby="doc-title">
+        <article class="doc" id="article" aria-labelledby="doc-title" on:click=move |ev| click_mark(app, ev)>
             <h1 id="doc-title">{title}</h1>
             {(0..n).map(|idx| view! { <BlockView idx=idx /> }).collect_view()}
             {source.map(|s| view! { <footer><cite>{s}</cite></footer> })}
@@ -24,11 +68,40 @@ pub fn ArticleView() -> impl IntoView {
     }
 }
 
-/// Notes as numbered footnotes, shown only in print.
+/// Notes as numbered footnotes, shown only in print: built when the page is about to print
+/// (`beforeprint`, or the print media query starting to match), not on every change.
 #[component]
 fn PrintNotes() -> impl IntoView {
     let app = expect_context::<AppState>();
-    let notes = move || {
+    let printing = RwSignal::new(false);
+    let before = window_event_listener(leptos::ev::beforeprint, move |_| printing.set(true));
+    let after = window_event_listener(leptos::ev::afterprint, move |_| printing.set(false));
+    if let Some(query) = web_sys::window().and_then(|w| w.match_media("print").ok().flatten()) {
+        printing.set(query.matches());
+        let on_change = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::MediaQueryListEvent)>::new(
+            move |ev: web_sys::MediaQueryListEvent| printing.set(ev.matches()),
+        );
+        let _ = query.add_event_listener_with_callback(
+            "change",
+            wasm_bindgen::JsCast::unchecked_ref(on_change.as_ref()),
+        );
+        let held = send_wrapper::SendWrapper::new((query, on_change));
+        on_cleanup(move || {
+            let (query, on_change) = held.take();
+            let _ = query.remove_event_listener_with_callback(
+                "change",
+                wasm_bindgen::JsCast::unchecked_ref(on_change.as_ref()),
+            );
+        });
+    }
+    on_cleanup(move || {
+        before.remove();
+        after.remove();
+    });
+    let notes = Memo::new(move |_| {
+        if !printing.get() {
+            return Vec::new();
+        }
         app.list.track();
         app.set.with_value(|set| {
             set.in_text_order()
@@ -37,10 +110,11 @@ fn PrintNotes() -> impl IntoView {
                 .map(|a| (a.quote.exact.clone(), a.note.clone()))
                 .collect::<Vec<_>>()
         })
-    };
+    });
     view! {
         <ol class="print-notes" aria-hidden="true">
-            {move || notes()
+            {move || notes
+                .get()
                 .into_iter()
                 .map(|(quote, note)| view! { <li><q>{quote}</q>" — "{note}</li> })
                 .collect_view()}
@@ -111,51 +185,79 @@ fn render_run(
             && a.anchor
                 .is_some_and(|s| s.end == block_start + run.span.end)
     });
+    // Focus and flash as they are now; later changes are applied by `MarkStates` (one effect for
+    // the whole article, not one per mark).
+    let active = app
+        .focused
+        .with_untracked(|f| f.as_ref().is_some_and(|f| ids.contains(f)));
+    let flash = app
+        .flash
+        .with_untracked(|f| f.as_ref().is_some_and(|f| ids.contains(&f.0)));
     let class = format!(
-        "hl {} depth-{}{under}{}",
+        "hl {} depth-{}{under}{}{}{}",
         top.color.style_class(),
         covering.len().min(3),
-        if ends_note { " fn-end" } else { "" }
+        if ends_note { " fn-end" } else { "" },
+        if active { " active" } else { "" },
+        if flash { " flash" } else { "" },
     );
-    let title = covering
+    // The innermost few, then a count: a tooltip of dozens of notes helps no one.
+    let mut title = covering
         .iter()
+        .rev()
+        .take(TITLE_DESCRIPTIONS)
         .map(|a| describe_annotation(a))
         .collect::<Vec<_>>()
         .join("; ");
-    let data_ids = ids.join(" ");
-    let ids_active = ids.clone();
-    let ids_flash = ids.clone();
-    let on_click = move |_| {
-        if let Some(sel) = web_sys::window().and_then(|w| w.get_selection().ok().flatten()) {
-            if !sel.is_collapsed() {
-                return; // the reader is selecting, not clicking
-            }
-        }
-        // Repeated clicks on a run covered by several highlights cycle through them.
-        let current = app.focused.get_untracked();
-        let next = match current.and_then(|c| ids.iter().position(|i| *i == c)) {
-            Some(pos) => ids[(pos + 1) % ids.len()].clone(),
-            None => ids[ids.len() - 1].clone(),
-        };
-        app.reveal(&next, false);
-        crate::ui::dom::scroll_to(&format!(
-            "[data-card=\"{}\"]",
-            crate::ui::state::css_escape(&next)
+    if covering.len() > TITLE_DESCRIPTIONS {
+        let more = covering.len() - TITLE_DESCRIPTIONS;
+        title.push_str(&format!(
+            "; and {more} more highlight{}",
+            if more == 1 { "" } else { "s" }
         ));
-    };
+    }
+    let data_ids = ids.join(" ");
     view! {
-        <mark
-            class=class
-            data-ids=data_ids
-            title=title
-            class:active=move || app.focused.with(|f| f.as_ref().is_some_and(|f| ids_active.contains(f)))
-            class:flash=move || app.flash.with(|f| f.as_ref().is_some_and(|f| ids_flash.contains(&f.0)))
-            on:click=on_click
-        >
+        <mark class=class data-ids=data_ids title=title>
             {inner}
         </mark>
     }
     .into_any()
+}
+
+/// How many highlights a mark's tooltip describes.
+const TITLE_DESCRIPTIONS: usize = 3;
+
+/// A click on a mark (one listener for the whole article): focuses its annotation; repeated
+/// clicks on a run covered by several highlights cycle through them.
+fn click_mark(app: AppState, ev: web_sys::MouseEvent) {
+    use wasm_bindgen::JsCast;
+    let Some(mark) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|el| el.closest("mark[data-ids]").ok().flatten())
+    else {
+        return;
+    };
+    if let Some(sel) = web_sys::window().and_then(|w| w.get_selection().ok().flatten()) {
+        if !sel.is_collapsed() {
+            return; // the reader is selecting, not clicking
+        }
+    }
+    let data_ids = mark.get_attribute("data-ids").unwrap_or_default();
+    let ids: Vec<&str> = data_ids.split_whitespace().collect();
+    let Some(last) = ids.last() else { return };
+    let current = app.focused.get_untracked();
+    let next = match current.and_then(|c| ids.iter().position(|i| *i == c)) {
+        Some(pos) => ids[(pos + 1) % ids.len()],
+        None => last,
+    }
+    .to_string();
+    app.reveal(&next, false);
+    crate::ui::dom::scroll_to(&format!(
+        "[data-card=\"{}\"]",
+        crate::ui::state::css_escape(&next)
+    ));
 }
 
 #[component]

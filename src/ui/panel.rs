@@ -1,7 +1,9 @@
 //! The side panel: annotations in text order as cards, the note editor, and the unanchored ones.
 
 use crate::domain::anchor::anchor;
-use crate::domain::annotation::{normalize_tag, Annotation, ChangeKind, Color, Filter};
+use crate::domain::annotation::{
+    normalize_tag, Annotation, AnnotationSet, ChangeKind, Color, Filter,
+};
 use crate::domain::selector::describe;
 use crate::domain::time::Timestamp;
 use crate::ui::dom;
@@ -34,6 +36,64 @@ pub fn local_time(t: Timestamp) -> String {
     String::from(d.to_locale_string("en-GB", &opts))
 }
 
+/// What the list shows: counts over every annotation, copies of only the cards it renders (with
+/// 10,000 annotations a change must not copy them all).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Listing {
+    total: usize,
+    matching: usize,
+    anchored_matching: usize,
+    /// The first `limit` anchored annotations that match, in text order.
+    anchored: Vec<Annotation>,
+    /// Every unanchored annotation that matches.
+    unanchored: Vec<Annotation>,
+}
+
+impl Listing {
+    fn of(set: &AnnotationSet, filter: &Filter, limit: usize) -> Listing {
+        let mut l = Listing {
+            total: set.len(),
+            ..Listing::default()
+        };
+        if !filter.is_active() {
+            // Everything matches: the set is in text order with the unanchored last, so only
+            // the cards shown are visited.
+            let mut unanchored: Vec<Annotation> = set
+                .iter()
+                .rev()
+                .take_while(|a| a.anchor.is_none())
+                .cloned()
+                .collect();
+            unanchored.reverse();
+            l.matching = l.total;
+            l.anchored_matching = l.total - unanchored.len();
+            l.anchored = set
+                .iter()
+                .take_while(|a| a.anchor.is_some())
+                .take(limit)
+                .cloned()
+                .collect();
+            l.unanchored = unanchored;
+            return l;
+        }
+        for a in set.iter() {
+            if !filter.matches(a) {
+                continue;
+            }
+            l.matching += 1;
+            if a.anchor.is_some() {
+                l.anchored_matching += 1;
+                if l.anchored.len() < limit {
+                    l.anchored.push(a.clone());
+                }
+            } else {
+                l.unanchored.push(a.clone());
+            }
+        }
+        l
+    }
+}
+
 /// The search box and filters, shared with the keyboard shortcut `/`.
 #[derive(Clone, Copy)]
 pub struct FilterState(pub RwSignal<Filter>);
@@ -43,55 +103,26 @@ pub fn Panel() -> impl IntoView {
     let app = expect_context::<AppState>();
     let filter = expect_context::<FilterState>().0;
     let limit = RwSignal::new(PAGE);
-    let all = Memo::new(move |_| {
+    let listing = Memo::new(move |_| {
         app.list.track();
-        app.set.with_value(|s| {
-            s.in_text_order()
-                .into_iter()
-                .cloned()
-                .collect::<Vec<Annotation>>()
-        })
+        let limit = limit.get();
+        filter.with(|f| app.set.with_value(|s| Listing::of(s, f, limit)))
     });
     let tags = Memo::new(move |_| {
         app.list.track();
         app.set.with_value(|s| s.all_tags())
     });
-    let shown = Memo::new(move |_| {
-        filter.with(|f| {
-            all.with(|v| {
-                v.iter()
-                    .filter(|a| f.matches(a))
-                    .cloned()
-                    .collect::<Vec<_>>()
-            })
-        })
-    });
-    let anchored = move || {
-        shown.with(|v| {
-            v.iter()
-                .filter(|a| a.anchor.is_some())
-                .take(limit.get())
-                .cloned()
-                .collect::<Vec<_>>()
-        })
-    };
-    let unanchored = move || {
-        shown.with(|v| {
-            v.iter()
-                .filter(|a| a.anchor.is_none())
-                .cloned()
-                .collect::<Vec<_>>()
-        })
-    };
-    let anchored_count = move || shown.with(|v| v.iter().filter(|a| a.anchor.is_some()).count());
-    let hidden = move || anchored_count().saturating_sub(limit.get());
+    let anchored = move || listing.with(|l| l.anchored.clone());
+    let unanchored = move || listing.with(|l| l.unanchored.clone());
+    let hidden = move || listing.with(|l| l.anchored_matching.saturating_sub(limit.get()));
     let count_text = move || {
-        let total = all.with(Vec::len);
-        if filter.with(Filter::is_active) {
-            format!("{} of {total} match", shown.with(Vec::len))
-        } else {
-            format!("{total} in all")
-        }
+        listing.with(|l| {
+            if filter.with(Filter::is_active) {
+                format!("{} of {} match", l.matching, l.total)
+            } else {
+                format!("{} in all", l.total)
+            }
+        })
     };
     view! {
         <aside class="panel" aria-labelledby="panel-title">
@@ -148,7 +179,7 @@ pub fn Panel() -> impl IntoView {
                 </div>
                 <p class="count" role="status" aria-live="polite">{count_text}</p>
             </div>
-            <Show when=move || all.with(Vec::is_empty)>
+            <Show when=move || listing.with(|l| l.total == 0)>
                 <p class="empty">"Select words in the article, then choose Highlight or Note."</p>
             </Show>
             <ul class="cards" aria-label="Annotations in text order">

@@ -170,9 +170,10 @@ impl Persist {
     }
 
     fn remember<'a>(&self, annotations: impl IntoIterator<Item = &'a Annotation>) {
-        let mut all: Vec<&Annotation> = annotations.into_iter().collect();
-        all.sort_by(|a, b| a.id.cmp(&b.id));
-        rescue::remember(&self.rescue_name, &storage::encode(&self.doc_id, all));
+        rescue::remember(
+            &self.rescue_name,
+            &storage::encode(&self.doc_id, annotations),
+        );
     }
 
     /// Records `raw` (holding `annotations`) as what this tab last saw under its key.
@@ -289,9 +290,8 @@ impl Persist {
 
     /// Writes the set, unless something forbids it (see [`SaveOutcome`]).
     pub fn save(&self, set: &AnnotationSet) -> SaveOutcome {
-        let mut all: Vec<&Annotation> = set.iter().collect();
-        all.sort_by(|a, b| a.id.cmp(&b.id));
-        let encoded = storage::encode(&self.doc_id, all);
+        // In text order: the same annotations always give the same value, in every tab.
+        let encoded = storage::encode(&self.doc_id, set.iter());
         rescue::remember(&self.rescue_name, &encoded);
         let Some(s) = &self.storage else {
             return SaveOutcome::MemoryOnly;

@@ -11,6 +11,7 @@ use crate::domain::storage;
 use crate::ui::dom;
 use crate::ui::persist::{Persist, SaveOutcome};
 use leptos::prelude::*;
+use std::collections::HashMap;
 
 /// A short message with an optional Undo, shown at the bottom of the screen.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,12 +30,48 @@ pub struct Banner {
     pub damaged: bool,
 }
 
+/// Which anchored annotations touch each block, and which blocks each one touches.
+#[derive(Default)]
+struct BlockIndex {
+    by_block: Vec<Vec<String>>,
+    blocks_of: HashMap<String, std::ops::Range<usize>>,
+}
+
+impl BlockIndex {
+    fn add(&mut self, doc: &Document, a: &Annotation) {
+        if let Some(span) = a.anchor {
+            let blocks = doc.blocks_touching(span);
+            for b in blocks.clone() {
+                if let Some(list) = self.by_block.get_mut(b) {
+                    list.push(a.id.clone());
+                }
+            }
+            self.blocks_of.insert(a.id.clone(), blocks);
+        }
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some(blocks) = self.blocks_of.remove(id) {
+            for b in blocks {
+                if let Some(list) = self.by_block.get_mut(b) {
+                    list.retain(|x| x != id);
+                }
+            }
+        }
+    }
+
+    /// The blocks where annotation `id` has marks.
+    fn blocks_of(&self, id: &str) -> std::ops::Range<usize> {
+        self.blocks_of.get(id).cloned().unwrap_or(0..0)
+    }
+}
+
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub doc: StoredValue<Document>,
     pub set: StoredValue<AnnotationSet>,
     /// Ids of the anchored annotations touching each block.
-    by_block: StoredValue<Vec<Vec<String>>>,
+    by_block: StoredValue<BlockIndex>,
     block_triggers: StoredValue<Vec<ArcTrigger>>,
     /// Fires when the list of annotations (or history) changed.
     pub list: Trigger,
@@ -61,7 +98,7 @@ impl AppState {
         let state = AppState {
             set: StoredValue::new(AnnotationSet::from_annotations(annotations)),
             doc: StoredValue::new(doc),
-            by_block: StoredValue::new(vec![Vec::new(); blocks]),
+            by_block: StoredValue::new(BlockIndex::default()),
             block_triggers: StoredValue::new((0..blocks).map(|_| ArcTrigger::new()).collect()),
             list: Trigger::new(),
             focused: RwSignal::new(None),
@@ -91,19 +128,44 @@ impl AppState {
     /// Rebuilds the block → annotation index (linear in the number of annotations).
     fn rebuild_index(&self) {
         let index = self.doc.with_value(|doc| {
-            let mut by_block = vec![Vec::new(); doc.blocks.len()];
+            let mut index = BlockIndex {
+                by_block: vec![Vec::new(); doc.blocks.len()],
+                blocks_of: Default::default(),
+            };
             self.set.with_value(|set| {
                 for a in set.iter() {
-                    if let Some(span) = a.anchor {
-                        for b in doc.blocks_touching(span) {
-                            by_block[b].push(a.id.clone());
-                        }
-                    }
+                    index.add(doc, a);
                 }
             });
-            by_block
+            index
         });
         self.by_block.set_value(index);
+    }
+
+    /// Brings the index up to date with a change of a few annotations (many: rebuilt).
+    fn update_index(&self, summary: &ChangeSummary) {
+        if summary.ids.len() > 64 {
+            return self.rebuild_index();
+        }
+        self.doc.with_value(|doc| {
+            self.set.with_value(|set| {
+                self.by_block.update_value(|index| {
+                    for id in &summary.ids {
+                        index.remove(id);
+                        if let Some(a) = set.get(id) {
+                            index.add(doc, a);
+                        }
+                    }
+                })
+            })
+        });
+    }
+
+    /// The blocks where annotation `id` has marks (empty when it has none).
+    pub fn blocks_of(&self, id: &str) -> std::ops::Range<usize> {
+        self.by_block
+            .try_with_value(|b| b.blocks_of(id))
+            .unwrap_or(0..0)
     }
 
     /// Subscribes the caller to changes in block `idx`.
@@ -119,7 +181,7 @@ impl AppState {
     pub fn block_annotations(&self, idx: usize) -> Vec<Annotation> {
         let ids = self
             .by_block
-            .with_value(|b| b.get(idx).cloned().unwrap_or_default());
+            .with_value(|b| b.by_block.get(idx).cloned().unwrap_or_default());
         self.set.with_value(|set| {
             let mut v: Vec<Annotation> = ids.iter().filter_map(|id| set.get(id).cloned()).collect();
             v.sort_by(|a, b| a.anchor.cmp(&b.anchor).then(a.created.cmp(&b.created)));
@@ -133,7 +195,7 @@ impl AppState {
         if summary.kind.is_none() {
             return;
         }
-        self.rebuild_index();
+        self.update_index(summary);
         let touched: Vec<usize> = self.doc.with_value(|doc| {
             let mut v: Vec<usize> = summary
                 .touched
