@@ -1,5 +1,5 @@
 //! The pure core of Marginalia: article text, spans, W3C selectors, anchoring, segmentation into
-//! highlight runs, the annotation set with undo, export/import and the storage schema.
+//! highlight runs and their HTML, the annotation set with undo, export/import and the storage schema.
 //!
 //! Nothing here touches the browser. Offsets are Unicode code points (`char_idx`) everywhere;
 //! UTF-16 offsets (`utf16_idx`) exist only in the conversion helpers of [`text`], which the UI
@@ -12,6 +12,7 @@ pub mod fuzzy;
 pub mod library;
 pub mod markdown;
 pub mod markdown_export;
+pub mod markup;
 pub mod segment;
 pub mod selector;
 pub mod span;

@@ -1,10 +1,8 @@
-//! The article: title, blocks cut into runs by the domain, highlights as `<mark>` elements.
-//! Each block subscribes to its own trigger, so a change re-renders only the blocks it touches.
+//! The article: title, then each block as HTML made by the domain ([`crate::domain::markup`]),
+//! highlights as `<mark>` elements. Each block subscribes to its own trigger, so a change
+//! re-renders only the blocks it touches; marks have no listeners or effects of their own.
 
-use crate::domain::annotation::Annotation;
-use crate::domain::article::{BlockKind, Style};
-use crate::domain::segment::{segment, Run};
-use crate::domain::span::CharSpan;
+use crate::domain::article::BlockKind;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
 
@@ -122,112 +120,6 @@ fn PrintNotes() -> impl IntoView {
     }
 }
 
-/// Short description of a highlight for assistive technology and tooltips: colour, then note.
-pub fn describe_annotation(a: &Annotation) -> String {
-    let mut s = format!("{} highlight", a.color.label());
-    if !a.note.trim().is_empty() {
-        s.push_str(" — note: ");
-        s.extend(a.note.chars().take(200));
-    }
-    if !a.tags.is_empty() {
-        s.push_str(" — tags: ");
-        s.push_str(&a.tags.join(", "));
-    }
-    s
-}
-
-fn wrap_styles(text: String, styles: &[Style]) -> AnyView {
-    let mut view = text.into_any();
-    for style in styles.iter().rev() {
-        view = match style {
-            Style::Emphasis => view! { <em>{view}</em> }.into_any(),
-            Style::Strong => view! { <strong>{view}</strong> }.into_any(),
-            Style::Code => view! { <code>{view}</code> }.into_any(),
-            Style::Link(href) => {
-                view! { <a href=href.clone() target="_blank" rel="noopener noreferrer">{view}</a> }
-                    .into_any()
-            }
-        };
-    }
-    view
-}
-
-fn render_run(
-    app: AppState,
-    run: Run,
-    anns: &[Annotation],
-    styles: &[Style],
-    block_start: usize,
-) -> AnyView {
-    let run_styles: Vec<Style> = run
-        .styles
-        .iter()
-        .filter_map(|&i| styles.get(i).cloned())
-        .collect();
-    let inner = wrap_styles(run.text.clone(), &run_styles);
-    if run.marks.is_empty() {
-        return inner;
-    }
-    let covering: Vec<&Annotation> = run.marks.iter().map(|&i| &anns[i]).collect();
-    let ids: Vec<String> = covering.iter().map(|a| a.id.clone()).collect();
-    // The innermost (last started) highlight gives the colour; depth shows overlaps.
-    let top = covering[covering.len() - 1];
-    // Where highlights of different colours overlap, the next one shows as an underline.
-    let under = covering
-        .iter()
-        .rev()
-        .find(|a| a.color != top.color)
-        .map(|a| format!(" under-{}", a.color.name()))
-        .unwrap_or_default();
-    // In print, the run where an annotation with a note ends carries its footnote number.
-    let ends_note = covering.iter().any(|a| {
-        !a.note.trim().is_empty()
-            && a.anchor
-                .is_some_and(|s| s.end == block_start + run.span.end)
-    });
-    // Focus and flash as they are now; later changes are applied by `MarkStates` (one effect for
-    // the whole article, not one per mark).
-    let active = app
-        .focused
-        .with_untracked(|f| f.as_ref().is_some_and(|f| ids.contains(f)));
-    let flash = app
-        .flash
-        .with_untracked(|f| f.as_ref().is_some_and(|f| ids.contains(&f.0)));
-    let class = format!(
-        "hl {} depth-{}{under}{}{}{}",
-        top.color.style_class(),
-        covering.len().min(3),
-        if ends_note { " fn-end" } else { "" },
-        if active { " active" } else { "" },
-        if flash { " flash" } else { "" },
-    );
-    // The innermost few, then a count: a tooltip of dozens of notes helps no one.
-    let mut title = covering
-        .iter()
-        .rev()
-        .take(TITLE_DESCRIPTIONS)
-        .map(|a| describe_annotation(a))
-        .collect::<Vec<_>>()
-        .join("; ");
-    if covering.len() > TITLE_DESCRIPTIONS {
-        let more = covering.len() - TITLE_DESCRIPTIONS;
-        title.push_str(&format!(
-            "; and {more} more highlight{}",
-            if more == 1 { "" } else { "s" }
-        ));
-    }
-    let data_ids = ids.join(" ");
-    view! {
-        <mark class=class data-ids=data_ids title=title>
-            {inner}
-        </mark>
-    }
-    .into_any()
-}
-
-/// How many highlights a mark's tooltip describes.
-const TITLE_DESCRIPTIONS: usize = 3;
-
 /// A click on a mark (one listener for the whole article): focuses its annotation; repeated
 /// clicks on a run covered by several highlights cycle through them.
 fn click_mark(app: AppState, ev: web_sys::MouseEvent) {
@@ -260,52 +152,30 @@ fn click_mark(app: AppState, ev: web_sys::MouseEvent) {
     ));
 }
 
+/// One block: its HTML (text, styles, marks) set in one write, again whenever a change touches it.
 #[component]
 fn BlockView(idx: usize) -> impl IntoView {
     let app = expect_context::<AppState>();
     let kind = app.doc.with_value(|d| d.blocks[idx].kind.clone());
-    let content = move || {
+    let html = move || {
         app.track_block(idx);
-        let anns = app.block_annotations(idx);
-        let (text, style_spans, styles, block_span) = app.doc.with_value(|d| {
-            let b = &d.blocks[idx];
-            (
-                b.text.clone(),
-                b.styles.iter().map(|s| s.span).collect::<Vec<CharSpan>>(),
-                b.styles
-                    .iter()
-                    .map(|s| s.style.clone())
-                    .collect::<Vec<Style>>(),
-                d.block_span(idx),
-            )
-        });
-        let marks: Vec<CharSpan> = anns
-            .iter()
-            .map(|a| {
-                a.anchor
-                    .and_then(|s| s.intersect(&block_span))
-                    .map(|s| s.shifted_back(block_span.start))
-                    .unwrap_or(CharSpan::new(0, 0))
-            })
-            .collect();
-        segment(&text, &marks, &style_spans)
-            .into_iter()
-            .map(|run| render_run(app, run, &anns, &styles, block_span.start))
-            .collect_view()
+        app.block_html(idx)
     };
     match kind {
-        BlockKind::Heading(2) => view! { <h2 data-block=idx>{content}</h2> }.into_any(),
-        BlockKind::Heading(_) => view! { <h3 data-block=idx>{content}</h3> }.into_any(),
-        BlockKind::Quote => view! { <blockquote data-block=idx>{content}</blockquote> }.into_any(),
-        BlockKind::Code => view! { <pre data-block=idx>{content}</pre> }.into_any(),
+        BlockKind::Heading(2) => view! { <h2 data-block=idx inner_html=html></h2> }.into_any(),
+        BlockKind::Heading(_) => view! { <h3 data-block=idx inner_html=html></h3> }.into_any(),
+        BlockKind::Quote => {
+            view! { <blockquote data-block=idx inner_html=html></blockquote> }.into_any()
+        }
+        BlockKind::Code => view! { <pre data-block=idx inner_html=html></pre> }.into_any(),
         BlockKind::ListItem(n) => {
             let marker = n
                 .map(|n| format!("{n}. "))
                 .unwrap_or_else(|| "• ".to_string());
             // The marker comes from CSS (attr(data-marker)), so the block's text nodes stay its text.
-            view! { <p class="list-item" data-marker=marker data-block=idx>{content}</p> }
+            view! { <p class="list-item" data-marker=marker data-block=idx inner_html=html></p> }
                 .into_any()
         }
-        BlockKind::Paragraph => view! { <p data-block=idx>{content}</p> }.into_any(),
+        BlockKind::Paragraph => view! { <p data-block=idx inner_html=html></p> }.into_any(),
     }
 }

@@ -5,6 +5,7 @@ use crate::domain::annotation::{
     uuid_v4_urn, Annotation, AnnotationSet, ChangeKind, ChangeSummary, Color, SetError,
 };
 use crate::domain::article::Document;
+use crate::domain::markup::{self, MarkState};
 use crate::domain::selector::describe;
 use crate::domain::span::CharSpan;
 use crate::domain::storage;
@@ -177,15 +178,28 @@ impl AppState {
         });
     }
 
-    /// Annotations touching block `idx`, in text order.
-    pub fn block_annotations(&self, idx: usize) -> Vec<Annotation> {
-        let ids = self
-            .by_block
-            .with_value(|b| b.by_block.get(idx).cloned().unwrap_or_default());
-        self.set.with_value(|set| {
-            let mut v: Vec<Annotation> = ids.iter().filter_map(|id| set.get(id).cloned()).collect();
-            v.sort_by(|a, b| a.anchor.cmp(&b.anchor).then(a.created.cmp(&b.created)));
-            v
+    /// The inner HTML of block `idx` with its highlights (see [`markup::block_html`]).
+    pub fn block_html(&self, idx: usize) -> String {
+        let focused = self.focused.get_untracked();
+        let flash = self.flash.get_untracked();
+        let state = MarkState {
+            focused: focused.as_deref(),
+            flash: flash.as_ref().map(|f| f.0.as_str()),
+        };
+        self.doc.with_value(|doc| {
+            let Some(block) = doc.blocks.get(idx) else {
+                return String::new();
+            };
+            self.set.with_value(|set| {
+                self.by_block.with_value(|index| {
+                    let anns: Vec<&Annotation> = index
+                        .by_block
+                        .get(idx)
+                        .map(|ids| ids.iter().filter_map(|id| set.get(id)).collect())
+                        .unwrap_or_default();
+                    markup::block_html(block, doc.block_span(idx), &anns, state)
+                })
+            })
         })
     }
 

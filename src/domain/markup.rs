@@ -1,0 +1,336 @@
+//! A block as HTML: its runs (see [`segment`]) as escaped text inside its inline styles, each run
+//! under highlights wrapped in one `<mark>`. The UI sets it as the block's `innerHTML` — one DOM
+//! write per re-rendered block, whatever the number of highlights — and handles clicks on marks
+//! with one listener for the whole article.
+//!
+//! A mark carries `data-ids` (the covering annotations' ids in text order; the last is on top), a class naming the
+//! innermost colour (`hl hl-yellow …`), the overlap depth (`depth-1` … `depth-3`), where colours
+//! overlap the next colour as an underline (`under-blue`), `fn-end` where a note's highlight
+//! ends (the print footnote number), and `active` / `flash` for the focused annotation.
+
+use crate::domain::annotation::Annotation;
+use crate::domain::article::{Block, Style};
+use crate::domain::segment::{segment, Run};
+use crate::domain::span::CharSpan;
+
+/// How many highlights a mark's tooltip describes (then "and N more").
+pub const TITLE_DESCRIPTIONS: usize = 3;
+
+/// Which annotation is focused, and which one flashes, when the block is rendered.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MarkState<'a> {
+    pub focused: Option<&'a str>,
+    pub flash: Option<&'a str>,
+}
+
+/// Short description of a highlight for assistive technology and tooltips: colour, then note,
+/// then tags.
+pub fn describe_annotation(a: &Annotation) -> String {
+    let mut s = format!("{} highlight", a.color.label());
+    if !a.note.trim().is_empty() {
+        s.push_str(" — note: ");
+        s.extend(a.note.chars().take(200));
+    }
+    if !a.tags.is_empty() {
+        s.push_str(" — tags: ");
+        s.push_str(&a.tags.join(", "));
+    }
+    s
+}
+
+/// Appends `s` escaped for HTML text or a double-quoted attribute value.
+fn push_escaped(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn open_style(out: &mut String, style: &Style) {
+    match style {
+        Style::Emphasis => out.push_str("<em>"),
+        Style::Strong => out.push_str("<strong>"),
+        Style::Code => out.push_str("<code>"),
+        Style::Link(href) => {
+            out.push_str("<a href=\"");
+            push_escaped(out, href);
+            out.push_str("\" target=\"_blank\" rel=\"noopener noreferrer\">");
+        }
+    }
+}
+
+fn close_style(out: &mut String, style: &Style) {
+    out.push_str(match style {
+        Style::Emphasis => "</em>",
+        Style::Strong => "</strong>",
+        Style::Code => "</code>",
+        Style::Link(_) => "</a>",
+    });
+}
+
+/// The `<mark>` opening tag for a run covered by `covering` (in text order; the last on top).
+fn open_mark(
+    out: &mut String,
+    covering: &[&Annotation],
+    run_end: usize,
+    block_start: usize,
+    state: MarkState,
+) {
+    let top = covering[covering.len() - 1];
+    out.push_str("<mark class=\"hl ");
+    out.push_str(top.color.style_class());
+    out.push_str(" depth-");
+    out.push_str(&covering.len().min(3).to_string());
+    // Where highlights of different colours overlap, the next one shows as an underline.
+    if let Some(under) = covering.iter().rev().find(|a| a.color != top.color) {
+        out.push_str(" under-");
+        out.push_str(under.color.name());
+    }
+    // In print, the run where an annotation with a note ends carries its footnote number.
+    let ends_note = covering.iter().any(|a| {
+        !a.note.trim().is_empty() && a.anchor.is_some_and(|s| s.end == block_start + run_end)
+    });
+    if ends_note {
+        out.push_str(" fn-end");
+    }
+    let covers = |id: Option<&str>| id.is_some_and(|id| covering.iter().any(|a| a.id == id));
+    if covers(state.focused) {
+        out.push_str(" active");
+    }
+    if covers(state.flash) {
+        out.push_str(" flash");
+    }
+    out.push_str("\" data-ids=\"");
+    for (i, a) in covering.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        push_escaped(out, &a.id);
+    }
+    // The innermost few, then a count: a tooltip of dozens of notes helps no one.
+    out.push_str("\" title=\"");
+    for (i, a) in covering.iter().rev().take(TITLE_DESCRIPTIONS).enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        push_escaped(out, &describe_annotation(a));
+    }
+    if covering.len() > TITLE_DESCRIPTIONS {
+        let more = covering.len() - TITLE_DESCRIPTIONS;
+        let s = if more == 1 { "" } else { "s" };
+        out.push_str(&format!("; and {more} more highlight{s}"));
+    }
+    out.push_str("\">");
+}
+
+fn push_run(
+    out: &mut String,
+    run: &Run,
+    block: &Block,
+    anns: &[&Annotation],
+    block_start: usize,
+    state: MarkState,
+) {
+    let styles: Vec<&Style> = run
+        .styles
+        .iter()
+        .filter_map(|&i| block.styles.get(i).map(|s| &s.style))
+        .collect();
+    let covering: Vec<&Annotation> = run
+        .marks
+        .iter()
+        .filter_map(|&i| anns.get(i).copied())
+        .collect();
+    if !covering.is_empty() {
+        open_mark(out, &covering, run.span.end, block_start, state);
+    }
+    for s in &styles {
+        open_style(out, s);
+    }
+    push_escaped(out, &run.text);
+    for s in styles.iter().rev() {
+        close_style(out, s);
+    }
+    if !covering.is_empty() {
+        out.push_str("</mark>");
+    }
+}
+
+/// The inner HTML of `block`, which spans `block_span` of the document text, under the
+/// annotations `anns` (any order; those not touching the block are ignored).
+pub fn block_html(
+    block: &Block,
+    block_span: CharSpan,
+    anns: &[&Annotation],
+    state: MarkState,
+) -> String {
+    // In text order (start, then end, then creation time): the last covering a run is drawn on top.
+    let mut anns: Vec<&Annotation> = anns
+        .iter()
+        .copied()
+        .filter(|a| a.anchor.is_some_and(|s| s.intersect(&block_span).is_some()))
+        .collect();
+    anns.sort_by(|a, b| a.anchor.cmp(&b.anchor).then(a.created.cmp(&b.created)));
+    let marks: Vec<CharSpan> = anns
+        .iter()
+        .map(|a| {
+            a.anchor
+                .and_then(|s| s.intersect(&block_span))
+                .map(|s| s.shifted_back(block_span.start))
+                .unwrap_or(CharSpan::new(0, 0))
+        })
+        .collect();
+    let style_spans: Vec<CharSpan> = block.styles.iter().map(|s| s.span).collect();
+    let mut out = String::with_capacity(block.text.len() + 64 * anns.len().min(256));
+    for run in segment(&block.text, &marks, &style_spans) {
+        push_run(&mut out, &run, block, &anns, block_span.start, state);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::annotation::tests::sample;
+    use crate::domain::annotation::Color;
+    use crate::domain::article::StyleSpan;
+    use crate::domain::text::CharText;
+    use crate::domain::time::Timestamp;
+
+    /// The text of some HTML: tags dropped, the five entities decoded.
+    fn text_of(html: &str) -> String {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    }
+
+    fn doc_text(block: &Block, start: usize) -> CharText {
+        CharText::new(&format!("{}{}", "x".repeat(start), block.text))
+    }
+
+    #[test]
+    fn plain_text_is_escaped_and_unchanged() {
+        let block = Block::paragraph("Tom & Jerry <script>alert('x')</script> \"quoted\"");
+        let html = block_html(&block, CharSpan::new(0, 47), &[], MarkState::default());
+        assert!(!html.contains("<script>"));
+        assert_eq!(text_of(&html), block.text);
+    }
+
+    #[test]
+    fn overlapping_highlights_nest_in_runs_with_ids_depth_and_underline() {
+        let block = Block::paragraph("The quick brown fox jumps");
+        let start = 10;
+        let text = doc_text(&block, start);
+        let mut a = sample("urn:a", &text, CharSpan::new(start + 4, start + 15));
+        a.color = Color::Yellow;
+        let mut b = sample("urn:b", &text, CharSpan::new(start + 10, start + 19));
+        b.color = Color::Blue;
+        b.note = "a <b>note</b>".into();
+        b.created = Timestamp(2000);
+        let span = CharSpan::new(start, start + block.text.chars().count());
+        let html = block_html(&block, span, &[&b, &a], MarkState::default());
+        assert_eq!(text_of(&html), block.text);
+        assert_eq!(
+            html,
+            "The <mark class=\"hl hl-yellow depth-1\" data-ids=\"urn:a\" title=\"Yellow highlight\">quick </mark>\
+             <mark class=\"hl hl-blue depth-2 under-yellow\" data-ids=\"urn:a urn:b\" title=\"Blue highlight — note: a &lt;b&gt;note&lt;/b&gt;; Yellow highlight\">brown</mark>\
+             <mark class=\"hl hl-blue depth-1 fn-end\" data-ids=\"urn:b\" title=\"Blue highlight — note: a &lt;b&gt;note&lt;/b&gt;\"> fox</mark> jumps"
+        );
+    }
+
+    #[test]
+    fn focus_and_flash_are_rendered_on_the_marks_of_that_annotation() {
+        let block = Block::paragraph("abcdefgh");
+        let text = doc_text(&block, 0);
+        let a = sample("urn:a", &text, CharSpan::new(0, 4));
+        let b = sample("urn:b", &text, CharSpan::new(4, 8));
+        let state = MarkState {
+            focused: Some("urn:a"),
+            flash: Some("urn:b"),
+        };
+        let html = block_html(&block, CharSpan::new(0, 8), &[&a, &b], state);
+        assert!(
+            html.contains("depth-1 active\" data-ids=\"urn:a\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("depth-1 flash\" data-ids=\"urn:b\""),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn styles_nest_inside_marks_and_links_are_escaped() {
+        let mut block = Block::paragraph("see the docs now");
+        block.styles = vec![
+            StyleSpan {
+                span: CharSpan::new(4, 12),
+                style: Style::Link("https://example.org/?a=1&b=\"2\"".into()),
+            },
+            StyleSpan {
+                span: CharSpan::new(8, 12),
+                style: Style::Emphasis,
+            },
+        ];
+        let text = doc_text(&block, 0);
+        let a = sample("urn:a", &text, CharSpan::new(8, 16));
+        let html = block_html(&block, CharSpan::new(0, 16), &[&a], MarkState::default());
+        assert_eq!(text_of(&html), block.text);
+        assert!(html.contains(
+            "<a href=\"https://example.org/?a=1&amp;b=&quot;2&quot;\" target=\"_blank\" rel=\"noopener noreferrer\">the </a>"
+        ), "{html}");
+        assert!(html.contains("<mark class=\"hl hl-yellow depth-1\" data-ids=\"urn:a\" title=\"Yellow highlight\"><a href="), "{html}");
+        assert!(
+            html.contains("><em>docs</em></a></mark><mark")
+                || html.contains("><em>docs</em></a></mark>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn a_tooltip_describes_the_innermost_three_then_counts() {
+        let block = Block::paragraph("abcdefgh");
+        let text = doc_text(&block, 0);
+        let anns: Vec<Annotation> = (0..5)
+            .map(|i| {
+                let mut a = sample(&format!("urn:{i}"), &text, CharSpan::new(0, 8 - i));
+                a.created = Timestamp(i as i64);
+                a
+            })
+            .collect();
+        let refs: Vec<&Annotation> = anns.iter().collect();
+        let html = block_html(&block, CharSpan::new(0, 8), &refs, MarkState::default());
+        assert!(html.contains("title=\"Yellow highlight; Yellow highlight; Yellow highlight; and 2 more highlights\""), "{html}");
+        assert!(
+            html.contains("data-ids=\"urn:4 urn:3 urn:2 urn:1 urn:0\""),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn annotations_elsewhere_are_ignored() {
+        let block = Block::paragraph("abcd");
+        let text = CharText::new("abcd\n\nefgh");
+        let other = sample("urn:x", &text, CharSpan::new(6, 9));
+        let html = block_html(&block, CharSpan::new(0, 4), &[&other], MarkState::default());
+        assert_eq!(html, "abcd");
+    }
+}
