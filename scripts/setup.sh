@@ -43,7 +43,12 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WB_VERSION" ] || 
   cargo install --force wasm-bindgen-cli --version "$WB_VERSION" >/dev/null 2>&1 || missing "wasm-bindgen-cli $WB_VERSION" "cargo install wasm-bindgen-cli --version $WB_VERSION"
 fi
 
-command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing "Node.js and npm" "apt-get install nodejs npm"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  say "installing Debian's nodejs and npm"
+  { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; } >/dev/null 2>&1 \
+    && command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+    || missing "Node.js (with npm)" "sudo apt-get install nodejs npm"
+fi
 # npm tools (binaryen's wasm-opt, Playwright, axe-core, approx-string-match), reinstalled only when
 # package-lock.json changed since the last install.
 STAMP=node_modules/.marginalia-lock
