@@ -14,9 +14,10 @@
 use crate::domain::anchor::anchor;
 use crate::domain::annotation::{Annotation, AnnotationSet};
 use crate::domain::article::Document;
+use crate::domain::time::Timestamp;
 use serde_json::{json, Value};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 /// The envelope format this build writes (and the newest it reads).
@@ -367,6 +368,28 @@ fn change_id(c: &Change) -> &str {
         .unwrap_or_default()
 }
 
+/// Keeps this tab's unpublished work out of a merge: removing an annotation this tab created or
+/// changed since it last saw the stored value (or is editing now), or bringing back one this tab
+/// deleted since. Changes of contents always go through (the later `modified` wins; never a
+/// regression).
+pub fn keep_local_work(
+    changes: Vec<Change>,
+    known: &HashMap<String, Timestamp>,
+    editing: Option<&str>,
+) -> Vec<Change> {
+    changes
+        .into_iter()
+        .filter(|change| match change {
+            (Some(ours), None) => {
+                let published = known.get(&ours.id) == Some(&ours.modified);
+                published && editing != Some(ours.id.as_str())
+            }
+            (None, Some(theirs)) => !known.contains_key(&theirs.id),
+            _ => true,
+        })
+        .collect()
+}
+
 /// Does `set` hold exactly the annotations of `list` (ignoring anchors)? After a merge, a `false`
 /// means some local version won and the caller should save so the other tabs catch up.
 pub fn same_state(set: &AnnotationSet, list: &[Annotation]) -> bool {
@@ -577,6 +600,38 @@ mod tests {
         // Version 1 is current: migrating it changes nothing.
         let same = json!({"version": 1, "doc": "d", "annotations": []});
         assert_eq!(migrate(same.clone(), 1), Ok(same));
+    }
+
+    #[test]
+    fn unpublished_local_work_is_kept_out_of_a_merge() {
+        let d = doc();
+        let t = d.text();
+        let published = ann("p", t, CharSpan::new(0, 3), 10);
+        let created_here = ann("new", t, CharSpan::new(4, 7), 12);
+        let edited_here = ann("e", t, CharSpan::new(8, 11), 15);
+        let deleted_here = ann("gone", t, CharSpan::new(12, 14), 10);
+        let editing = ann("ed", t, CharSpan::new(15, 18), 10);
+        let changed_there = ann("c", t, CharSpan::new(19, 21), 30);
+        // What this tab last saw in storage.
+        let known: HashMap<String, Timestamp> =
+            [("p", 10), ("e", 10), ("gone", 10), ("ed", 10), ("c", 20)]
+                .into_iter()
+                .map(|(id, m)| (id.to_string(), Timestamp(m)))
+                .collect();
+        let mut older_c = changed_there.clone();
+        older_c.modified = Timestamp(20);
+        let changes = vec![
+            (Some(published.clone()), None),    // removed in the other tab: goes
+            (Some(created_here.clone()), None), // never saved here: stays
+            (Some(edited_here.clone()), None),  // edited since it was saved: stays
+            (None, Some(deleted_here.clone())), // deleted here since: stays deleted
+            (Some(editing.clone()), None),      // its note is open in the editor: stays
+            (Some(older_c), Some(changed_there.clone())), // contents: always go through
+        ];
+        let kept = keep_local_work(changes, &known, Some("ed"));
+        let ids: Vec<&str> = kept.iter().map(change_id).collect();
+        assert_eq!(ids, ["p", "c"]);
+        assert_eq!(kept[1].1.as_ref().unwrap().modified, Timestamp(30));
     }
 
     #[test]

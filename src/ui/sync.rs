@@ -20,11 +20,9 @@
 
 use crate::domain::annotation::{Annotation, ChangeKind, ChangeSummary};
 use crate::domain::storage::{self, Change};
-use crate::domain::time::Timestamp;
 use crate::ui::state::{css_escape, AppState, Banner};
 use leptos::prelude::*;
 use std::cell::Cell;
-use std::collections::HashMap;
 use wasm_bindgen::JsCast;
 
 thread_local! {
@@ -74,28 +72,6 @@ pub fn schedule() {
     });
 }
 
-/// Keeps this tab's unpublished work out of a merge: removing an annotation this tab created or
-/// changed since it last saw the stored value (or is editing now), or bringing back one this tab
-/// deleted since. Changes of contents always go through (the later `modified` wins; never a
-/// regression).
-pub fn keep_local_work(
-    changes: Vec<Change>,
-    known: &HashMap<String, Timestamp>,
-    editing: Option<&str>,
-) -> Vec<Change> {
-    changes
-        .into_iter()
-        .filter(|change| match change {
-            (Some(ours), None) => {
-                let published = known.get(&ours.id) == Some(&ours.modified);
-                published && editing != Some(ours.id.as_str())
-            }
-            (None, Some(theirs)) => !known.contains_key(&theirs.id),
-            _ => true,
-        })
-        .collect()
-}
-
 /// Reads the stored value and brings this tab up to date with it.
 pub fn sync_now(app: AppState) {
     // `try_`: a late event or microtask must not touch an app that was unmounted meanwhile.
@@ -143,7 +119,7 @@ pub fn sync_now(app: AppState) {
     let editing = app.editing.get_untracked();
     let known = app.persist.with_value(|p| p.known());
     let changes = app.set.with_value(|set| {
-        keep_local_work(
+        storage::keep_local_work(
             storage::merge_remote(set, remote.clone()),
             &known,
             editing.as_deref(),
