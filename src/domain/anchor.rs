@@ -308,8 +308,17 @@ fn exact_anchor(
     if exact.is_empty() {
         return Some(None);
     }
+    let prefix: Vec<char> = quote.prefix.chars().collect();
+    let suffix: Vec<char> = quote.suffix.chars().collect();
     if let Some(p) = position {
-        if p.start <= p.end && p.end <= chars.len() && chars[p.start..p.end] == exact[..] {
+        // The quote where it was, with its whole context around it: settled. (A short quote can
+        // be at its old offset by chance after an edit before it; then the context decides.)
+        if p.start <= p.end
+            && p.end <= chars.len()
+            && chars[p.start..p.end] == exact[..]
+            && common_suffix_len(&chars[..p.start], &prefix) == prefix.len()
+            && common_prefix_len(&chars[p.end..], &suffix) == suffix.len()
+        {
             return Some(Some(Anchored {
                 span: CharSpan::new(p.start, p.end),
                 method: AnchorMethod::Position,
@@ -317,8 +326,6 @@ fn exact_anchor(
             }));
         }
     }
-    let prefix: Vec<char> = quote.prefix.chars().collect();
-    let suffix: Vec<char> = quote.suffix.chars().collect();
     let hint = position.map(|p| p.start);
     let best = find_all(chars, &exact).into_iter().max_by_key(|&start| {
         let end = start + exact.len();
