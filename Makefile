@@ -21,7 +21,8 @@ serve: setup
 
 dist: setup
 	trunk build --release
-	node scripts/finalize-dist.mjs dist
+	cargo run --quiet --example prerender > target/prerender.html
+	node scripts/finalize-dist.mjs dist target/prerender.html
 	@$(MAKE) --no-print-directory sizes
 
 sizes:

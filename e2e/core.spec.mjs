@@ -103,3 +103,30 @@ test('a selection across two paragraphs is one annotation shown in both', async 
   await expect(page.locator('article p').nth(1).locator('mark')).toHaveCount(1);
   await expect(page.locator('.card')).toHaveCount(1);
 });
+
+test('the release page paints the bundled article before the app loads, and nothing moves when the app takes over', async ({ page, browser }) => {
+  // Hold the WebAssembly: what is on screen is index.html's static copy.
+  const held = await browser.newPage();
+  await held.route(/\.wasm$/, () => {});
+  await held.goto('/');
+  const staticCopy = held.locator('.prerender');
+  await expect(staticCopy.locator('h1')).toHaveText('Pakistan Army Chief Makes Historic Visit to Iran');
+  await expect(staticCopy.locator('article p')).toHaveCount(7);
+  const box = (loc) => loc.boundingBox().then((b) => b && [b.x, b.y, b.width, b.height].map(Math.round));
+  const before = [await box(staticCopy.locator('h1')), await box(staticCopy.locator('article p').first()),
+    await box(staticCopy.locator('article p').last())];
+  await held.close();
+  // Another document's address: the static copy of the bundled article is never shown.
+  const other = await browser.newPage();
+  await other.route(/\.wasm$/, () => {});
+  await other.goto('/#doc=some-other-document');
+  await expect(other.locator('.prerender')).toHaveCount(1);
+  await expect(other.locator('.prerender')).toBeHidden();
+  await other.close();
+
+  await openApp(page);
+  await expect(page.locator('.prerender')).toHaveCount(0);
+  const after = [await box(page.locator('#article h1')), await box(page.locator('#article p').first()),
+    await box(page.locator('#article p').last())];
+  expect(after).toEqual(before);
+});

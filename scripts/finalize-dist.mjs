@@ -10,6 +10,8 @@
 //    Trunk writes its loader as an inline <script>; this moves every inline script into a hashed
 //    file next to it, adds the CSP meta tag, and refuses to finish if inline styles or handlers remain.
 // Running it twice on the same dist/ is harmless.
+//
+// Usage: node scripts/finalize-dist.mjs DIST [PRERENDER.html]
 import { readFileSync, writeFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -31,6 +33,25 @@ let html = readFileSync(indexPath, 'utf8');
 
 export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
   "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+
+// 3. The bundled article as static HTML (argv[3], from examples/prerender.rs), painted before the
+//    app loads; a small render-blocking script (assets/prerender-guard.js) hides it when the
+//    address names another document.
+const prerenderPath = process.argv[3];
+let prerendered = false;
+if (prerenderPath && !html.includes('id="prerender"')) {
+  const body = readFileSync(prerenderPath, 'utf8').trim();
+  if (!body.startsWith('<div id="prerender"')) {
+    console.error(`finalize-dist: ${prerenderPath} does not hold the prerendered page`);
+    process.exit(1);
+  }
+  const guard = readFileSync(join(root, 'assets/prerender-guard.js'));
+  const guardName = `prerender-guard-${createHash('sha384').update(guard).digest('hex').slice(0, 16)}.js`;
+  writeFileSync(join(dir, guardName), guard);
+  html = html.replace('</head>', `  <script src="/${guardName}" integrity=""></script>\n  </head>`);
+  html = html.replace(/<body>/, `<body>\n    ${body}`);
+  prerendered = true;
+}
 
 let moved = 0;
 html = html.replace(/<script(\s[^>]*)?>([\s\S]*?)<\/script>/g, (whole, attrs = '', body) => {
@@ -119,5 +140,5 @@ writeFileSync(indexPath, html);
 console.log(
   `finalize-dist: ${ordered} wasm ordered for gzip and stripped, js+css minified ${before} -> ${after} B, ` +
     `${pinned} integrity hash(es) recomputed, ` +
-    `CSP meta added, ${moved} inline script(s) moved to files`,
+    `CSP meta added, ${moved} inline script(s) moved to files${prerendered ? ', bundled article prerendered' : ''}`,
 );

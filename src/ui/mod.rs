@@ -25,6 +25,14 @@ use toolbar::{act, Pending, PendingSel, SelectionToolbar};
 /// Mounts the app on `<body>`.
 pub fn start() {
     panic::install();
+    // The release build's static copy of the bundled article (examples/prerender.rs) gives way
+    // to the app in the same task: nothing is painted in between.
+    if let Some(pre) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("prerender"))
+    {
+        pre.remove();
+    }
     leptos::mount::mount_to_body(Root);
 }
 
