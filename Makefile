@@ -56,11 +56,20 @@ e2e:
 	node_modules/.bin/playwright test
 
 # The official W3C Web Annotation MUST schemas, when ../shared is beside the repo.
+# The checker needs jsonschema and rfc3987: the system Python's when it has them, else a venv
+# under target/ (a Debian Python refuses system-wide pip installs).
+W3C_VENV := target/w3c-venv
 w3c:
 	@if [ -f "$(SHARED)/tools/validate-w3c.py" ] && [ -f target/e2e-download.json ]; then \
-	  python3 -c 'import jsonschema, rfc3987' 2>/dev/null || pip install --quiet jsonschema rfc3987; \
+	  py=python3; \
+	  if ! $$py -c 'import jsonschema, rfc3987' 2>/dev/null; then \
+	    py=$(W3C_VENV)/bin/python; \
+	    $$py -c 'import jsonschema, rfc3987' 2>/dev/null \
+	      || { python3 -m venv $(W3C_VENV) && $$py -m pip install --quiet jsonschema rfc3987; } >/dev/null \
+	      || { echo "w3c: jsonschema and rfc3987 are missing and could not be installed; install them with: apt-get install python3-venv, then make w3c" >&2; exit 1; }; \
+	  fi; \
 	  echo "== W3C MUST schemas on the end-to-end download"; \
-	  python3 "$(SHARED)/tools/validate-w3c.py" target/e2e-download.json; \
+	  $$py "$(SHARED)/tools/validate-w3c.py" target/e2e-download.json; \
 	else echo "== W3C schemas: skipped ($(SHARED)/tools/validate-w3c.py not found)"; fi
 
 bench: setup-test
