@@ -10,14 +10,13 @@
 //!
 //! Usage: `cargo run --example prerender > target/prerender.html`
 
-use marginalia::domain::article::{BlockKind, Document};
-use marginalia::domain::markup::{block_html, MarkState};
+use marginalia::domain::article::Document;
+use marginalia::domain::markup::{block_html, push_block_element, push_escaped, MarkState};
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::new();
+    push_escaped(&mut out, s);
+    out
 }
 
 fn main() {
@@ -33,27 +32,15 @@ fn main() {
         r#"<section class="messages"><div class="toast-region"></div></section>"#,
         r#"<div class="layout"><main class="reading"><article class="doc">"#,
     ));
-    out.push_str(&format!("<h1>{}</h1>", escape(&doc.title)));
+    out.push_str(&format!(
+        r#"<h1>{}</h1><div class="blocks">"#,
+        escape(&doc.title)
+    ));
     for (idx, block) in doc.blocks.iter().enumerate() {
         let inner = block_html(block, doc.block_span(idx), &[], MarkState::default());
-        let (open, close) = match &block.kind {
-            BlockKind::Heading(2) => ("<h2>".to_string(), "</h2>"),
-            BlockKind::Heading(_) => ("<h3>".to_string(), "</h3>"),
-            BlockKind::Quote => ("<blockquote>".to_string(), "</blockquote>"),
-            BlockKind::Code => ("<pre>".to_string(), "</pre>"),
-            BlockKind::ListItem(n) => (
-                format!(
-                    r#"<p class="list-item" data-marker="{}">"#,
-                    n.map(|n| format!("{n}. ")).unwrap_or_else(|| "• ".into())
-                ),
-                "</p>",
-            ),
-            BlockKind::Paragraph => ("<p>".to_string(), "</p>"),
-        };
-        out.push_str(&open);
-        out.push_str(&inner);
-        out.push_str(close);
+        push_block_element(&mut out, block, None, &inner);
     }
+    out.push_str("</div>");
     if let Some(source) = &doc.source_line {
         out.push_str(&format!("<footer><cite>{}</cite></footer>", escape(source)));
     }

@@ -9,7 +9,7 @@
 //! ends (the print footnote number), and `active` / `flash` for the focused annotation.
 
 use crate::domain::annotation::Annotation;
-use crate::domain::article::{Block, Style};
+use crate::domain::article::{Block, BlockKind, Style};
 use crate::domain::segment::{segment, Run};
 use crate::domain::span::CharSpan;
 
@@ -39,17 +39,60 @@ pub fn describe_annotation(a: &Annotation) -> String {
 }
 
 /// Appends `s` escaped for HTML text or a double-quoted attribute value.
-fn push_escaped(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+pub fn push_escaped(out: &mut String, s: &str) {
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&s[from..i]);
+        out.push_str(entity);
+        from = i + 1;
     }
+    out.push_str(&s[from..]);
+}
+
+/// Appends block `block` as its element (`<p>`, `<h2>`, `<blockquote>` …) holding `inner`,
+/// with `data-block="idx"` when `idx` is given (the app's blocks; a static copy has none).
+pub fn push_block_element(out: &mut String, block: &Block, idx: Option<usize>, inner: &str) {
+    let (tag, class, marker) = match &block.kind {
+        BlockKind::Heading(2) => ("h2", None, None),
+        BlockKind::Heading(_) => ("h3", None, None),
+        BlockKind::Quote => ("blockquote", None, None),
+        BlockKind::Code => ("pre", None, None),
+        // The marker comes from CSS (attr(data-marker)), so the block's text nodes stay its text.
+        BlockKind::ListItem(n) => (
+            "p",
+            Some("list-item"),
+            Some(n.map(|n| format!("{n}. ")).unwrap_or_else(|| "• ".into())),
+        ),
+        BlockKind::Paragraph => ("p", None, None),
+    };
+    out.push('<');
+    out.push_str(tag);
+    if let Some(class) = class {
+        out.push_str(" class=\"");
+        out.push_str(class);
+        out.push('"');
+    }
+    if let Some(marker) = marker {
+        out.push_str(" data-marker=\"");
+        push_escaped(out, &marker);
+        out.push('"');
+    }
+    if let Some(idx) = idx {
+        out.push_str(&format!(" data-block=\"{idx}\""));
+    }
+    out.push('>');
+    out.push_str(inner);
+    out.push_str("</");
+    out.push_str(tag);
+    out.push('>');
 }
 
 fn open_style(out: &mut String, style: &Style) {
@@ -323,6 +366,28 @@ mod tests {
             html.contains("data-ids=\"urn:4 urn:3 urn:2 urn:1 urn:0\""),
             "{html}"
         );
+    }
+
+    #[test]
+    fn blocks_become_their_elements() {
+        let mut out = String::new();
+        let mut item = Block::paragraph("x");
+        item.kind = BlockKind::ListItem(Some(3));
+        push_block_element(&mut out, &item, Some(4), "x");
+        let mut quote = Block::paragraph("y");
+        quote.kind = BlockKind::Quote;
+        push_block_element(&mut out, &quote, None, "y &amp; z");
+        assert_eq!(
+            out,
+            "<p class=\"list-item\" data-marker=\"3. \" data-block=\"4\">x</p><blockquote>y &amp; z</blockquote>"
+        );
+    }
+
+    #[test]
+    fn escaping_keeps_every_other_character() {
+        let mut out = String::new();
+        push_escaped(&mut out, "a<b>&\"c'd — é😀");
+        assert_eq!(out, "a&lt;b&gt;&amp;&quot;c&#39;d — é😀");
     }
 
     #[test]

@@ -1,8 +1,7 @@
-//! The article: title, then each block as HTML made by the domain ([`crate::domain::markup`]),
-//! highlights as `<mark>` elements. Each block subscribes to its own trigger, so a change
-//! re-renders only the blocks it touches; marks have no listeners or effects of their own.
+//! The article: title, then the blocks as HTML made by the domain ([`crate::domain::markup`]),
+//! highlights as `<mark>` elements. A change re-renders only the blocks it touches (one
+//! `innerHTML` write each); marks have no listeners or effects of their own.
 
-use crate::domain::article::BlockKind;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
 
@@ -49,6 +48,9 @@ fn mark_states(app: AppState) {
     });
 }
 
+/// From how many blocks a document counts as long.
+const LONG_DOCUMENT_BLOCKS: usize = 100;
+
 #[component]
 pub fn ArticleView() -> impl IntoView {
     let app = expect_context::<AppState>();
@@ -56,10 +58,41 @@ pub fn ArticleView() -> impl IntoView {
     let (title, source, n) = app
         .doc
         .with_value(|d| (d.title.clone(), d.source_line.clone(), d.blocks.len()));
+    // A long document's off-screen blocks are skipped by layout (content-visibility, style/).
+    let class = if n > LONG_DOCUMENT_BLOCKS {
+        "doc long"
+    } else {
+        "doc"
+    };
+    // Every block in one write (a 1 MB document is one HTML parse, not thousands of views);
+    // afterwards one effect re-renders just the blocks a change touched.
+    let blocks = NodeRef::<leptos::html::Div>::new();
+    let html = app.all_blocks_html();
+    Effect::new(move |_| {
+        app.blocks_changed.track();
+        let dirty = app.take_dirty_blocks();
+        let Some(root) = blocks.get_untracked() else {
+            return;
+        };
+        let children = root.children();
+        for idx in dirty {
+            let el = children
+                .item(idx as u32)
+                .filter(|el| el.get_attribute("data-block") == Some(idx.to_string()))
+                .or_else(|| {
+                    root.query_selector(&format!("[data-block=\"{idx}\"]"))
+                        .ok()
+                        .flatten()
+                });
+            if let Some(el) = el {
+                el.set_inner_html(&app.block_html(idx));
+            }
+        }
+    });
     view! {
-        <article class="doc" id="article" aria-labelledby="doc-title" on:click=move |ev| click_mark(app, ev)>
+        <article class=class id="article" aria-labelledby="doc-title" on:click=move |ev| click_mark(app, ev)>
             <h1 id="doc-title">{title}</h1>
-            {(0..n).map(|idx| view! { <BlockView idx=idx /> }).collect_view()}
+            <div class="blocks" node_ref=blocks inner_html=html></div>
             {source.map(|s| view! { <footer><cite>{s}</cite></footer> })}
             <PrintNotes />
         </article>
@@ -150,32 +183,4 @@ fn click_mark(app: AppState, ev: web_sys::MouseEvent) {
         "[data-card=\"{}\"]",
         crate::ui::state::css_escape(&next)
     ));
-}
-
-/// One block: its HTML (text, styles, marks) set in one write, again whenever a change touches it.
-#[component]
-fn BlockView(idx: usize) -> impl IntoView {
-    let app = expect_context::<AppState>();
-    let kind = app.doc.with_value(|d| d.blocks[idx].kind.clone());
-    let html = move || {
-        app.track_block(idx);
-        app.block_html(idx)
-    };
-    match kind {
-        BlockKind::Heading(2) => view! { <h2 data-block=idx inner_html=html></h2> }.into_any(),
-        BlockKind::Heading(_) => view! { <h3 data-block=idx inner_html=html></h3> }.into_any(),
-        BlockKind::Quote => {
-            view! { <blockquote data-block=idx inner_html=html></blockquote> }.into_any()
-        }
-        BlockKind::Code => view! { <pre data-block=idx inner_html=html></pre> }.into_any(),
-        BlockKind::ListItem(n) => {
-            let marker = n
-                .map(|n| format!("{n}. "))
-                .unwrap_or_else(|| "• ".to_string());
-            // The marker comes from CSS (attr(data-marker)), so the block's text nodes stay its text.
-            view! { <p class="list-item" data-marker=marker data-block=idx inner_html=html></p> }
-                .into_any()
-        }
-        BlockKind::Paragraph => view! { <p data-block=idx inner_html=html></p> }.into_any(),
-    }
 }

@@ -73,7 +73,9 @@ pub struct AppState {
     pub set: StoredValue<AnnotationSet>,
     /// Ids of the anchored annotations touching each block.
     by_block: StoredValue<BlockIndex>,
-    block_triggers: StoredValue<Vec<ArcTrigger>>,
+    /// Blocks whose marks changed and are not re-rendered yet; `blocks_changed` fires on each.
+    dirty_blocks: StoredValue<Vec<usize>>,
+    pub blocks_changed: Trigger,
     /// Fires when the list of annotations (or history) changed.
     pub list: Trigger,
     pub focused: RwSignal<Option<String>>,
@@ -92,7 +94,6 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(doc: Document) -> Self {
-        let blocks = doc.blocks.len();
         let (persist, loaded, banner) = Persist::open(&doc.id);
         let mut annotations = loaded;
         storage::anchor_all(&doc, &mut annotations);
@@ -100,7 +101,8 @@ impl AppState {
             set: StoredValue::new(AnnotationSet::from_annotations(annotations)),
             doc: StoredValue::new(doc),
             by_block: StoredValue::new(BlockIndex::default()),
-            block_triggers: StoredValue::new((0..blocks).map(|_| ArcTrigger::new()).collect()),
+            dirty_blocks: StoredValue::new(Vec::new()),
+            blocks_changed: Trigger::new(),
             list: Trigger::new(),
             focused: RwSignal::new(None),
             editing: RwSignal::new(None),
@@ -169,13 +171,28 @@ impl AppState {
             .unwrap_or(0..0)
     }
 
-    /// Subscribes the caller to changes in block `idx`.
-    pub fn track_block(&self, idx: usize) {
-        self.block_triggers.with_value(|t| {
-            if let Some(t) = t.get(idx) {
-                t.track()
-            }
-        });
+    /// The blocks changed since the last call (each once, in order), to re-render.
+    pub fn take_dirty_blocks(&self) -> Vec<usize> {
+        let mut v = self
+            .dirty_blocks
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Every block as HTML elements (`<p data-block="0">…</p>` …), for the first render.
+    pub fn all_blocks_html(&self) -> String {
+        let n = self.doc.with_value(|d| d.blocks.len());
+        let mut out = String::new();
+        for idx in 0..n {
+            let inner = self.block_html(idx);
+            self.doc.with_value(|doc| {
+                markup::push_block_element(&mut out, &doc.blocks[idx], Some(idx), &inner)
+            });
+        }
+        out
     }
 
     /// The inner HTML of block `idx` with its highlights (see [`markup::block_html`]).
@@ -220,13 +237,10 @@ impl AppState {
             v.dedup();
             v
         });
-        self.block_triggers.with_value(|t| {
-            for b in touched {
-                if let Some(t) = t.get(b) {
-                    t.notify();
-                }
-            }
-        });
+        if !touched.is_empty() {
+            self.dirty_blocks.update_value(|d| d.extend(touched));
+            self.blocks_changed.notify();
+        }
         self.list.notify();
         self.schedule_save();
     }
