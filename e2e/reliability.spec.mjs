@@ -576,6 +576,9 @@ test('the release build runs under the strict CSP with no violation while a read
   await openApp(page);
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   for (const d of ["default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "style-src 'self'"]) expect(csp).toContain(d);
+  // The one inline script (the static article's guard) is allowed by its hash, nothing else is.
+  expect(csp).not.toContain('unsafe-inline');
+  expect(csp.match(/'sha384-/g) ?? []).toHaveLength(1);
 
   await highlight(page, 'Basij Organization');
   await dragSelect(page, 'three-day visit');

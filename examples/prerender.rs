@@ -6,7 +6,7 @@
 //!
 //! It is `inert` and `aria-hidden` (nothing to select, focus or announce before the app can
 //! act on it), carries no ids or `data-block`s (what tests and the app look for), and is hidden before it is painted when the address names another
-//! document (`#doc=…`, see `scripts/prerender-guard.js`).
+//! document (`#doc=…`, see `assets/prerender-guard.js`, inlined with its hash in the CSP).
 //!
 //! Usage: `cargo run --example prerender > target/prerender.html`
 

@@ -35,9 +35,12 @@ export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; st
   "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 // 3. The bundled article as static HTML (argv[3], from examples/prerender.rs), painted before the
-//    app loads; a small render-blocking script (assets/prerender-guard.js) hides it when the
-//    address names another document.
+//    app loads. A five-line script (assets/prerender-guard.js) hides it when the address names
+//    another document; it runs inline, before the first paint, allowed by its hash in the CSP
+//    (a separate file would hold the first paint back by a request).
 const prerenderPath = process.argv[3];
+const guard = readFileSync(join(root, 'assets/prerender-guard.js'), 'utf8').trim();
+const guardHash = `'sha384-${createHash('sha384').update(guard).digest('base64')}'`;
 let prerendered = false;
 if (prerenderPath && !html.includes('id="prerender"')) {
   const body = readFileSync(prerenderPath, 'utf8').trim();
@@ -45,10 +48,6 @@ if (prerenderPath && !html.includes('id="prerender"')) {
     console.error(`finalize-dist: ${prerenderPath} does not hold the prerendered page`);
     process.exit(1);
   }
-  const guard = readFileSync(join(root, 'assets/prerender-guard.js'));
-  const guardName = `prerender-guard-${createHash('sha384').update(guard).digest('hex').slice(0, 16)}.js`;
-  writeFileSync(join(dir, guardName), guard);
-  html = html.replace('</head>', `  <script src="/${guardName}" integrity=""></script>\n  </head>`);
   html = html.replace(/<body>/, `<body>\n    ${body}`);
   prerendered = true;
 }
@@ -64,6 +63,10 @@ html = html.replace(/<script(\s[^>]*)?>([\s\S]*?)<\/script>/g, (whole, attrs = '
   // The integrity value is set below, once the file has been minified.
   return `<script${type} src="/${name}" integrity=""></script>`;
 });
+
+// The guard goes in after the inline scripts were moved out (it is meant to stay inline).
+if (prerendered) html = html.replace('</head>', `  <script>${guard}</script>\n  </head>`);
+const csp = prerendered ? CSP.replace("'wasm-unsafe-eval'", `'wasm-unsafe-eval' ${guardHash}`) : CSP;
 
 const sri = (bytes) => `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
 
@@ -125,10 +128,10 @@ html = html.replace(/<(?:link|script)\b[^>]*>/g, (tag) => {
 });
 
 if (!html.includes('http-equiv="Content-Security-Policy"')) {
-  html = html.replace(/<meta charset="utf-8"\s*\/?>/i, (m) => `${m}\n    <meta http-equiv="Content-Security-Policy" content="${CSP}" />`);
+  html = html.replace(/<meta charset="utf-8"\s*\/?>/i, (m) => `${m}\n    <meta http-equiv="Content-Security-Policy" content="${csp}" />`);
 }
 const problems = [];
-if (/<script(?![^>]*\ssrc=)[^>]*>\s*\S/.test(html)) problems.push('an inline <script> remains');
+if (/<script(?![^>]*\ssrc=)[^>]*>\s*\S/.test(html.replace(`<script>${guard}</script>`, ''))) problems.push('an inline <script> remains');
 if (/\sstyle="/.test(html)) problems.push('an inline style attribute remains');
 if (/<style[\s>]/.test(html)) problems.push('an inline <style> element remains');
 if (/\son[a-z]+="/.test(html)) problems.push('an inline event handler remains');
