@@ -158,7 +158,7 @@ const HOT = [
   ['export/10k', 'export 10,000'],
   ['import/1k', 'import 1,000 (parse, check, anchor, de-duplicate)'],
   ['import/10k', 'import 10,000'],
-  ['storage/encode_1k', 'storage encode 1,000 (sorted by id, as saved)'],
+  ['storage/encode_1k', 'storage encode 1,000 (in the set\'s text order, as saved)'],
   ['storage/encode_10k', 'storage encode 10,000'],
   ['storage/serde_direct_1k', 'reference: the same 1,000 through serde_json::to_string directly'],
   ['storage/serde_direct_10k', 'reference: the same 10,000 through serde_json::to_string directly'],
