@@ -156,6 +156,23 @@ pub(crate) fn version_of(v: &Value) -> Result<u64, StorageError> {
 
 /// Reads a stored value: the document id and the annotations, without anchors.
 pub fn decode_envelope(raw: &str) -> Result<Stored, StorageError> {
+    // The common case, a well-formed envelope of this build's format, straight into the structs
+    // (no intermediate JSON value: faster, and a fraction of the memory for 10,000 annotations).
+    // Anything else takes the path below, which migrates older formats and words every refusal.
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        version: u64,
+        doc: String,
+        annotations: Vec<Annotation>,
+    }
+    if let Ok(e) = serde_json::from_str::<Envelope>(raw) {
+        if e.version == STORAGE_VERSION {
+            return Ok(Stored {
+                doc: e.doc,
+                annotations: e.annotations,
+            });
+        }
+    }
     let value: Value = serde_json::from_str(raw).map_err(|e| {
         let (line, column, message) = json_error_parts(&e);
         StorageError::InvalidJson {
@@ -600,6 +617,33 @@ mod tests {
         // Version 1 is current: migrating it changes nothing.
         let same = json!({"version": 1, "doc": "d", "annotations": []});
         assert_eq!(migrate(same.clone(), 1), Ok(same));
+    }
+
+    #[test]
+    fn the_direct_decoder_and_the_migrating_one_agree() {
+        let d = doc();
+        let t = d.text();
+        let mut a = ann("a", t, CharSpan::new(0, 3), 10);
+        a.note = "n".into();
+        a.tags = vec!["x".into()];
+        let b = ann("b", t, CharSpan::new(4, 7), 11);
+        let raw = encode("doc-1", [&a, &b]);
+        let direct = decode_envelope(&raw).unwrap();
+        // The same value with its keys reordered and an unknown key, which the direct path also
+        // reads, and with a duplicate key, which only the migrating path accepts (last one wins).
+        let value: Value = serde_json::from_str(&raw).unwrap();
+        let via_value = decode_envelope(&format!(
+            "{{\"annotations\": {}, \"extra\": 1, \"doc\": \"x\", \"doc\": \"doc-1\", \"version\": 1}}",
+            value["annotations"]
+        ))
+        .unwrap();
+        assert_eq!(direct, via_value);
+        let mut plain = [a, b];
+        for x in &mut plain {
+            x.anchor = None;
+        }
+        assert_eq!(direct.annotations, plain);
+        assert_eq!(direct.doc, "doc-1");
     }
 
     #[test]
