@@ -34,7 +34,7 @@ fn mark_states(app: AppState) {
         let Some(id) = id else { return };
         let marks = format!("mark[data-ids~=\"{}\"]", crate::ui::state::css_escape(id));
         for b in app.blocks_of(id) {
-            if let Ok(Some(block)) = article.query_selector(&format!("[data-block=\"{b}\"]")) {
+            if let Some(block) = block_element(&article, b) {
                 each(&block, &marks, |c| {
                     let _ = c.add_1(class);
                 });
@@ -46,6 +46,19 @@ fn mark_states(app: AppState) {
         app.flash
             .with(|f| toggle("flash", f.as_ref().map(|f| f.0.as_str())))
     });
+}
+
+/// The element of block `idx` inside `root`: its `idx`-th child when `root` holds the blocks
+/// (no search), else found by its `data-block`.
+fn block_element(root: &web_sys::Element, idx: usize) -> Option<web_sys::Element> {
+    root.children()
+        .item(idx as u32)
+        .filter(|el| el.get_attribute("data-block") == Some(idx.to_string()))
+        .or_else(|| {
+            root.query_selector(&format!("[data-block=\"{idx}\"]"))
+                .ok()
+                .flatten()
+        })
 }
 
 /// From how many blocks a document counts as long.
@@ -74,17 +87,8 @@ pub fn ArticleView() -> impl IntoView {
         let Some(root) = blocks.get_untracked() else {
             return;
         };
-        let children = root.children();
         for idx in dirty {
-            let el = children
-                .item(idx as u32)
-                .filter(|el| el.get_attribute("data-block") == Some(idx.to_string()))
-                .or_else(|| {
-                    root.query_selector(&format!("[data-block=\"{idx}\"]"))
-                        .ok()
-                        .flatten()
-                });
-            if let Some(el) = el {
+            if let Some(el) = block_element(&root, idx) {
                 el.set_inner_html(&app.block_html(idx));
             }
         }
