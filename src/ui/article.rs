@@ -113,20 +113,10 @@ fn PrintNotes() -> impl IntoView {
     let after = window_event_listener(leptos::ev::afterprint, move |_| printing.set(false));
     if let Some(query) = web_sys::window().and_then(|w| w.match_media("print").ok().flatten()) {
         printing.set(query.matches());
-        let on_change = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::MediaQueryListEvent)>::new(
-            move |ev: web_sys::MediaQueryListEvent| printing.set(ev.matches()),
-        );
-        let _ = query.add_event_listener_with_callback(
-            "change",
-            wasm_bindgen::JsCast::unchecked_ref(on_change.as_ref()),
-        );
-        let held = send_wrapper::SendWrapper::new((query, on_change));
-        on_cleanup(move || {
-            let (query, on_change) = held.take();
-            let _ = query.remove_event_listener_with_callback(
-                "change",
-                wasm_bindgen::JsCast::unchecked_ref(on_change.as_ref()),
-            );
+        crate::ui::dom::on_target(query.into(), "change", move |ev| {
+            if let Some(ev) = wasm_bindgen::JsCast::dyn_ref::<web_sys::MediaQueryListEvent>(&ev) {
+                printing.set(ev.matches());
+            }
         });
     }
     on_cleanup(move || {

@@ -297,20 +297,25 @@ pub fn typing_in_field() -> bool {
 
 /// Listens to `event` on the document for as long as the current reactive owner lives.
 pub fn on_document(event: &str, f: impl Fn(web_sys::Event) + 'static) {
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        on_target(doc.into(), event, f);
+    }
+}
+
+/// Listens to `event` on `target` for as long as the current reactive owner lives.
+pub fn on_target(target: web_sys::EventTarget, event: &str, f: impl Fn(web_sys::Event) + 'static) {
     use wasm_bindgen::closure::Closure;
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
     let closure = Closure::<dyn Fn(web_sys::Event)>::new(f);
-    if doc
+    if target
         .add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())
         .is_err()
     {
         return;
     }
-    let held = send_wrapper::SendWrapper::new((doc, closure, event.to_string()));
+    let held = send_wrapper::SendWrapper::new((target, closure, event.to_string()));
     leptos::prelude::on_cleanup(move || {
-        let (doc, closure, event) = held.take();
-        let _ = doc.remove_event_listener_with_callback(&event, closure.as_ref().unchecked_ref());
+        let (target, closure, event) = held.take();
+        let _ =
+            target.remove_event_listener_with_callback(&event, closure.as_ref().unchecked_ref());
     });
 }
