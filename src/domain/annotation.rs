@@ -8,7 +8,7 @@ use crate::domain::selector::{TextPositionSelector, TextQuoteSelector};
 use crate::domain::span::CharSpan;
 use crate::domain::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 /// The five highlight colours, each with a name a person can read.
@@ -296,6 +296,9 @@ pub struct AnnotationSet {
     tag_counts: BTreeMap<String, usize>,
     undo: Vec<Transaction>,
     redo: Vec<Transaction>,
+    /// Ids changed (created, edited, deleted, by any path) since [`AnnotationSet::take_changed`]:
+    /// what the next save writes, instead of all of them.
+    changed: BTreeSet<String>,
 }
 
 impl AnnotationSet {
@@ -310,7 +313,13 @@ impl AnnotationSet {
             let id = a.id.clone();
             set.set_state(&id, Some(a));
         }
+        set.changed.clear();
         set
+    }
+
+    /// The ids changed since the last call (or since the set was made), in id order; forgets them.
+    pub fn take_changed(&mut self) -> BTreeSet<String> {
+        std::mem::take(&mut self.changed)
     }
 
     pub fn len(&self) -> usize {
@@ -354,6 +363,9 @@ impl AnnotationSet {
     }
 
     fn set_state(&mut self, id: &str, state: Option<Annotation>) {
+        if !self.changed.contains(id) {
+            self.changed.insert(id.to_string());
+        }
         if let Some(old) = self.keys.remove(id).and_then(|k| self.items.remove(&k)) {
             for t in &old.tags {
                 if let Some(n) = self.tag_counts.get_mut(t) {
@@ -692,7 +704,7 @@ pub(crate) mod tests {
     }
 
     /// The text order and the tag list kept by every change are what a full sort and recount
-    /// give, whatever the mix of creates, moves (re-attach), edits, retags, deletes, undos, redos
+    /// give, and saving only the changed ids keeps storage equal to the set, whatever the mix of creates, moves (re-attach), edits, retags, deletes, undos, redos
     /// and external merges.
     mod order_property {
         use super::*;
@@ -737,9 +749,14 @@ pub(crate) mod tests {
 
         proptest! {
             #[test]
-            fn text_order_and_tags_match_a_full_recount(ops in proptest::collection::vec(op(), 0..60)) {
+            fn text_order_and_tags_match_a_full_recount(
+                ops in proptest::collection::vec(op(), 0..60),
+                save_every in 0usize..5,
+            ) {
                 let text = CharText::new(&"abcdefghij".repeat(6));
                 let mut set = AnnotationSet::new();
+                let mut saved: BTreeMap<String, Annotation> = BTreeMap::new();
+                let mut step = 0usize;
                 for op in ops {
                     let id = |i: u8| format!("urn:uuid:{i}");
                     match op {
@@ -797,6 +814,31 @@ pub(crate) mod tests {
                     tags.dedup();
                     prop_assert_eq!(set.all_tags(), tags);
                     prop_assert_eq!(listed, sorted(&set));
+                    // A save now and then writes only the changed ids.
+                    if save_every > 0 && step % save_every == 0 {
+                        write_changed(&mut set, &mut saved);
+                    }
+                    step += 1;
+                }
+                // Whatever the mix, writing just the changed ids leaves storage equal to the set.
+                write_changed(&mut set, &mut saved);
+                let in_set: BTreeMap<String, Annotation> =
+                    set.iter().map(|a| (a.id.clone(), a.clone())).collect();
+                prop_assert_eq!(saved, in_set);
+                prop_assert!(set.take_changed().is_empty());
+            }
+        }
+
+        /// Applies the set's changed ids to `saved`, as a save to one record per id does.
+        fn write_changed(set: &mut AnnotationSet, saved: &mut BTreeMap<String, Annotation>) {
+            for id in set.take_changed() {
+                match set.get(&id) {
+                    Some(a) => {
+                        saved.insert(id, a.clone());
+                    }
+                    None => {
+                        saved.remove(&id);
+                    }
                 }
             }
         }

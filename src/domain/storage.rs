@@ -108,6 +108,130 @@ pub fn encode<'a>(doc_id: &str, annotations: impl IntoIterator<Item = &'a Annota
     serde_json::to_string(&envelope).unwrap_or_default()
 }
 
+/// The IndexedDB database that holds annotations, one record per annotation (see [`plan_save`]).
+///
+/// * Store [`RECORDS_STORE`]: key `[doc id, annotation id]` → the annotation's serde form as a
+///   JSON string ([`encode_record`]), so a change writes one small record, not the whole set.
+/// * Store [`META_STORE`]: key doc id → `{"version": N}` ([`meta_value`]), written with every
+///   save: a newer build's data is recognised ([`check_meta`]) and never written over.
+/// * Store [`SET_ASIDE_STORE`]: key `[doc id, annotation id]` → records that could not be read,
+///   moved there (never deleted) when the reader chooses to start fresh.
+///
+/// Data of earlier builds, one localStorage key per document ([`storage_key`]), is read on start,
+/// written into the database and then removed from localStorage.
+pub const DB_NAME: &str = "marginalia";
+/// The database's schema version (object stores); the data's format is [`STORAGE_VERSION`].
+pub const DB_VERSION: u32 = 1;
+pub const RECORDS_STORE: &str = "annotations";
+pub const META_STORE: &str = "meta";
+pub const SET_ASIDE_STORE: &str = "set-aside";
+
+/// One annotation's stored record (its serde form; the anchor is never stored).
+pub fn encode_record(a: &Annotation) -> String {
+    // Strings, numbers and derived structs only: serialising cannot fail.
+    serde_json::to_string(a).unwrap_or_default()
+}
+
+/// Reads one record stored under `key_id`: the annotation, without its anchor.
+pub fn decode_record(key_id: &str, raw: &str) -> Result<Annotation, StorageError> {
+    let a: Annotation = serde_json::from_str(raw).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            let (line, column, message) = json_error_parts(&e);
+            StorageError::InvalidJson {
+                line,
+                column,
+                message,
+            }
+        } else {
+            StorageError::WrongShape(e.to_string())
+        }
+    })?;
+    if a.id != key_id {
+        return Err(StorageError::WrongShape(format!(
+            "the record stored for {key_id:?} is annotation {:?}",
+            a.id
+        )));
+    }
+    Ok(a)
+}
+
+/// A record that could not be read, as it was stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DamagedRecord {
+    pub id: String,
+    pub raw: String,
+    pub error: StorageError,
+}
+
+/// A document's records, read: the annotations (unanchored) and any that could not be read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Records {
+    pub annotations: Vec<Annotation>,
+    pub damaged: Vec<DamagedRecord>,
+}
+
+/// Decodes a document's records, `(annotation id from the key, stored JSON)`.
+pub fn decode_records(records: impl IntoIterator<Item = (String, String)>) -> Records {
+    let mut out = Records::default();
+    for (id, raw) in records {
+        match decode_record(&id, &raw) {
+            Ok(a) => out.annotations.push(a),
+            Err(error) => out.damaged.push(DamagedRecord { id, raw, error }),
+        }
+    }
+    out
+}
+
+/// The [`META_STORE`] value this build writes.
+pub fn meta_value() -> String {
+    format!("{{\"version\":{STORAGE_VERSION}}}")
+}
+
+/// Checks a document's [`META_STORE`] value (absent: nothing stored yet): its records may be
+/// read and written only if this build knows their format.
+pub fn check_meta(raw: Option<&str>) -> Result<(), StorageError> {
+    let Some(raw) = raw else { return Ok(()) };
+    let value: Value = serde_json::from_str(raw).map_err(|e| {
+        let (line, column, message) = json_error_parts(&e);
+        StorageError::InvalidJson {
+            line,
+            column,
+            message,
+        }
+    })?;
+    match version_of(&value)? {
+        v if v > STORAGE_VERSION => Err(StorageError::NewerVersion(v)),
+        _ => Ok(()),
+    }
+}
+
+/// What one save writes: a record for every changed id still in the set, a deletion for every
+/// changed id no longer in it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SavePlan {
+    /// `(annotation id, record)`.
+    pub puts: Vec<(String, String)>,
+    pub deletes: Vec<String>,
+}
+
+impl SavePlan {
+    pub fn is_empty(&self) -> bool {
+        self.puts.is_empty() && self.deletes.is_empty()
+    }
+}
+
+/// The records to write for `changed` ids (see [`AnnotationSet::take_changed`]).
+pub fn plan_save<'a>(set: &AnnotationSet, changed: impl IntoIterator<Item = &'a String>) -> SavePlan {
+    let mut plan = SavePlan::default();
+    for id in changed {
+        match set.get(id) {
+            Some(a) => plan.puts.push((id.clone(), encode_record(a))),
+            None => plan.deletes.push(id.clone()),
+        }
+    }
+    plan
+}
+
 /// A decoded envelope.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stored {
@@ -463,6 +587,73 @@ mod tests {
         let changes = merge_remote(set, remote);
         set.apply_external(changes.clone());
         changes
+    }
+
+    #[test]
+    fn records_round_trip_and_bad_ones_are_reported_with_what_was_stored() {
+        let text = doc().text().clone();
+        let a = ann("urn:uuid:a", &text, CharSpan::new(0, 3), 5);
+        let raw = encode_record(&a);
+        let back = decode_record("urn:uuid:a", &raw).unwrap();
+        assert_eq!(back.anchor, None);
+        assert!(same_stored(&back, &a));
+        let read = decode_records(vec![
+            ("urn:uuid:a".to_string(), raw.clone()),
+            ("urn:uuid:b".to_string(), "{\"id\": \"urn:uuid:b\", \"quo".to_string()),
+            ("urn:uuid:c".to_string(), "[1, 2]".to_string()),
+            ("urn:uuid:d".to_string(), raw.clone()),
+        ]);
+        assert_eq!(read.annotations.len(), 1);
+        let errors: Vec<(&str, String)> = read
+            .damaged
+            .iter()
+            .map(|d| (d.id.as_str(), d.error.to_string()))
+            .collect();
+        assert_eq!(errors.len(), 3);
+        assert!(errors[0].1.contains("not valid JSON"), "{errors:?}");
+        assert!(errors[1].1.contains("not in the expected form"), "{errors:?}");
+        assert!(errors[2].1.contains("is annotation \"urn:uuid:a\""), "{errors:?}");
+        assert_eq!(read.damaged[0].raw, "{\"id\": \"urn:uuid:b\", \"quo");
+    }
+
+    #[test]
+    fn meta_refuses_a_newer_format_only() {
+        assert_eq!(check_meta(None), Ok(()));
+        assert_eq!(check_meta(Some(&meta_value())), Ok(()));
+        assert_eq!(
+            check_meta(Some("{\"version\": 99}")),
+            Err(StorageError::NewerVersion(99))
+        );
+        assert!(matches!(
+            check_meta(Some("{\"version\": \"x\"}")),
+            Err(StorageError::WrongShape(_))
+        ));
+        assert!(matches!(
+            check_meta(Some("{")),
+            Err(StorageError::InvalidJson { .. })
+        ));
+    }
+
+    #[test]
+    fn a_save_writes_the_changed_records_and_deletes_the_removed_ones() {
+        let text = doc().text().clone();
+        let mut set = AnnotationSet::from_annotations(vec![
+            ann("urn:uuid:a", &text, CharSpan::new(0, 3), 5),
+            ann("urn:uuid:b", &text, CharSpan::new(4, 7), 5),
+        ]);
+        assert!(set.take_changed().is_empty());
+        set.create(ann("urn:uuid:c", &text, CharSpan::new(8, 13), 6))
+            .unwrap();
+        set.delete("urn:uuid:a").unwrap();
+        let changed = set.take_changed();
+        let plan = plan_save(&set, &changed);
+        assert_eq!(plan.deletes, vec!["urn:uuid:a".to_string()]);
+        assert_eq!(plan.puts.len(), 1);
+        assert_eq!(plan.puts[0].0, "urn:uuid:c");
+        assert_eq!(
+            decode_record("urn:uuid:c", &plan.puts[0].1).unwrap().id,
+            "urn:uuid:c"
+        );
     }
 
     #[test]
