@@ -756,8 +756,7 @@ pub(crate) mod tests {
                 let text = CharText::new(&"abcdefghij".repeat(6));
                 let mut set = AnnotationSet::new();
                 let mut saved: BTreeMap<String, Annotation> = BTreeMap::new();
-                let mut step = 0usize;
-                for op in ops {
+                for (step, op) in ops.into_iter().enumerate() {
                     let id = |i: u8| format!("urn:uuid:{i}");
                     match op {
                         Op::Create(i, s, e, t) => {
@@ -815,10 +814,9 @@ pub(crate) mod tests {
                     prop_assert_eq!(set.all_tags(), tags);
                     prop_assert_eq!(listed, sorted(&set));
                     // A save now and then writes only the changed ids.
-                    if save_every > 0 && step % save_every == 0 {
+                    if save_every > 0 && step.is_multiple_of(save_every) {
                         write_changed(&mut set, &mut saved);
                     }
-                    step += 1;
                 }
                 // Whatever the mix, writing just the changed ids leaves storage equal to the set.
                 write_changed(&mut set, &mut saved);

@@ -544,6 +544,27 @@ pub fn same_state(set: &AnnotationSet, list: &[Annotation]) -> bool {
             .all(|(id, a)| set.get(id).is_some_and(|b| same_stored(a, b)))
 }
 
+/// The ids where `set` and the stored `list` disagree (only on one side, or different in a stored
+/// field): after a merge, what this tab must write so storage and the other tabs catch up.
+pub fn differing_ids(set: &AnnotationSet, list: &[Annotation]) -> BTreeSet<String> {
+    let mut by_id: BTreeMap<&str, &Annotation> = BTreeMap::new();
+    for a in list {
+        by_id.insert(a.id.as_str(), a);
+    }
+    let mut ids: BTreeSet<String> = set
+        .iter()
+        .filter(|a| !by_id.get(a.id.as_str()).is_some_and(|b| same_stored(a, b)))
+        .map(|a| a.id.clone())
+        .collect();
+    ids.extend(
+        by_id
+            .keys()
+            .filter(|id| set.get(id).is_none())
+            .map(|id| id.to_string()),
+    );
+    ids
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -654,6 +675,24 @@ mod tests {
             decode_record("urn:uuid:c", &plan.puts[0].1).unwrap().id,
             "urn:uuid:c"
         );
+    }
+
+    #[test]
+    fn differing_ids_are_what_a_save_must_write_after_a_merge() {
+        let text = doc().text().clone();
+        let a = ann("urn:uuid:a", &text, CharSpan::new(0, 3), 5);
+        let b = ann("urn:uuid:b", &text, CharSpan::new(4, 7), 5);
+        let c = ann("urn:uuid:c", &text, CharSpan::new(8, 13), 5);
+        let mut b2 = b.clone();
+        b2.note = "changed".into();
+        b2.modified = Timestamp(9);
+        let set = AnnotationSet::from_annotations(vec![a.clone(), b2]);
+        assert!(differing_ids(&set, std::slice::from_ref(&a)).contains("urn:uuid:b"));
+        let ids: Vec<String> = differing_ids(&set, &[a.clone(), b, c]).into_iter().collect();
+        assert_eq!(ids, vec!["urn:uuid:b".to_string(), "urn:uuid:c".to_string()]);
+        let same: Vec<Annotation> = set.iter().cloned().collect();
+        assert!(differing_ids(&set, &same).is_empty());
+        assert!(same_state(&set, &same));
     }
 
     #[test]

@@ -2,14 +2,14 @@
 //! (`#doc=<id>&annotation=<id>`, with back and forward), and carrying annotations over to an
 //! edited version of a file.
 
-use crate::domain::annotation::ChangeKind;
+use crate::domain::annotation::{Annotation, ChangeKind};
 use crate::domain::article::{Document, BUNDLED_ID};
 use crate::domain::library::{
     make_fragment, parse_fragment, text_key, Entry, Library, StoredText, LIBRARY_KEY,
 };
 use crate::domain::markdown::{document_id, open_document, DocFormat, MAX_DOCUMENT_BYTES};
 use crate::domain::storage;
-use crate::ui::dom;
+use crate::ui::{dom, idb};
 use crate::ui::import::{ImportReport, Report};
 use crate::ui::state::AppState;
 use leptos::prelude::*;
@@ -146,11 +146,11 @@ impl Nav {
             )));
         }
         let lib = load_library();
+        // The library keeps each document's annotation count (see [`attach`]).
         let offer = lib.earlier_version(file_name, &doc.id).and_then(|old| {
-            let count = get(&storage::storage_key(&old.id))
-                .and_then(|raw| storage::decode(&raw).ok())
-                .map_or(0, |v| v.len());
-            let already = get(&storage::storage_key(&doc.id)).is_some();
+            let count = old.annotations;
+            let already = lib.get(&doc.id).is_some_and(|e| e.annotations > 0)
+                || get(&storage::storage_key(&doc.id)).is_some();
             (count > 0 && !already).then(|| CarryOver {
                 from_id: old.id.clone(),
                 to_id: doc.id.clone(),
@@ -235,23 +235,64 @@ pub fn attach(app: AppState, nav: Nav) {
             save_library(&lib);
         }
     });
+    // The annotation a link asks for is revealed once it is there (the stored annotations are
+    // read after the article is shown).
+    let wanted = StoredValue::new(None::<String>);
+    let reveal_wanted = move || {
+        let Some(a) = wanted.get_value() else { return };
+        if app.set.with_value(|s| s.get(&a).is_some()) {
+            wanted.set_value(None);
+            request_animation_frame(move || app.reveal(&a, true));
+        }
+    };
     Effect::new(move |_| {
-        if let Some(a) = nav.target_annotation.get() {
-            let exists = app.set.with_value(|s| s.get(&a).is_some());
-            if exists {
-                request_animation_frame(move || app.reveal(&a, true));
-            }
+        wanted.set_value(nav.target_annotation.get());
+        reveal_wanted();
+    });
+    Effect::new(move |_| {
+        app.list.track();
+        reveal_wanted();
+    });
+}
+
+/// A document's stored annotations (unanchored): its database records, or what an earlier build
+/// left in localStorage.
+async fn stored_annotations(id: &str) -> Result<Vec<Annotation>, String> {
+    let read = idb::read_doc(id).await.map_err(|e| e.to_string())?;
+    if read.records.is_empty() {
+        return Ok(get(&storage::storage_key(id))
+            .and_then(|raw| storage::decode(&raw).ok())
+            .unwrap_or_default());
+    }
+    Ok(storage::decode_records(read.records).annotations)
+}
+
+/// Brings the earlier version's annotations over, re-anchored (fuzzily) on the new text.
+fn carry_over(app: AppState, report: ImportReport, offer: CarryOver) {
+    leptos::task::spawn_local(async move {
+        match stored_annotations(&offer.from_id).await {
+            Ok(annotations) => carry_these(app, report, &offer, annotations),
+            Err(e) => report.0.set(Some(Report {
+                text: format!(
+                    "The annotations of the earlier version of {} could not be read: {e}.",
+                    offer.file_name
+                ),
+                details: Vec::new(),
+                error: true,
+            })),
         }
     });
 }
 
-/// Brings the earlier version's annotations over, re-anchored (fuzzily) on the new text.
-fn carry_over(app: AppState, report: ImportReport, offer: &CarryOver) {
-    let Some(mut annotations) =
-        get(&storage::storage_key(&offer.from_id)).and_then(|raw| storage::decode(&raw).ok())
-    else {
+fn carry_these(
+    app: AppState,
+    report: ImportReport,
+    offer: &CarryOver,
+    mut annotations: Vec<Annotation>,
+) {
+    if app.doc.try_with_value(|_| ()).is_none() {
         return;
-    };
+    }
     app.doc.with_value(|doc| {
         for a in annotations.iter_mut() {
             a.source = doc.source_iri.clone();
@@ -293,7 +334,7 @@ pub fn CarryOverOffer() -> impl IntoView {
                         "An earlier version of {} has {} annotation{}. Carry them over to this version? They are re-anchored to the new text; any that no longer match are listed as unanchored.",
                         o.file_name, o.count, if o.count == 1 { "" } else { "s" }
                     )}
-                    <button on:click=move |_| { carry_over(app, report, &o2); nav.offer.set(None); }>"Carry them over"</button>
+                    <button on:click=move |_| { carry_over(app, report, o2.clone()); nav.offer.set(None); }>"Carry them over"</button>
                     <button on:click=move |_| nav.offer.set(None)>"Not now"</button>
                 </div>
             }
@@ -316,13 +357,28 @@ pub fn NavError() -> impl IntoView {
     }
 }
 
+/// A removed document, kept for Undo: its entry, stored text, old localStorage annotations and
+/// database records.
+type Removed = (Entry, Option<String>, Option<String>, Vec<(String, String)>);
+
 /// The library sheet: every document, opening files, pasting text, removing documents.
 #[component]
 pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
     let nav = expect_context::<Nav>();
     let app = expect_context::<AppState>();
     let version = RwSignal::new(0u32);
-    let removed = RwSignal::new(None::<(Entry, Option<String>, Option<String>)>);
+    // The bundled article's count when it has no library entry yet (read when the sheet opens).
+    let bundled_count = RwSignal::new(None::<usize>);
+    Effect::new(move |_| {
+        if open.get() {
+            leptos::task::spawn_local(async move {
+                if let Ok(n) = idb::count(BUNDLED_ID).await {
+                    let _ = bundled_count.try_set(Some(n));
+                }
+            });
+        }
+    });
+    let removed = RwSignal::new(None::<Removed>);
     let paste = NodeRef::<leptos::html::Textarea>::new();
     let entries = move || {
         version.track();
@@ -340,9 +396,7 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
                 id: d.id.clone(),
                 title: d.title.clone(),
                 file_name: String::new(),
-                annotations: get(&storage::storage_key(BUNDLED_ID))
-                    .and_then(|r| storage::decode(&r).ok())
-                    .map_or(0, |v| v.len()),
+                annotations: bundled_count.get().unwrap_or(0),
                 last_opened: crate::domain::time::Timestamp(0),
             });
         }
@@ -352,22 +406,32 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
         let mut lib = load_library();
         if let Some(entry) = lib.remove(&id) {
             let text = get(&text_key(&id));
-            let notes = get(&storage::storage_key(&id));
+            let legacy = get(&storage::storage_key(&id));
             save_library(&lib);
             remove(&text_key(&id));
             remove(&storage::storage_key(&id));
-            removed.set(Some((entry, text, notes)));
             version.update(|v| *v += 1);
+            leptos::task::spawn_local(async move {
+                // Kept in memory until the toast's Undo is gone.
+                let records = idb::take_doc(&entry.id).await.unwrap_or_default();
+                let _ = removed.try_set(Some((entry, text, legacy, records)));
+            });
         }
     };
     let undo_remove = move |_| {
-        if let Some((entry, text, notes)) = removed.get_untracked() {
+        if let Some((entry, text, legacy, records)) = removed.get_untracked() {
             if let Some(t) = text {
                 let _ = set(&text_key(&entry.id), &t);
             }
-            if let Some(n) = notes {
+            if let Some(n) = legacy {
                 let _ = set(&storage::storage_key(&entry.id), &n);
             }
+            let id = entry.id.clone();
+            leptos::task::spawn_local(async move {
+                if !records.is_empty() {
+                    let _ = idb::put_records(&id, records).await;
+                }
+            });
             let mut lib = load_library();
             lib.touch(entry);
             save_library(&lib);
@@ -409,7 +473,7 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
                         })
                         .collect_view()}
                 </ul>
-                {move || removed.get().map(|(e, _, _)| view! {
+                {move || removed.get().map(|(e, _, _, _)| view! {
                     <p role="status">{format!("Removed {} — ", e.title)}<button on:click=undo_remove>"Undo"</button></p>
                 })}
                 <h3>"Open your own article"</h3>

@@ -3,6 +3,7 @@
 
 pub mod article;
 pub mod dom;
+pub mod idb;
 pub mod import;
 pub mod library;
 pub mod panel;

@@ -4,12 +4,14 @@
 //!
 //! The reactive system may be in any state when a panic happens (a signal borrowed mid-update, an
 //! effect half run), so the hook touches nothing of Leptos: the message is built with plain
-//! `web_sys` calls, and the annotations come from a copy of the last encoded set that
-//! [`remember`] keeps in a thread-local (updated on every save, even when writing to storage
-//! failed or storage is missing). The release build aborts after the hook (`panic = "abort"`);
+//! `web_sys` calls, and the annotations come from a copy of this tab's records that [`remember`]
+//! keeps in a thread-local (updated on every save, even when writing to storage failed or storage
+//! is missing). The release build aborts after the hook (`panic = "abort"`);
 //! the page and its message stay.
 
+use crate::domain::storage::{SavePlan, STORAGE_VERSION};
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 
 /// Id of the message element (one message, however many panics follow).
@@ -21,43 +23,65 @@ pub const TEST_HASH: &str = "#marginalia-test-panic";
 
 struct Rescue {
     file_name: String,
-    json: String,
+    doc: String,
+    /// Annotation id → its record (the JSON the store holds), as this tab holds it now.
+    records: BTreeMap<String, String>,
 }
 
 thread_local! {
     static RESCUE: RefCell<Option<Rescue>> = const { RefCell::new(None) };
 }
 
-/// Keeps `json` (the annotations in memory, encoded) for the panic message's download.
-pub fn remember(file_name: &str, json: &str) {
+/// Starts over for document `doc` (the rescue download is named `file_name`).
+pub fn remember_doc(file_name: &str, doc: &str) {
     let _ = RESCUE.try_with(|r| {
         if let Ok(mut r) = r.try_borrow_mut() {
-            match r.as_mut() {
-                Some(old) => {
-                    old.json.clear();
-                    old.json.push_str(json);
-                    if old.file_name != file_name {
-                        old.file_name = file_name.to_string();
-                    }
+            *r = Some(Rescue {
+                file_name: file_name.to_string(),
+                doc: doc.to_string(),
+                records: BTreeMap::new(),
+            });
+        }
+    });
+}
+
+/// Keeps this tab's latest records (and forgets deleted ids) for the panic message's download:
+/// updated with every save, even when writing to storage failed or storage is missing.
+pub fn remember(plan: &SavePlan) {
+    let _ = RESCUE.try_with(|r| {
+        if let Ok(mut r) = r.try_borrow_mut() {
+            if let Some(r) = r.as_mut() {
+                for (id, raw) in &plan.puts {
+                    r.records.insert(id.clone(), raw.clone());
                 }
-                None => {
-                    *r = Some(Rescue {
-                        file_name: file_name.to_string(),
-                        json: json.to_string(),
-                    })
+                for id in &plan.deletes {
+                    r.records.remove(id);
                 }
             }
         }
     });
 }
 
-/// The annotations kept for the rescue download (file name, JSON), if any.
+/// The annotations kept for the rescue download (file name, JSON in the stored envelope's form).
 pub fn remembered() -> Option<(String, String)> {
     RESCUE
         .try_with(|r| {
-            r.try_borrow()
-                .ok()
-                .and_then(|r| r.as_ref().map(|x| (x.file_name.clone(), x.json.clone())))
+            r.try_borrow().ok().and_then(|r| {
+                r.as_ref().map(|x| {
+                    let mut json = format!(
+                        "{{\"version\":{STORAGE_VERSION},\"doc\":{},\"annotations\":[",
+                        serde_json::to_string(&x.doc).unwrap_or_default()
+                    );
+                    for (i, raw) in x.records.values().enumerate() {
+                        if i > 0 {
+                            json.push(',');
+                        }
+                        json.push_str(raw);
+                    }
+                    json.push_str("]}");
+                    (x.file_name.clone(), json)
+                })
+            })
         })
         .ok()
         .flatten()

@@ -1,69 +1,100 @@
-//! localStorage: one versioned key per document, written after every change, read on start.
+//! Saving: IndexedDB, one record per annotation ([`crate::ui::idb`]), written after every change;
+//! read when the app starts (after the article is on screen).
+//!
+//! A save writes only what changed since the last one ([`AnnotationSet::take_changed`]): with
+//! 10,000 annotations, a highlight writes one small record instead of every annotation, and the
+//! write itself runs off the page's main thread.
 //!
 //! Nothing is lost:
-//! * Data that cannot be read (not JSON, wrong shape, a newer format) is *held*: copied to a backup
-//!   key, never written over, and offered for download, until the reader chooses "Start fresh" —
-//!   which goes ahead only once the data is backed up (in storage or by the download).
-//! * Before every write the stored value is compared with the one this tab last saw; if something
-//!   else wrote in between (another tab, another version), it is merged first ([`crate::ui::sync`])
-//!   or held, never blindly overwritten.
-//! * A failed write (quota) leaves everything in memory; the banner says so and the next change
-//!   tries again. Without localStorage the app runs in memory and says so.
-//! * Every save also hands the encoded set to [`crate::ui::panic::remember`], for the panic
+//! * Data that cannot be read is *held*, never written over, and offered for download until the
+//!   reader chooses "Start fresh": records that are not annotations (moved to a set-aside store,
+//!   never deleted), a newer build's data (nothing is written until the reader chooses), or an
+//!   earlier build's localStorage value (kept under its key, copied to a backup key).
+//! * Annotations saved by earlier builds in localStorage are written into the database on start
+//!   and removed from localStorage only once they are safely there.
+//! * Another tab's writes are merged in ([`crate::ui::sync`]); a write carries this tab's
+//!   changes only, so it never replaces another tab's work on other annotations.
+//! * A failed write (quota) leaves everything in memory and the changed ids pending; the banner
+//!   says so and the next change writes them again. Without IndexedDB the app runs in memory and
+//!   says so.
+//! * Every save also hands the changed records to [`crate::ui::panic::remember`], for the panic
 //!   message's download.
 
 use crate::domain::annotation::{Annotation, AnnotationSet};
 use crate::domain::article::slugify;
-use crate::domain::storage::{self, StorageError};
+use crate::domain::storage::{self, DamagedRecord, SavePlan, StorageError};
 use crate::domain::time::Timestamp;
+use crate::ui::idb::{self, DbError};
 use crate::ui::state::{AppState, Banner};
-use crate::ui::{dom, panic as rescue, sync};
+use crate::ui::{dom, panic as rescue};
 use leptos::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use wasm_bindgen::JsCast;
 
-pub enum SaveOutcome {
-    Saved,
-    /// Not written, for a reason already on screen (memory-only mode, damaged data held) or
-    /// because another writer's value must be merged first (a save follows the merge).
-    MemoryOnly,
-    Failed(String),
-}
-
-/// How many backup slots a document has (`backup_key`, then `backup_key/2` …): a second damaged
-/// value never replaces the backup of a first one.
+/// How many backup slots a document's old localStorage value has (`backup_key`, then
+/// `backup_key/2` …): a second damaged value never replaces the backup of a first one.
 const BACKUP_SLOTS: usize = 8;
 
 /// Stored data that could not be read, waiting for the reader's decision.
 pub struct Held {
+    /// What "Download the damaged data" gives: the stored text exactly, or for records a JSON
+    /// list of `{"id", "stored"}`.
     pub raw: String,
     pub error: StorageError,
-    /// Where a copy is kept, when it could be made.
-    pub backup: Option<String>,
+    pub place: HeldPlace,
     /// The reader downloaded it: their own backup.
     pub downloaded: bool,
 }
 
-/// What this tab last saw under its key.
+pub enum HeldPlace {
+    /// An earlier build's localStorage value, left under its key; `backup` is where a copy is.
+    Legacy { backup: Option<String> },
+    /// Records in the database. `blocks_writes`: a newer build's data, so nothing is written
+    /// for this document until the reader chooses.
+    Records {
+        records: Vec<(String, String)>,
+        blocks_writes: bool,
+    },
+}
+
+/// Where the database stands for this tab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Store {
+    /// Being opened and read: saves wait (what changes meanwhile is pending, and written once
+    /// the stored annotations are merged in).
+    Loading,
+    Ready,
+    /// No database: everything stays in memory (the banner says why).
+    MemoryOnly,
+}
+
+/// What this tab knows of the stored records.
 #[derive(Default)]
 struct Seen {
-    /// The raw value last read or written by this tab.
-    raw: Option<String>,
-    /// id → `modified` of the annotations in `raw`.
+    /// id → `modified` of the records as last read or written by this tab.
     known: HashMap<String, Timestamp>,
+    /// Ids changed here and not yet confirmed written.
+    pending: BTreeSet<String>,
     /// The last write failed: there are changes in memory only.
     unsaved: bool,
 }
 
+/// An earlier build's localStorage value, read on start, to be removed once written here.
+struct Legacy {
+    raw: String,
+    ids: BTreeSet<String>,
+}
+
 pub struct Persist {
-    storage: Option<web_sys::Storage>,
     doc_id: String,
-    key: String,
+    legacy_key: String,
     backup_key: String,
     rescue_name: String,
+    store: Mutex<Store>,
     held: Mutex<Option<Held>>,
     seen: Mutex<Seen>,
+    legacy: Mutex<Option<Legacy>>,
 }
 
 /// A lock that cannot be poisoned (the app is single-threaded; a panic aborts).
@@ -77,37 +108,8 @@ impl<T> Lock<T> for Mutex<T> {
     }
 }
 
-/// A DOM exception's name ("QuotaExceededError" …).
-fn error_name(e: &wasm_bindgen::JsValue) -> String {
-    js_sys::Reflect::get(e, &"name".into())
-        .ok()
-        .and_then(|n| n.as_string())
-        .unwrap_or_default()
-}
-
-/// The browser's localStorage, if it can be read (and whether it takes writes).
-fn local_storage(key: &str) -> Result<(web_sys::Storage, Result<(), String>), String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let storage = window
-        .local_storage()
-        .map_err(|_| "the browser refused access to localStorage".to_string())?
-        .ok_or("this browser has no localStorage")?;
-    // Unreadable storage must never be written: what it holds could not be kept.
-    storage
-        .get_item(key)
-        .map_err(|_| "localStorage cannot be read".to_string())?;
-    // Some browsers (private modes, blocked site data) expose localStorage but throw on write.
-    // A full store is not that: it is read normally and each save reports the quota.
-    let probe = "marginalia/probe";
-    let writable = match storage.set_item(probe, "1") {
-        Ok(()) => {
-            let _ = storage.remove_item(probe);
-            Ok(())
-        }
-        Err(e) if error_name(&e) == "QuotaExceededError" => Ok(()),
-        Err(_) => Err("localStorage refuses to store anything".to_string()),
-    };
-    Ok((storage, writable))
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
 }
 
 fn memory_banner(why: &str) -> Banner {
@@ -122,80 +124,66 @@ fn memory_banner(why: &str) -> Banner {
 
 const QUOTA_MESSAGE: &str = "Your latest changes are not saved: the browser's storage is full. They are safe in this tab while it stays open; use Download annotations to keep them. Saving is tried again on your next change.";
 
+/// What a finished write means for the reader.
+pub enum SaveOutcome {
+    Saved,
+    /// Nothing written, for a reason already on screen (memory only, a newer build's data held)
+    /// or because the stored annotations are still being read (the load saves afterwards).
+    NotWritten,
+    Failed(String),
+}
+
 impl Persist {
-    fn new(doc_id: &str, storage: Option<web_sys::Storage>) -> Persist {
-        Persist {
-            storage,
+    /// Opens the store for `doc_id`: reads what an earlier build left in localStorage (shown at
+    /// once, written into the database by the first save). The database itself is read by
+    /// [`crate::ui::sync::load`]. Returns the old annotations and a banner when something is wrong.
+    pub fn open(doc_id: &str) -> (Persist, Vec<Annotation>, Option<Banner>) {
+        let persist = Persist {
             doc_id: doc_id.to_string(),
-            key: storage::storage_key(doc_id),
+            legacy_key: storage::storage_key(doc_id),
             backup_key: storage::backup_key(doc_id),
             rescue_name: format!("{}-annotations-rescued.json", slugify(doc_id)),
+            store: Mutex::new(Store::Loading),
             held: Mutex::new(None),
             seen: Mutex::new(Seen::default()),
-        }
-    }
-
-    /// Opens the store for `doc_id`: the saved annotations, and a banner when something is wrong.
-    pub fn open(doc_id: &str) -> (Persist, Vec<Annotation>, Option<Banner>) {
-        let mut persist = Persist::new(doc_id, None);
-        let (storage, writable) = match local_storage(&persist.key) {
-            Ok(s) => s,
-            Err(why) => return (persist, Vec::new(), Some(memory_banner(&why))),
+            legacy: Mutex::new(None),
         };
-        let raw = storage.get_item(&persist.key).ok().flatten();
-        if let Err(why) = writable {
-            // Readable but not writable: show what is saved, keep changes in memory.
-            let loaded = raw
-                .as_deref()
-                .and_then(|r| storage::decode(r).ok())
-                .unwrap_or_default();
-            persist.remember(&loaded);
-            return (persist, loaded, Some(memory_banner(&why)));
+        rescue::remember_doc(&persist.rescue_name, doc_id);
+        let mut banner = None;
+        if let Err(why) = idb::available() {
+            *persist.store.lock_() = Store::MemoryOnly;
+            banner = Some(memory_banner(&why));
         }
-        persist.storage = Some(storage);
+        let raw = local_storage().and_then(|s| s.get_item(&persist.legacy_key).ok().flatten());
         let Some(raw) = raw else {
-            return (persist, Vec::new(), None);
+            return (persist, Vec::new(), banner);
         };
         match storage::decode(&raw) {
             Ok(annotations) => {
-                persist.remember(&annotations);
-                persist.saw(Some(raw), annotations.iter());
-                (persist, annotations, None)
+                let ids = annotations.iter().map(|a| a.id.clone()).collect();
+                *persist.legacy.lock_() = Some(Legacy { raw, ids });
+                (persist, annotations, banner)
             }
             Err(e) => {
-                let banner = persist.hold(raw, e);
-                (persist, Vec::new(), Some(banner))
+                let backup = persist.backup(&raw);
+                let held = persist.hold(Held {
+                    raw,
+                    error: e,
+                    place: HeldPlace::Legacy { backup },
+                    downloaded: false,
+                });
+                (persist, Vec::new(), banner.or(held))
             }
         }
     }
 
-    fn remember<'a>(&self, annotations: impl IntoIterator<Item = &'a Annotation>) {
-        rescue::remember(
-            &self.rescue_name,
-            &storage::encode(&self.doc_id, annotations),
-        );
+    pub fn doc_id(&self) -> &str {
+        &self.doc_id
     }
 
-    /// Records `raw` (holding `annotations`) as what this tab last saw under its key.
-    pub fn saw<'a>(&self, raw: Option<String>, annotations: impl Iterator<Item = &'a Annotation>) {
-        let mut seen = self.seen.lock_();
-        seen.raw = raw;
-        seen.known = annotations.map(|a| (a.id.clone(), a.modified)).collect();
-    }
-
-    /// id → `modified` of the annotations last seen in storage (see [`crate::ui::sync`]).
-    pub fn known(&self) -> HashMap<String, Timestamp> {
-        self.seen.lock_().known.clone()
-    }
-
-    /// Has the stored value changed since this tab last read or wrote it?
-    pub fn changed_since_seen(&self, now: &Option<String>) -> bool {
-        self.seen.lock_().raw != *now
-    }
-
-    /// Copies `raw` to the first free backup slot (or finds it already there).
+    /// Copies an old localStorage value to the first free backup slot (or finds it there).
     fn backup(&self, raw: &str) -> Option<String> {
-        let s = self.storage.as_ref()?;
+        let s = local_storage()?;
         for n in 1..=BACKUP_SLOTS {
             let key = if n == 1 {
                 self.backup_key.clone()
@@ -212,28 +200,68 @@ impl Persist {
         None
     }
 
-    /// Holds unreadable `raw`: backed up if possible, never written over until the reader
-    /// chooses. Returns the banner to show.
-    pub fn hold(&self, raw: String, error: StorageError) -> Banner {
-        let backup = self.backup(&raw);
-        let held = Held {
-            raw,
-            error,
-            backup,
-            downloaded: false,
-        };
+    /// Holds unreadable data until the reader chooses; returns the banner to show (none when
+    /// something is already held: one decision at a time, the next load finds the rest).
+    fn hold(&self, held: Held) -> Option<Banner> {
+        let mut slot = self.held.lock_();
+        if slot.is_some() {
+            return None;
+        }
         let banner = damaged_banner(&held, None);
-        *self.held.lock_() = Some(held);
-        banner
+        *slot = Some(held);
+        Some(banner)
+    }
+
+    /// Holds records of the database that could not be read (see [`HeldPlace::Records`]).
+    pub fn hold_records(&self, damaged: Vec<DamagedRecord>) -> Option<Banner> {
+        let first = damaged.first()?.error.clone();
+        let listed: Vec<serde_json::Value> = damaged
+            .iter()
+            .map(|d| serde_json::json!({"id": d.id, "stored": d.raw}))
+            .collect();
+        let raw = serde_json::to_string_pretty(&listed).unwrap_or_default();
+        self.hold(Held {
+            raw,
+            error: first,
+            place: HeldPlace::Records {
+                records: damaged.into_iter().map(|d| (d.id, d.raw)).collect(),
+                blocks_writes: false,
+            },
+            downloaded: false,
+        })
+    }
+
+    /// A newer build's data: held whole, and nothing is written until the reader chooses.
+    pub fn hold_newer(&self, error: StorageError, records: Vec<(String, String)>) -> Option<Banner> {
+        let listed: Vec<serde_json::Value> = records
+            .iter()
+            .map(|(id, raw)| serde_json::json!({"id": id, "stored": raw}))
+            .collect();
+        self.hold(Held {
+            raw: serde_json::to_string_pretty(&listed).unwrap_or_default(),
+            error,
+            place: HeldPlace::Records {
+                records,
+                blocks_writes: true,
+            },
+            downloaded: false,
+        })
     }
 
     pub fn is_held(&self) -> bool {
         self.held.lock_().is_some()
     }
 
-    /// Another tab (or version) replaced the damaged value with a readable one: nothing left to hold.
-    pub fn drop_hold(&self) {
-        *self.held.lock_() = None;
+    fn writes_blocked(&self) -> bool {
+        self.held.lock_().as_ref().is_some_and(|h| {
+            matches!(
+                h.place,
+                HeldPlace::Records {
+                    blocks_writes: true,
+                    ..
+                }
+            )
+        })
     }
 
     pub fn held_raw(&self) -> Option<String> {
@@ -241,127 +269,207 @@ impl Persist {
     }
 
     pub fn is_memory_only(&self) -> bool {
-        self.storage.is_none()
+        *self.store.lock_() == Store::MemoryOnly
+    }
+
+    pub fn memory_only(&self, why: &str) -> Banner {
+        *self.store.lock_() = Store::MemoryOnly;
+        memory_banner(why)
+    }
+
+    pub fn is_loading(&self) -> bool {
+        *self.store.lock_() == Store::Loading
+    }
+
+    /// The stored annotations are merged in: saves may write.
+    pub fn loaded(&self) {
+        let mut store = self.store.lock_();
+        if *store == Store::Loading {
+            *store = Store::Ready;
+        }
     }
 
     pub fn has_unsaved(&self) -> bool {
         self.seen.lock_().unsaved
     }
 
-    /// The reader chose "Start fresh". Allowed only once the damaged data is kept somewhere: in a
-    /// backup key (tried again now) or downloaded. Returns the backup key, or why not.
-    pub fn release(&self) -> Result<Option<String>, String> {
-        let mut held = self.held.lock_();
-        let Some(h) = held.as_mut() else {
-            return Ok(None);
-        };
-        let current = self.read_raw();
-        if current.as_deref() != Some(h.raw.as_str()) {
-            // Changed under us: a readable value needs no hold; an unreadable one is held anew.
-            if let Some(now) = current.as_deref() {
-                if let Err(e) = storage::decode(now) {
-                    drop(held);
-                    let banner = self.hold(now.to_string(), e);
-                    return Err(banner.text);
-                }
-            }
-            let backup = h.backup.clone();
-            *held = None;
-            return Ok(backup);
-        }
-        if h.backup.is_none() {
-            h.backup = self.backup(&h.raw);
-        }
-        if h.backup.is_none() && !h.downloaded {
-            return Err(damaged_banner(
-                h,
-                Some("It could not be copied to a backup key (the browser's storage is full), so starting fresh would lose it: choose Download the damaged data first, then Start fresh."),
-            )
-            .text);
-        }
-        let backup = h.backup.clone();
-        let raw = h.raw.clone();
-        *held = None;
-        drop(held);
-        // The damaged value is now the one this tab knows to replace.
-        self.saw(Some(raw), std::iter::empty());
-        Ok(backup)
+    /// Records `annotations` as what the database holds now (after reading it).
+    pub fn saw<'a>(&self, annotations: impl Iterator<Item = &'a Annotation>) {
+        self.seen.lock_().known = annotations.map(|a| (a.id.clone(), a.modified)).collect();
     }
 
-    /// Writes the set, unless something forbids it (see [`SaveOutcome`]).
-    pub fn save(&self, set: &AnnotationSet) -> SaveOutcome {
-        // In text order: the same annotations always give the same value, in every tab.
-        let encoded = storage::encode(&self.doc_id, set.iter());
-        rescue::remember(&self.rescue_name, &encoded);
-        let Some(s) = &self.storage else {
-            return SaveOutcome::MemoryOnly;
-        };
-        if self.is_held() {
-            return SaveOutcome::MemoryOnly;
-        }
-        let existing = match s.get_item(&self.key) {
-            Ok(v) => v,
-            Err(_) => {
-                self.seen.lock_().unsaved = true;
-                return SaveOutcome::Failed(
-                    "Your latest changes are not saved: the browser stopped letting this page read its storage. They are safe in this tab; use Download annotations to keep them.".into(),
-                );
-            }
-        };
-        if self.changed_since_seen(&existing) {
-            // Another writer since this tab last looked: merge that first, then save.
-            sync::schedule();
-            return SaveOutcome::MemoryOnly;
-        }
-        if existing.as_deref() == Some(encoded.as_str()) {
-            self.seen.lock_().unsaved = false;
-            return SaveOutcome::Saved;
-        }
-        match s.set_item(&self.key, &encoded) {
+    /// id → `modified` of the records last seen in the database (see [`crate::ui::sync`]).
+    pub fn known(&self) -> HashMap<String, Timestamp> {
+        self.seen.lock_().known.clone()
+    }
+
+    /// Ids this tab must write (besides the set's own changes): after a merge, where it and the
+    /// database disagree.
+    pub fn mark_pending(&self, ids: impl IntoIterator<Item = String>) {
+        self.seen.lock_().pending.extend(ids);
+    }
+
+    /// Takes the set's changes into the pending ids and plans writing them all; the rescue copy
+    /// is brought up to date. Returns the plan and each put's `modified`.
+    pub fn plan(&self, set: &mut AnnotationSet) -> (SavePlan, Vec<Timestamp>) {
+        let mut seen = self.seen.lock_();
+        seen.pending.extend(set.take_changed());
+        let plan = storage::plan_save(set, &seen.pending);
+        let stamps = plan
+            .puts
+            .iter()
+            .map(|(id, _)| set.get(id).map_or(Timestamp(0), |a| a.modified))
+            .collect();
+        rescue::remember(&plan);
+        (plan, stamps)
+    }
+
+    /// May a planned write go ahead now?
+    pub fn can_write(&self) -> bool {
+        *self.store.lock_() == Store::Ready && !self.writes_blocked()
+    }
+
+    /// Records a finished write of `plan`.
+    pub fn written(&self, plan: &SavePlan, stamps: &[Timestamp], result: &Result<(), DbError>) {
+        let mut seen = self.seen.lock_();
+        match result {
             Ok(()) => {
-                self.saw(Some(encoded), set.iter());
-                self.seen.lock_().unsaved = false;
-                SaveOutcome::Saved
-            }
-            Err(e) => {
-                self.seen.lock_().unsaved = true;
-                if error_name(&e) == "QuotaExceededError" {
-                    SaveOutcome::Failed(QUOTA_MESSAGE.into())
-                } else {
-                    SaveOutcome::Failed(
-                        "Your latest changes are not saved: the browser refused to store them. They are safe in this tab while it stays open; use Download annotations to keep them. Saving is tried again on your next change.".into(),
-                    )
+                for ((id, _), stamp) in plan.puts.iter().zip(stamps) {
+                    seen.known.insert(id.clone(), *stamp);
+                    seen.pending.remove(id);
+                }
+                for id in &plan.deletes {
+                    seen.known.remove(id);
+                    seen.pending.remove(id);
+                }
+                seen.unsaved = !seen.pending.is_empty() && seen.unsaved;
+                if seen.pending.is_empty() {
+                    seen.unsaved = false;
                 }
             }
+            Err(_) => seen.unsaved = true,
+        }
+        drop(seen);
+        if result.is_ok() {
+            self.forget_legacy_once_written();
         }
     }
 
-    /// The raw stored text (`None` when absent or unreadable).
-    pub fn read_raw(&self) -> Option<String> {
-        self.storage.as_ref()?.get_item(&self.key).ok().flatten()
+    /// The old localStorage value is removed once every annotation it held is in the database
+    /// (and only if it is still the value that was read).
+    fn forget_legacy_once_written(&self) {
+        let mut legacy = self.legacy.lock_();
+        let Some(l) = legacy.as_ref() else { return };
+        {
+            let seen = self.seen.lock_();
+            if l.ids.iter().any(|id| seen.pending.contains(id)) {
+                return;
+            }
+        }
+        if let Some(s) = local_storage() {
+            if s.get_item(&self.legacy_key).ok().flatten().as_deref() == Some(l.raw.as_str()) {
+                let _ = s.remove_item(&self.legacy_key);
+            }
+        }
+        *legacy = None;
     }
 
-    /// The stored text (`Some(None)` when absent), or `None` when there is no storage or it
-    /// cannot be read.
-    pub fn try_read_raw(&self) -> Option<Option<String>> {
-        self.storage.as_ref()?.get_item(&self.key).ok()
-    }
-
-    pub fn key(&self) -> &str {
-        &self.key
+    /// The reader chose "Start fresh". An old localStorage value goes once it is kept somewhere
+    /// (a backup key, tried again now, or the download); records are moved to the set-aside
+    /// store. Returns what to tell the reader, or why not.
+    pub async fn release(app: AppState) -> Result<String, String> {
+        let Some(place) = app.persist.try_with_value(|p| {
+            let mut held = p.held.lock_();
+            let h = held.as_mut()?;
+            Some(match &h.place {
+                HeldPlace::Legacy { backup } => {
+                    let backup = backup.clone().or_else(|| p.backup(&h.raw));
+                    if let HeldPlace::Legacy { backup: b } = &mut h.place {
+                        b.clone_from(&backup);
+                    }
+                    if backup.is_none() && !h.downloaded {
+                        return Some(Err(damaged_banner(
+                            h,
+                            Some("It could not be copied to a backup key (the browser's storage is full), so starting fresh would lose it: choose Download the damaged data first, then Start fresh."),
+                        )
+                        .text));
+                    }
+                    Ok((None, backup))
+                }
+                HeldPlace::Records { records, .. } => Ok((Some(records.clone()), None)),
+            })
+        }) else {
+            return Ok(String::new());
+        };
+        let Some(place) = place else {
+            return Ok("Nothing was held any more.".into());
+        };
+        let doc = app.persist.with_value(|p| p.doc_id.clone());
+        let told = match place? {
+            (None, backup) => {
+                app.persist.with_value(|p| {
+                    if let Some(s) = local_storage() {
+                        let _ = s.remove_item(&p.legacy_key);
+                    }
+                });
+                match backup {
+                    Some(k) => format!("The damaged data is kept under the key \"{k}\"."),
+                    None => "The damaged data was downloaded.".into(),
+                }
+            }
+            (Some(records), _) => {
+                idb::set_aside(&doc, &records).await.map_err(|e| {
+                    format!("The damaged data could not be moved aside ({e}); it is still held. Download it, then try again.")
+                })?;
+                format!(
+                    "The data that could not be read ({}) is kept aside in the browser's database.",
+                    if records.len() == 1 {
+                        "1 record".to_string()
+                    } else {
+                        format!("{} records", records.len())
+                    }
+                )
+            }
+        };
+        let _ = app.persist.try_with_value(|p| *p.held.lock_() = None);
+        Ok(told)
     }
 }
 
 /// The role=alert message for held data, with an optional extra sentence.
 fn damaged_banner(h: &Held, extra: Option<&str>) -> Banner {
-    let kept = match &h.backup {
-        Some(k) => format!("A copy is kept under the key \"{k}\""),
-        None => "No backup copy could be made (the browser's storage may be full)".to_string(),
+    let mut text = match &h.place {
+        HeldPlace::Legacy { backup } => {
+            let kept = match backup {
+                Some(k) => format!("A copy is kept under the key \"{k}\""),
+                None => "No backup copy could be made (the browser's storage may be full)"
+                    .to_string(),
+            };
+            format!(
+                "Your saved annotations could not be read: {}. Nothing will be written over them until you choose. {kept}. New highlights are saved as usual.",
+                h.error
+            )
+        }
+        HeldPlace::Records {
+            records,
+            blocks_writes: true,
+        } => format!(
+            "Your saved annotations could not be read: {}. Nothing will be written over them until you choose ({} stored records). New highlights stay in this tab until then; Start fresh moves the stored data aside (it is never deleted).",
+            h.error,
+            records.len()
+        ),
+        HeldPlace::Records { records, .. } => format!(
+            "{} of your saved annotations could not be read: {}. {} kept as stored, never written over; Start fresh moves {} aside. Your other annotations are shown and saved as usual.",
+            if records.len() == 1 {
+                "One".to_string()
+            } else {
+                records.len().to_string()
+            },
+            h.error,
+            if records.len() == 1 { "It is" } else { "They are" },
+            if records.len() == 1 { "it" } else { "them" },
+        ),
     };
-    let mut text = format!(
-        "Your saved annotations could not be read: {}. Nothing will be written over them until you choose. {kept}. New highlights stay in this tab until then.",
-        h.error
-    );
     if let Some(extra) = extra {
         text.push(' ');
         text.push_str(extra);
@@ -373,7 +481,7 @@ fn damaged_banner(h: &Held, extra: Option<&str>) -> Banner {
     }
 }
 
-/// "Download the damaged data": the raw text exactly as it was stored.
+/// "Download the damaged data": the stored text exactly as it was.
 pub fn download_damaged(app: AppState) {
     let Some(raw) = app.persist.with_value(|p| p.held_raw()) else {
         app.show_toast("There is no damaged data to download any more.", false);
@@ -395,23 +503,33 @@ pub fn download_damaged(app: AppState) {
     }
 }
 
-/// "Start fresh": once the damaged data is backed up, this tab's annotations replace it.
+/// "Start fresh": once the damaged data is kept, it is out of the way and this tab saves.
 pub fn start_fresh(app: AppState) {
-    match app.persist.with_value(|p| p.release()) {
-        Ok(backup) => {
-            app.banner.set(None);
-            app.save();
-            let kept = match backup {
-                Some(k) => format!("The damaged data is kept under the key \"{k}\"."),
-                None => "The damaged data was downloaded.".into(),
-            };
-            app.show_toast(format!("Started fresh. {kept}"), false);
+    leptos::task::spawn_local(async move {
+        match Persist::release(app).await {
+            Ok(told) => {
+                let _ = app.banner.try_set(None);
+                app.save();
+                app.show_toast(format!("Started fresh. {told}"), false);
+            }
+            Err(why) => {
+                let _ = app.banner.try_set(Some(Banner {
+                    text: why,
+                    error: true,
+                    damaged: true,
+                }));
+            }
         }
-        Err(why) => app.banner.set(Some(Banner {
-            text: why,
-            error: true,
-            damaged: true,
-        })),
+    });
+}
+
+/// The banner a failed write shows.
+pub fn write_failure(e: &DbError) -> String {
+    match e {
+        DbError::Quota => QUOTA_MESSAGE.into(),
+        other => format!(
+            "Your latest changes are not saved: the browser refused to store them ({other}). They are safe in this tab while it stays open; use Download annotations to keep them. Saving is tried again on your next change."
+        ),
     }
 }
 

@@ -9,8 +9,8 @@ use crate::domain::markup::{self, MarkState};
 use crate::domain::selector::describe;
 use crate::domain::span::CharSpan;
 use crate::domain::storage;
-use crate::ui::dom;
-use crate::ui::persist::{Persist, SaveOutcome};
+use crate::ui::{dom, idb, sync};
+use crate::ui::persist::{self, Persist, SaveOutcome};
 use leptos::prelude::*;
 use std::collections::HashMap;
 
@@ -266,30 +266,60 @@ impl AppState {
         }
     }
 
-    /// Writes the set to storage now and reports trouble in the banner.
+    /// Writes what changed since the last save and reports trouble in the banner. The records
+    /// are handed to the database at once (the `marginalia:save` measure); the write commits off
+    /// the main thread (`marginalia:save-committed`), and other tabs are told.
     pub fn save(&self) {
         let _ = self.save_pending.try_set_value(false);
         let timing = dom::UserTiming::start("marginalia:save");
-        let outcome = self
+        let Some((plan, stamps)) = self
             .set
-            .with_value(|set| self.persist.with_value(|p| p.save(set)));
-        drop(timing);
-        match outcome {
-            SaveOutcome::Saved => {
-                if self
-                    .banner
-                    .with_untracked(|b| b.as_ref().is_some_and(|b| !b.damaged && b.error))
-                {
-                    self.banner.set(None);
-                }
-            }
-            SaveOutcome::MemoryOnly => {}
-            SaveOutcome::Failed(msg) => self.banner.set(Some(Banner {
-                text: msg,
-                error: true,
-                damaged: false,
-            })),
+            .try_update_value(|set| self.persist.with_value(|p| p.plan(set)))
+        else {
+            return;
+        };
+        if plan.is_empty() || !self.persist.with_value(|p| p.can_write()) {
+            return;
         }
+        let doc = self.persist.with_value(|p| p.doc_id().to_string());
+        let app = *self;
+        let committed = dom::UserTiming::start("marginalia:save-committed");
+        let started = idb::start_write(&doc, &plan);
+        drop(timing);
+        leptos::task::spawn_local(async move {
+            let result = match started {
+                Ok(tx) => idb::committed(&tx).await,
+                Err(e) => Err(e),
+            };
+            drop(committed);
+            let outcome = app.persist.try_with_value(|p| {
+                p.written(&plan, &stamps, &result);
+                match &result {
+                    Ok(()) => SaveOutcome::Saved,
+                    Err(e) => SaveOutcome::Failed(persist::write_failure(e)),
+                }
+            });
+            match outcome {
+                Some(SaveOutcome::Saved) => {
+                    sync::announce(&doc);
+                    if app.banner.try_with_untracked(|b| {
+                        b.as_ref().is_some_and(|b| !b.damaged && b.error)
+                    }) == Some(true)
+                        && !app.persist.with_value(|p| p.is_memory_only() || p.has_unsaved())
+                    {
+                        app.banner.set(None);
+                    }
+                }
+                Some(SaveOutcome::Failed(msg)) => {
+                    let _ = app.banner.try_set(Some(Banner {
+                        text: msg,
+                        error: true,
+                        damaged: false,
+                    }));
+                }
+                _ => {}
+            }
+        });
     }
 
     pub fn show_toast(&self, text: impl Into<String>, undo: bool) {

@@ -1,118 +1,144 @@
-//! Two tabs of one article: a change saved in one appears in the other without a reload.
+//! Loading and two tabs: the stored annotations come in, and a change saved in one tab appears
+//! in the others without a reload.
 //!
-//! Each tab saves its whole state after every change. When another tab writes the key, the
-//! browser fires `storage` here; this tab reads the key's *current* value (not the event's copy,
-//! which may already be stale), decodes and anchors it, and merges it with
-//! [`storage::merge_remote`]: an annotation's contents follow the later `modified` (a tie goes to
-//! the greater JSON), so every tab resolves the same way; which annotations exist follows the
-//! other tab's state. The merge is applied with [`crate::domain::annotation::AnnotationSet::apply_external`] (not undoable,
-//! and it drops history that mentions the changed ids) and re-rendered without saving; only when
-//! some local version won ([`storage::same_state`] is false) does this tab save, so the tabs
-//! converge with no write ping-pong (an unchanged value is never written again).
+//! The app starts with the article on screen and reads the database afterwards ([`load`]); every
+//! tab writes only its changed records and then says so on a `BroadcastChannel`; the other tabs
+//! read the document's records again and merge them with [`storage::merge_remote`]: an
+//! annotation's contents follow the later `modified` (a tie goes to the greater JSON), so every
+//! tab resolves the same way; which annotations exist follows the stored state. The merge is
+//! applied with [`crate::domain::annotation::AnnotationSet::apply_external`] (not undoable, and it
+//! drops history that mentions the changed ids) and re-rendered; the ids where this tab's version
+//! won ([`storage::differing_ids`]) are written back, so the tabs and the database converge
+//! with no write ping-pong (a tab whose state equals the stored one writes nothing).
 //!
-//! Work the other tab cannot have seen is never dropped by presence-follows-remote: an annotation
-//! created, edited or deleted here but not yet written (storage full) keeps this tab's version,
-//! and so does the note being edited right now. Such an annotation is written back by the save that
-//! follows, so the other tabs see it too.
-//!
-//! A save that finds the key changed since this tab last saw it (the `storage` event not yet
-//! delivered) merges first ([`schedule`]), so a write never silently replaces another tab's.
+//! Work the other tabs cannot have seen is never dropped by presence-follows-stored: an
+//! annotation created, edited or deleted here but not yet written (storage full, or the save not
+//! yet run) keeps this tab's version, and so does the note being edited right now. Loading is the
+//! same merge: what the reader did before the stored annotations arrived is kept and written.
 
 use crate::domain::annotation::{Annotation, ChangeKind, ChangeSummary};
-use crate::domain::storage::{self, Change};
+use crate::domain::storage::{self, Change, StorageError};
+use crate::ui::idb::{self, DbError};
 use crate::ui::state::{css_escape, AppState, Banner};
 use leptos::prelude::*;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// The channel every tab of the app shares; a message is the id of a document just written.
+const CHANNEL: &str = "marginalia/v1/saved";
+
 thread_local! {
-    /// The mounted app (with a generation: a remounted app's cleanup may run after the new one's
-    /// install, and must not forget the new one).
-    static APP: Cell<Option<(u64, AppState)>> = const { Cell::new(None) };
-    static GENERATION: Cell<u64> = const { Cell::new(0) };
-    static SCHEDULED: Cell<bool> = const { Cell::new(false) };
+    static RUNNING: Cell<bool> = const { Cell::new(false) };
+    static AGAIN: Cell<bool> = const { Cell::new(false) };
+    static CHANNEL_OUT: RefCell<Option<web_sys::BroadcastChannel>> = const { RefCell::new(None) };
 }
 
-/// Listens for other tabs' saves for as long as the app lives.
+/// Reads the stored annotations now and listens for other tabs' saves for as long as the app
+/// lives.
 pub fn install(app: AppState) {
-    let generation = GENERATION.with(|g| {
-        g.set(g.get() + 1);
-        g.get()
-    });
-    APP.with(|a| a.set(Some((generation, app))));
-    let key = app.persist.with_value(|p| p.key().to_string());
-    let handle = window_event_listener(leptos::ev::storage, move |ev: web_sys::StorageEvent| {
-        // `key` is null when another tab cleared the whole store.
-        match ev.key() {
-            Some(k) if k != key => {}
-            _ => sync_now(app),
-        }
-    });
-    on_cleanup(move || {
-        handle.remove();
-        APP.with(|a| {
-            if a.get().is_some_and(|(g, _)| g == generation) {
-                a.set(None);
+    sync_soon(app);
+    let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL) else {
+        return;
+    };
+    let doc = app.persist.with_value(|p| p.doc_id().to_string());
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+        move |ev: web_sys::MessageEvent| {
+            if ev.data().as_string().as_deref() == Some(doc.as_str()) {
+                sync_soon(app);
             }
-        });
+        },
+    );
+    channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    let listening = send_wrapper::SendWrapper::new((channel, on_message));
+    on_cleanup(move || {
+        let (channel, _on_message) = listening.take();
+        channel.set_onmessage(None);
+        channel.close();
     });
 }
 
-/// Merges the stored value soon (after the current handler): used by a save that found the key
-/// changed under it.
-pub fn schedule() {
-    if SCHEDULED.with(|s| s.replace(true)) {
-        return;
-    }
-    queue_microtask(|| {
-        SCHEDULED.with(|s| s.set(false));
-        if let Some((_, app)) = APP.with(Cell::get) {
-            sync_now(app);
+/// Tells the other tabs that `doc`'s records were written.
+pub fn announce(doc: &str) {
+    CHANNEL_OUT.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.is_none() {
+            *c = web_sys::BroadcastChannel::new(CHANNEL).ok();
+        }
+        if let Some(c) = c.as_ref() {
+            let _ = c.post_message(&JsValue::from_str(doc));
         }
     });
 }
 
-/// Reads the stored value and brings this tab up to date with it.
-pub fn sync_now(app: AppState) {
-    // `try_`: a late event or microtask must not touch an app that was unmounted meanwhile.
-    let Some(Some(raw)) = app.persist.try_with_value(|p| p.try_read_raw()) else {
-        return;
-    };
-    if !app.persist.with_value(|p| p.changed_since_seen(&raw)) {
+/// Reads and merges the stored annotations soon; several requests while one runs give one more.
+pub fn sync_soon(app: AppState) {
+    if RUNNING.with(|r| r.replace(true)) {
+        AGAIN.with(|a| a.set(true));
         return;
     }
-    let Some(raw) = raw else {
-        // The key was removed (site data cleared, another tab's `clear()`): write this tab's
-        // annotations back rather than lose them.
-        app.persist.with_value(|p| p.saw(None, std::iter::empty()));
-        if !app.persist.with_value(|p| p.is_held()) && app.set.with_value(|s| !s.is_empty()) {
-            app.save();
+    leptos::task::spawn_local(async move {
+        loop {
+            AGAIN.with(|a| a.set(false));
+            sync_now(app).await;
+            if !AGAIN.with(Cell::get) {
+                break;
+            }
         }
+        RUNNING.with(|r| r.set(false));
+    });
+}
+
+/// Reads the document's records and brings this tab up to date with them.
+async fn sync_now(app: AppState) {
+    // `try_`: the app may be unmounted while the database is read.
+    let Some(doc) = app.persist.try_with_value(|p| {
+        (!p.is_memory_only()).then(|| p.doc_id().to_string())
+    }) else {
         return;
     };
-    let mut remote = match storage::decode(&raw) {
-        Ok(list) => list,
+    let Some(doc) = doc else { return };
+    let read = idb::read_doc(&doc).await;
+    if app.persist.try_with_value(|_| ()).is_none() {
+        return;
+    }
+    let read = match read {
+        Ok(r) => r,
         Err(e) => {
-            if app.persist.with_value(|p| p.held_raw()).as_deref() != Some(raw.as_str()) {
-                let banner = app.persist.with_value(|p| p.hold(raw, e));
+            if app.persist.with_value(|p| p.is_loading()) {
+                let why = match e {
+                    DbError::Quota => "the browser's storage is full".to_string(),
+                    DbError::Unavailable(why) | DbError::Failed(why) => why,
+                };
+                let banner = app.persist.with_value(|p| p.memory_only(&why));
                 app.banner.set(Some(banner));
             }
             return;
         }
     };
-    if app.persist.with_value(|p| p.is_held()) {
-        // Another tab chose for the reader (it backed the damaged data up before writing).
-        app.persist.with_value(|p| p.drop_hold());
-        if app
-            .banner
-            .with_untracked(|b| b.as_ref().is_some_and(|b| b.damaged))
-        {
-            app.banner.set(None);
+    if let Err(e) = storage::check_meta(read.meta.as_deref()) {
+        // A newer build's data (or a meta value that cannot be read): hold it all, write nothing.
+        let e = match e {
+            StorageError::NewerVersion(_) => e,
+            other => StorageError::WrongShape(format!("its format record: {other}")),
+        };
+        if let Some(banner) = app.persist.with_value(|p| {
+            let b = p.hold_newer(e, read.records);
+            p.loaded();
+            b
+        }) {
+            app.banner.set(Some(banner));
         }
-        app.show_toast(
-            "Another tab replaced the damaged data; its annotations are shown here.",
-            false,
-        );
+        return;
+    }
+    let storage::Records {
+        annotations: mut remote,
+        damaged,
+    } = storage::decode_records(read.records);
+    if !damaged.is_empty() {
+        if let Some(banner) = app.persist.with_value(|p| p.hold_records(damaged)) {
+            app.banner.set(Some(banner));
+        }
     }
     app.doc
         .with_value(|doc| storage::anchor_all(doc, &mut remote));
@@ -132,23 +158,31 @@ pub fn sync_now(app: AppState) {
             let saved = app.set.with_value(|s| s.get(id).map(|a| a.note.clone()))?;
             read_draft(id, &saved).map(|text| (id.to_string(), text))
         });
-    let summary = if changes.is_empty() {
-        None
-    } else {
-        app.set.try_update_value(|set| set.apply_external(changes))
-    };
-    app.persist.with_value(|p| p.saw(Some(raw), remote.iter()));
-    if let Some(summary) = summary {
+    // This tab's own unsaved changes stay pending; the merged-in ones are already stored.
+    let summary = app.set.try_update_value(|set| {
+        let local = set.take_changed();
+        let summary = (!changes.is_empty()).then(|| set.apply_external(changes));
+        set.take_changed();
+        app.persist.with_value(|p| p.mark_pending(local));
+        summary
+    });
+    let differing = app
+        .set
+        .with_value(|set| storage::differing_ids(set, &remote));
+    app.persist.with_value(|p| {
+        p.saw(remote.iter());
+        p.mark_pending(differing);
+        p.loaded();
+    });
+    if let Some(Some(summary)) = summary {
         rerender(app, &summary);
         if let Some((id, text)) = draft {
             restore_draft(app, id, text);
         }
     }
-    let same = app.set.with_value(|set| storage::same_state(set, &remote));
-    if !same {
-        app.save();
-    } else if app.persist.with_value(|p| p.has_unsaved()) {
-        // The other tab's save holds everything this tab had not managed to save.
+    // Writes what this tab has that storage lacks (nothing, when they agree).
+    app.save();
+    if app.persist.with_value(|p| !p.has_unsaved()) {
         clear_quota_banner(app);
     }
 }

@@ -1,0 +1,331 @@
+//! IndexedDB, the store for annotations: one record per annotation (layout in
+//! [`crate::domain::storage::DB_NAME`]). A thin async wrapper: requests and transactions become
+//! futures, failures become worded values ([`DbError`]). Writes happen off the main thread; the
+//! page only hands over the changed records.
+
+use crate::domain::storage::{
+    meta_value, SavePlan, DB_NAME, DB_VERSION, META_STORE, RECORDS_STORE, SET_ASIDE_STORE,
+};
+use js_sys::{Array, Promise};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbKeyRange, IdbObjectStore, IdbRequest, IdbTransaction};
+use web_sys::{IdbOpenDbRequest, IdbTransactionMode};
+
+/// Why the database could not be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DbError {
+    /// The browser's storage for this site is full.
+    Quota,
+    /// No IndexedDB here, or it refused (private modes, blocked site data …): the reason.
+    Unavailable(String),
+    /// A read or write failed for another reason: the browser's words.
+    Failed(String),
+}
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DbError::Quota => write!(f, "the browser's storage is full"),
+            DbError::Unavailable(why) | DbError::Failed(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+/// A DOM exception (or any thrown value) as a [`DbError`].
+fn db_error(e: &JsValue) -> DbError {
+    let field = |name: &str| {
+        js_sys::Reflect::get(e, &name.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    let (name, message) = (field("name"), field("message"));
+    if name == "QuotaExceededError" {
+        return DbError::Quota;
+    }
+    let text = match (name.is_empty(), message.is_empty()) {
+        (false, false) => format!("{name}: {message}"),
+        (false, true) => name,
+        (true, false) => message,
+        (true, true) => "the browser's database failed".to_string(),
+    };
+    DbError::Failed(text)
+}
+
+thread_local! {
+    /// The open database, shared by every caller of [`open`].
+    static DB: RefCell<Option<IdbDatabase>> = const { RefCell::new(None) };
+}
+
+/// Waits for a request: its result, or the error it failed with.
+async fn done(req: &IdbRequest) -> Result<JsValue, DbError> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        let r = req.clone();
+        let ok = Closure::once_into_js(move |_: JsValue| {
+            let _ = resolve.call1(&JsValue::UNDEFINED, &r.result().unwrap_or_default());
+        });
+        let r = req.clone();
+        let failed = Closure::once_into_js(move |_: JsValue| {
+            let e = r.error().ok().flatten().map(JsValue::from).unwrap_or_default();
+            let _ = reject.call1(&JsValue::UNDEFINED, &e);
+        });
+        req.set_onsuccess(Some(ok.unchecked_ref()));
+        req.set_onerror(Some(failed.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.map_err(|e| db_error(&e))
+}
+
+/// Waits for a transaction to commit (or to abort: the error that aborted it).
+pub async fn committed(tx: &IdbTransaction) -> Result<(), DbError> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        let ok = Closure::once_into_js(move |_: JsValue| {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        });
+        let t = tx.clone();
+        let aborted = Closure::once_into_js(move |_: JsValue| {
+            let e = t.error().map(JsValue::from).unwrap_or_default();
+            let _ = reject.call1(&JsValue::UNDEFINED, &e);
+        });
+        tx.set_oncomplete(Some(ok.unchecked_ref()));
+        tx.set_onabort(Some(aborted.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.map(|_| ()).map_err(|e| db_error(&e))
+}
+
+/// Is there an IndexedDB at all? (Checked before the app first renders.)
+pub fn available() -> Result<(), String> {
+    match web_sys::window().map(|w| w.indexed_db()) {
+        Some(Ok(Some(_))) => Ok(()),
+        Some(Ok(None)) => Err("this browser has no IndexedDB".into()),
+        _ => Err("the browser refused access to IndexedDB".into()),
+    }
+}
+
+/// The database, opened (and its stores made) on first use.
+pub async fn open() -> Result<IdbDatabase, DbError> {
+    if let Some(db) = DB.with(|d| d.borrow().clone()) {
+        return Ok(db);
+    }
+    let factory = match web_sys::window().map(|w| w.indexed_db()) {
+        Some(Ok(Some(f))) => f,
+        Some(Ok(None)) => return Err(DbError::Unavailable("this browser has no IndexedDB".into())),
+        _ => {
+            return Err(DbError::Unavailable(
+                "the browser refused access to IndexedDB".into(),
+            ))
+        }
+    };
+    let req: IdbOpenDbRequest = factory
+        .open_with_u32(DB_NAME, DB_VERSION)
+        .map_err(|e| DbError::Unavailable(db_error(&e).to_string()))?;
+    let r = req.clone();
+    let upgrade = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+        let Ok(db) = r.result().and_then(|v| v.dyn_into::<IdbDatabase>())
+        else {
+            return;
+        };
+        let names = db.object_store_names();
+        for store in [RECORDS_STORE, META_STORE, SET_ASIDE_STORE] {
+            if !names.contains(store) {
+                let _ = db.create_object_store(store);
+            }
+        }
+    });
+    req.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+    let result = done(&req).await;
+    req.set_onupgradeneeded(None);
+    drop(upgrade);
+    let db: IdbDatabase = result
+        .map_err(|e| match e {
+            DbError::Failed(why) => DbError::Unavailable(why),
+            other => other,
+        })?
+        .dyn_into()
+        .map_err(|_| DbError::Unavailable("IndexedDB did not open".into()))?;
+    // A newer build in another tab upgrading the schema: step aside rather than block it.
+    let d = db.clone();
+    let on_version_change = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+        d.close();
+        DB.with(|x| *x.borrow_mut() = None);
+    });
+    db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+    on_version_change.forget();
+    DB.with(|d| *d.borrow_mut() = Some(db.clone()));
+    Ok(db)
+}
+
+fn record_key(doc: &str, id: &str) -> JsValue {
+    Array::of2(&doc.into(), &id.into()).into()
+}
+
+/// Every key `[doc, …]` of one document (arrays sort after strings, so `[doc, []]` ends it).
+fn doc_range(doc: &str) -> Result<IdbKeyRange, DbError> {
+    IdbKeyRange::bound(&Array::of1(&doc.into()), &Array::of2(&doc.into(), &Array::new()))
+        .map_err(|e| db_error(&e))
+}
+
+fn transaction(
+    db: &IdbDatabase,
+    stores: &[&str],
+    mode: IdbTransactionMode,
+) -> Result<IdbTransaction, DbError> {
+    let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
+    db.transaction_with_str_sequence_and_mode(&names, mode)
+        .map_err(|e| db_error(&e))
+}
+
+fn store(tx: &IdbTransaction, name: &str) -> Result<IdbObjectStore, DbError> {
+    tx.object_store(name).map_err(|e| db_error(&e))
+}
+
+/// A document's stored records as `(annotation id, stored text)`, in id order (values that are
+/// not text are given as their JSON, to be refused by the decoder), and its meta value.
+pub struct DocRecords {
+    pub meta: Option<String>,
+    pub records: Vec<(String, String)>,
+}
+
+fn as_text(v: &JsValue) -> String {
+    v.as_string().unwrap_or_else(|| {
+        js_sys::JSON::stringify(v)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default()
+    })
+}
+
+pub async fn read_doc(doc: &str) -> Result<DocRecords, DbError> {
+    let db = open().await?;
+    let tx = transaction(&db, &[RECORDS_STORE, META_STORE], IdbTransactionMode::Readonly)?;
+    let records = store(&tx, RECORDS_STORE)?;
+    let range = doc_range(doc)?;
+    let keys = records
+        .get_all_keys_with_key(&range)
+        .map_err(|e| db_error(&e))?;
+    let values = records.get_all_with_key(&range).map_err(|e| db_error(&e))?;
+    let meta = store(&tx, META_STORE)?
+        .get(&doc.into())
+        .map_err(|e| db_error(&e))?;
+    let keys: Array = done(&keys).await?.unchecked_into();
+    let values: Array = done(&values).await?.unchecked_into();
+    let meta = done(&meta).await?;
+    let records = keys
+        .iter()
+        .zip(values.iter())
+        .map(|(k, v)| {
+            let id = Array::from(&k).get(1).as_string().unwrap_or_default();
+            (id, as_text(&v))
+        })
+        .collect();
+    Ok(DocRecords {
+        meta: (!meta.is_undefined() && !meta.is_null()).then(|| as_text(&meta)),
+        records,
+    })
+}
+
+/// How many records a document has.
+pub async fn count(doc: &str) -> Result<usize, DbError> {
+    let db = open().await?;
+    let tx = transaction(&db, &[RECORDS_STORE], IdbTransactionMode::Readonly)?;
+    let req = store(&tx, RECORDS_STORE)?
+        .count_with_key(&doc_range(doc)?.into())
+        .map_err(|e| db_error(&e))?;
+    Ok(done(&req).await?.as_f64().unwrap_or(0.0) as usize)
+}
+
+/// Starts writing one save in one transaction (all of it or none of it), with the format's meta
+/// value: the records are handed over now, synchronously; [`committed`] waits for the commit.
+/// Needs the database open (it is, once the stored annotations have been read).
+pub fn start_write(doc: &str, plan: &SavePlan) -> Result<IdbTransaction, DbError> {
+    let db = DB
+        .with(|d| d.borrow().clone())
+        .ok_or_else(|| DbError::Failed("the browser's database is closed".into()))?;
+    let tx = transaction(&db, &[RECORDS_STORE, META_STORE], IdbTransactionMode::Readwrite)?;
+    let queued = (|| {
+        let records = store(&tx, RECORDS_STORE)?;
+        for (id, raw) in &plan.puts {
+            records
+                .put_with_key(&JsValue::from_str(raw), &record_key(doc, id))
+                .map_err(|e| db_error(&e))?;
+        }
+        for id in &plan.deletes {
+            records
+                .delete(&record_key(doc, id))
+                .map_err(|e| db_error(&e))?;
+        }
+        store(&tx, META_STORE)?
+            .put_with_key(&JsValue::from_str(&meta_value()), &doc.into())
+            .map_err(|e| db_error(&e))?;
+        Ok(())
+    })();
+    match queued {
+        Ok(()) => Ok(tx),
+        Err(e) => {
+            let _ = tx.abort();
+            Err(e)
+        }
+    }
+}
+
+/// Writes one save (see [`start_write`]), opening the database first if need be.
+pub async fn write(doc: &str, plan: &SavePlan) -> Result<(), DbError> {
+    open().await?;
+    let tx = start_write(doc, plan)?;
+    committed(&tx).await
+}
+
+/// Moves records that could not be read to the set-aside store (kept, out of the way).
+pub async fn set_aside(doc: &str, records: &[(String, String)]) -> Result<(), DbError> {
+    let db = open().await?;
+    let tx = transaction(
+        &db,
+        &[RECORDS_STORE, SET_ASIDE_STORE],
+        IdbTransactionMode::Readwrite,
+    )?;
+    let queued = (|| {
+        let from = store(&tx, RECORDS_STORE)?;
+        let to = store(&tx, SET_ASIDE_STORE)?;
+        for (id, raw) in records {
+            let key = record_key(doc, id);
+            to.put_with_key(&JsValue::from_str(raw), &key)
+                .map_err(|e| db_error(&e))?;
+            from.delete(&key).map_err(|e| db_error(&e))?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = queued {
+        let _ = tx.abort();
+        return Err(e);
+    }
+    committed(&tx).await
+}
+
+/// Removes a document's records, returning them (for undo: [`put_records`]).
+pub async fn take_doc(doc: &str) -> Result<Vec<(String, String)>, DbError> {
+    let read = read_doc(doc).await?;
+    let db = open().await?;
+    let tx = transaction(&db, &[RECORDS_STORE, META_STORE], IdbTransactionMode::Readwrite)?;
+    store(&tx, RECORDS_STORE)?
+        .delete(&doc_range(doc)?.into())
+        .map_err(|e| db_error(&e))?;
+    store(&tx, META_STORE)?
+        .delete(&doc.into())
+        .map_err(|e| db_error(&e))?;
+    committed(&tx).await?;
+    Ok(read.records)
+}
+
+/// Writes records as they are (undoing [`take_doc`]).
+pub async fn put_records(doc: &str, records: Vec<(String, String)>) -> Result<(), DbError> {
+    write(
+        doc,
+        &SavePlan {
+            puts: records,
+            deletes: Vec::new(),
+        },
+    )
+    .await
+}
