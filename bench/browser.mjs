@@ -1,8 +1,15 @@
 // Browser benchmarks of the release build in headless Chromium, each beside its reference in the
 // same run: first paint (app vs static HTML; 1 MB document vs plain DOM calls), creating one
 // highlight with 10,000 annotations (mouse-up → next frame, which paragraphs re-rendered), saving
-// (vs one JSON.stringify of them all), heap and stored size, and the domain's re-anchoring in
-// WebAssembly. Writes target/bench/browser.json; figures only, nothing here fails on time.
+// (the app's `marginalia:save` and `marginalia:save-committed` measures, vs one JSON.stringify of
+// them all + one setItem), heap and stored size (IndexedDB records, what is left in localStorage,
+// navigator.storage.estimate()), and the domain's re-anchoring in WebAssembly. Writes
+// target/bench/browser.json; figures only, nothing here fails on time.
+//
+// Annotations live in IndexedDB (database `marginalia`, one record per annotation): the harness
+// seeds the database directly from a same-origin page before the app runs (`preloaded`), so
+// that a load measures reading the records, not the app's one-off migration from the old
+// localStorage key. Document texts and the library stay in localStorage.
 //
 // Inputs come from `examples/gen_fixtures.rs` (target/bench/fixtures/), the app from the snapshot
 // of dist/ that bench/run.sh takes (target/bench/dist/), the wasm harness from bench/wasm/.
@@ -22,8 +29,13 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS || 7);
 const CLICKS = Number(process.env.BENCH_CLICKS || 5);
 const BUNDLED_ID = 'pakistan-army-chief-iran';
 const BIG_ID = 'bench-1mb';
+/** Where earlier builds kept a document's annotations (the app migrates it to IndexedDB on start). */
 const DOC_KEY = (id) => `marginalia/v1/doc/${id}`;
 const TEXT_KEY = (id) => `marginalia/v1/text/${id}`;
+/** A scratch key for the save reference's setItem (removed afterwards). */
+const SCRATCH_KEY = 'marginalia-bench/scratch';
+/** The app's database (src/domain/storage.rs: DB_NAME, DB_VERSION, the stores). */
+const DB = { name: 'marginalia', version: 1, records: 'annotations', meta: 'meta', setAside: 'set-aside', metaValue: '{"version":1}' };
 /** Chromium's (and Firefox's) localStorage quota per origin, in UTF-16 code units (5 MiB). */
 const QUOTA_UNITS = 5 * 1024 * 1024;
 /** Safari's, in characters once text is not Latin-1. */
@@ -119,8 +131,13 @@ function serve() {
 }
 
 // ---- in-page instrumentation (before any page script) ------------------------------------------
-function instrument() {
-  const B = (window.__bench = { longtasks: [], events: [], storage: [], logStorage: false, h1: null, painted: null });
+/**
+ * Runs in every page of a context before its scripts. `opts.marks`: also time the first
+ * highlight (`#article mark`) shown, for loads with stored annotations (the app reads them from
+ * IndexedDB after the article is painted).
+ */
+function instrument(opts) {
+  const B = (window.__bench = { longtasks: [], events: [], storage: [], logStorage: false, h1: null, painted: null, marked: null });
   try {
     new PerformanceObserver((l) => { for (const e of l.getEntries()) B.longtasks.push([e.startTime, e.duration]); })
       .observe({ type: 'longtask', buffered: true });
@@ -149,59 +166,136 @@ function instrument() {
     });
   });
   mo.observe(document, { childList: true, subtree: true });
-  // Storage calls, timed while `logStorage` is on (the app's save after a change).
+  // "Highlights shown": the frame after the first `mark` is in the article has been produced.
+  if (opts && opts.marks) {
+    const mm = new MutationObserver(() => {
+      if (B.marksAt || !document.querySelector('#article mark')) return;
+      B.marksAt = performance.now();
+      B.marksFirst = document.querySelectorAll('#article mark').length;
+      mm.disconnect();
+      requestAnimationFrame(() => {
+        const ch = new MessageChannel();
+        ch.port1.onmessage = () => { B.marked = performance.now(); };
+        ch.port2.postMessage(0);
+      });
+    });
+    mm.observe(document, { childList: true, subtree: true });
+  }
+  // The app's database as it is (never created here: `null` if there is none), for the harness's
+  // reads; defined here, as the app's Content-Security-Policy allows no eval.
+  B.openDb = (D) => new Promise((resolve, reject) => {
+    const open = indexedDB.open(D.name);
+    open.onupgradeneeded = () => { open.transaction.abort(); };
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => (open.error && open.error.name === 'AbortError' ? resolve(null) : reject(open.error));
+  });
+  // localStorage writes while `logStorage` is on (a save should write none: annotations are in
+  // IndexedDB now). Not timed.
   const S = Storage.prototype;
-  const get = S.getItem;
   const set = S.setItem;
-  S.getItem = function (k) {
-    if (!B.logStorage) return get.call(this, k);
-    const t0 = performance.now();
-    const v = get.call(this, k);
-    B.storage.push({ op: 'get', key: k, t0, t1: performance.now() });
-    return v;
-  };
+  const remove = S.removeItem;
   S.setItem = function (k, v) {
-    if (!B.logStorage) return set.call(this, k, v);
-    const t0 = performance.now();
-    try {
-      return set.call(this, k, v);
-    } finally {
-      B.storage.push({ op: 'set', key: k, t0, t1: performance.now(), len: String(v).length });
-    }
+    if (B.logStorage) B.storage.push({ op: 'set', key: k, len: String(v).length });
+    return set.call(this, k, v);
+  };
+  S.removeItem = function (k) {
+    if (B.logStorage) B.storage.push({ op: 'remove', key: k });
+    return remove.call(this, k);
   };
 }
 
-async function newContext(browser) {
+/** A fresh context (no caches, no storage); `marks`: the pages time the first highlight shown. */
+async function newContext(browser, { marks = false } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.addInitScript(instrument);
+  await context.addInitScript(instrument, { marks });
   return context;
 }
 
 /**
- * A page of `context` with localStorage filled (same origin, from a blank page), ready to navigate
- * to the app. The same page goes on to the app: a page closed right after writing megabytes may
- * not have handed them to the browser yet.
+ * A page of `context` with localStorage filled and documents' annotations in IndexedDB (same
+ * origin, from a blank page), ready to navigate to the app: `{ page, seed }`. The same page goes
+ * on to the app: a page closed right after writing megabytes may not have handed them to the
+ * browser yet.
+ *
+ * `docs`: `[docId, envelope]`, the envelope an earlier build's localStorage value
+ * (`{"version":1,"doc","annotations":[…]}`, as the fixtures are): each annotation becomes one
+ * record as the app writes it (key `[docId, id]`, value its JSON text), with the document's meta
+ * record, all in one transaction. `seed`: navigator.storage.estimate() before and after, and how
+ * long the transaction took.
  */
-async function preloaded(context, base, entries) {
+async function preloaded(context, base, entries, docs = []) {
   const page = await context.newPage();
-  if (!entries.length) return page;
+  if (!entries.length && !docs.length) return { page, seed: null };
   await page.goto(`${base}/bench/pages/blank.html`);
-  const failed = await page.evaluate((entries) => {
+  const seed = await page.evaluate(async ([entries, docs, D]) => {
     localStorage.clear();
     for (const [k, v] of entries) {
-      try { localStorage.setItem(k, v); } catch (e) { return `${k}: ${e.name}`; }
+      try { localStorage.setItem(k, v); } catch (e) { return { failed: `localStorage ${k}: ${e.name}` }; }
     }
-    return entries.every(([k, v]) => localStorage.getItem(k)?.length === v.length) ? null : 'not all values read back';
-  }, entries);
-  if (failed) throw new Error(`could not preload localStorage (${failed})`);
-  return page;
+    if (!entries.every(([k, v]) => localStorage.getItem(k)?.length === v.length)) return { failed: 'localStorage: not all values read back' };
+    if (!docs.length) return {};
+    const estimate = async () => {
+      try {
+        const e = await navigator.storage.estimate();
+        return { usage: e.usage, quota: e.quota, indexeddb: e.usageDetails?.indexedDB ?? null };
+      } catch (e) { return { error: String(e) }; }
+    };
+    const req = (r) => new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+    const before = await estimate();
+    let db;
+    try {
+      const open = indexedDB.open(D.name, D.version);
+      open.onupgradeneeded = () => {
+        for (const s of [D.records, D.meta, D.setAside]) if (!open.result.objectStoreNames.contains(s)) open.result.createObjectStore(s);
+      };
+      open.onblocked = () => {};
+      db = await req(open);
+    } catch (e) { return { failed: `IndexedDB open: ${e && e.name}: ${e && e.message}` }; }
+    const t0 = performance.now();
+    let records = 0;
+    try {
+      const tx = db.transaction([D.records, D.meta, D.setAside], 'readwrite');
+      const done = new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onabort = () => reject(tx.error); });
+      const store = tx.objectStore(D.records);
+      const meta = tx.objectStore(D.meta);
+      store.clear(); meta.clear(); tx.objectStore(D.setAside).clear();
+      for (const [doc, envelope] of docs) {
+        const parsed = JSON.parse(envelope);
+        if (parsed.doc !== doc) throw new Error(`the fixture is for "${parsed.doc}", not "${doc}"`);
+        for (const a of parsed.annotations) { store.put(JSON.stringify(a), [doc, a.id]); records++; }
+        meta.put(D.metaValue, doc);
+      }
+      await done;
+    } catch (e) { db.close(); return { failed: `IndexedDB write: ${e && e.name}: ${e && e.message}` }; }
+    const seed_ms = performance.now() - t0;
+    const tx = db.transaction([D.records], 'readonly');
+    const counts = {};
+    for (const [doc] of docs) counts[doc] = await req(tx.objectStore(D.records).count(IDBKeyRange.bound([doc], [doc, []])));
+    db.close();
+    const after = await estimate();
+    if (docs.some(([doc, envelope]) => counts[doc] !== JSON.parse(envelope).annotations.length)) return { failed: `IndexedDB: read back ${JSON.stringify(counts)}` };
+    return { records, counts, seed_ms, estimate_before: before, estimate_after: after };
+  }, [entries, docs, DB]);
+  if (seed.failed) throw new Error(`could not preload (${seed.failed})`);
+  return { page, seed: docs.length ? seed : null };
 }
 
-/** Opens `url` and waits for the article to be painted; returns the timings (ms from navigation start). */
-async function paintOnce(page, url, settleMs = 0) {
+/**
+ * Opens `url` and waits for the article to be painted (and with `marks`, for the stored
+ * annotations' highlights, which the app shows after reading IndexedDB); returns the timings (ms
+ * from navigation start). The page's context must come from `newContext(…, { marks: true })`.
+ */
+async function paintOnce(page, url, settleMs = 0, { marks = false } = {}) {
   await page.goto(url, { waitUntil: 'load', timeout: 180_000 });
   await page.waitForFunction(() => window.__bench.painted && performance.getEntriesByName('first-contentful-paint').length,
     null, { timeout: 180_000, polling: 50 });
+  if (marks) {
+    await page.waitForFunction(() => window.__bench.marked, null, { timeout: 180_000, polling: 50 }).catch(async () => {
+      const [n, banner] = await page.evaluate(() => [document.querySelectorAll('#article mark').length,
+        document.querySelector('[role=alert], .banner')?.textContent ?? '']);
+      throw new Error(`no highlights within 180 s of loading ${url} (${n} marks${banner ? `; banner: ${banner.trim().slice(0, 200)}` : ''})`);
+    });
+  }
   if (settleMs) await page.waitForTimeout(settleMs);
   return page.evaluate(() => {
     const B = window.__bench;
@@ -211,6 +305,12 @@ async function paintOnce(page, url, settleMs = 0) {
       fcp,
       h1: B.h1,
       painted: B.painted,
+      marks_inserted: B.marksAt ?? null,
+      marks_shown: B.marked ?? null,
+      marks_first: B.marksFirst ?? null,
+      marks: document.querySelectorAll('#article mark').length,
+      cards: document.querySelectorAll('[data-card]').length,
+      count_text: document.querySelector('.count')?.textContent ?? null,
       blocks: document.querySelectorAll('#article [data-block]').length,
       title: document.querySelector('#article h1')?.textContent ?? '',
       longtasks: B.longtasks.length,
@@ -221,18 +321,23 @@ async function paintOnce(page, url, settleMs = 0) {
   });
 }
 
-/** The median of ROUNDS fresh loads of `url` (a new browser context each, so no caches). */
-async function paintRounds(browser, base, path, storage = [], settleMs = 0) {
+/**
+ * The median of ROUNDS fresh loads of `url` (a new browser context each, so no caches); `docs`:
+ * annotations seeded into IndexedDB (see `preloaded`), and then each load waits for highlights.
+ */
+async function paintRounds(browser, base, path, storage = [], settleMs = 0, docs = []) {
   const runs = [];
+  const marks = docs.length > 0;
   for (let r = 0; r < ROUNDS; r++) {
-    const context = await newContext(browser);
-    const page = await preloaded(context, base, storage);
-    runs.push(await paintOnce(page, base + path, settleMs));
+    const context = await newContext(browser, { marks });
+    const { page } = await preloaded(context, base, storage, docs);
+    runs.push(await paintOnce(page, base + path, settleMs, { marks }));
     await context.close();
   }
   return {
     fcp_ms: median(runs.map((r) => r.fcp)),
     painted_ms: median(runs.map((r) => r.painted)),
+    ...(marks ? { marks_shown_ms: median(runs.map((r) => r.marks_shown)), marks: runs[0].marks } : {}),
     longest_after_paint_ms: Math.max(...runs.map((r) => r.longest_after_paint)),
     over50_after_paint: Math.max(...runs.map((r) => r.over50_after_paint)),
     longest_before_paint_ms: median(runs.map((r) => r.longest_before_paint)),
@@ -321,9 +426,14 @@ async function highlightOnce(page, phrase) {
   });
   await button.click();
   await page.waitForFunction(() => window.__bench.click.frame, null, { timeout: 60_000, polling: 20 });
-  // The app saves after the frame that shows the change (its own task, a "marginalia:save" measure).
+  // The app saves after the frame that shows the change: one synchronous step on the main thread
+  // (the "marginalia:save" measure: the changed records encoded and handed to an IndexedDB
+  // transaction), then the commit off the main thread ("marginalia:save-committed", ending at the
+  // transaction's `complete`).
   await page.waitForFunction(() => window.__bench.measures.some(([n, t]) => n === 'marginalia:save' && t >= window.__bench.click.t0),
     null, { timeout: 60_000, polling: 20 });
+  await page.waitForFunction(() => window.__bench.measures.some(([n, t]) => n === 'marginalia:save-committed' && t >= window.__bench.click.t0),
+    null, { timeout: 60_000, polling: 20 }).catch(() => log('  no marginalia:save-committed measure within 60 s of the click'));
   await page.evaluate(() => { window.__bench.logStorage = false; });
   await page.waitForTimeout(300);
   return page.evaluate(([phrase, block, selected]) => {
@@ -331,11 +441,9 @@ async function highlightOnce(page, phrase) {
     B.mo.disconnect();
     const c = B.click;
     const start = c.ts > 0 && c.ts <= c.t0 ? c.ts : c.t0;
-    const key = B.storage.filter((s) => s.key.startsWith('marginalia/v1/doc/'));
-    const firstGet = key.find((s) => s.op === 'get');
-    const set = key.filter((s) => s.op === 'set').pop();
     const click = B.events.filter((e) => e.name === 'click').pop();
     const save = B.measures.find(([n, t]) => n === 'marginalia:save' && t >= c.t0);
+    const committed = B.measures.find(([n, t]) => n === 'marginalia:save-committed' && t >= c.t0);
     return {
       phrase,
       selected,
@@ -348,37 +456,63 @@ async function highlightOnce(page, phrase) {
       rerendered: [...B.mut.childList].sort(),
       attributes_changed: [...B.mut.attributes].sort(),
       text_changed: [...B.mut.characterData].sort(),
-      saved: !!set,
+      // A commit was measured.
+      saved: !!committed,
       save_ms: save ? save[2] : null,
       save_after_frame_ms: save ? save[1] - c.frame : null,
-      save_storage_ms: set && firstGet ? set.t1 - firstGet.t0 : null,
-      set_item_ms: set ? set.t1 - set.t0 : null,
-      change_to_stored_ms: set ? set.t1 - c.t0 : null,
-      stored_units: set ? set.len : null,
+      save_committed_ms: committed ? committed[2] : null,
+      change_to_committed_ms: committed ? committed[1] + committed[2] - c.t0 : null,
+      // localStorage writes from the click to the commit (none expected: annotations are in IndexedDB).
+      local_storage_writes: B.storage.map((s) => (s.op === 'set' ? `${s.key} (${s.len})` : `${s.op} ${s.key}`)),
     };
   }, [phrase, p.block, selected]);
 }
 
-/** The reference for saving: one JSON.stringify of every stored annotation and one setItem. */
-async function stringifyReference(page, key, reps = 5) {
-  return page.evaluate(([key, reps]) => {
-    const raw = localStorage.getItem(key);
-    const obj = JSON.parse(raw);
-    const runs = [];
-    for (let i = 0; i < reps; i++) {
-      const t0 = performance.now();
-      const s = JSON.stringify(obj.annotations);
-      const t1 = performance.now();
-      localStorage.setItem(key, s);
-      const t2 = performance.now();
-      runs.push([t1 - t0, t2 - t0]);
-    }
-    localStorage.setItem(key, raw);
-    const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
-    return { stringify_ms: med(runs.map((r) => r[0])), stringify_and_set_ms: med(runs.map((r) => r[1])), annotations: obj.annotations.length };
-  }, [key, reps]);
+/** How many records the database holds for `doc` (the keys `[doc]` … `[doc, []]`). */
+async function storedCount(page, doc) {
+  return page.evaluate(async ([doc, D]) => {
+    const db = await window.__bench.openDb(D);
+    if (!db) return null;
+    try {
+      const req = db.transaction(D.records, 'readonly').objectStore(D.records).count(IDBKeyRange.bound([doc], [doc, []]));
+      return await new Promise((resolve, reject) => { req.onsuccess = () => resolve(req.result); req.onerror = () => reject(req.error); });
+    } finally { db.close(); }
+  }, [doc, DB]);
 }
 
+/**
+ * The reference for saving: one JSON.stringify of every stored annotation (read from the
+ * database first, untimed) and one setItem of it, under a scratch key removed afterwards.
+ */
+async function stringifyReference(page, doc, reps = 5) {
+  return page.evaluate(async ([doc, D, key, reps]) => {
+    const db = await window.__bench.openDb(D);
+    const req = db.transaction(D.records, 'readonly').objectStore(D.records).getAll(IDBKeyRange.bound([doc], [doc, []]));
+    const values = await new Promise((resolve, reject) => { req.onsuccess = () => resolve(req.result); req.onerror = () => reject(req.error); });
+    db.close();
+    const annotations = values.map((v) => JSON.parse(v));
+    const runs = [];
+    let error = null;
+    try {
+      for (let i = 0; i < reps; i++) {
+        const t0 = performance.now();
+        const s = JSON.stringify(annotations);
+        const t1 = performance.now();
+        localStorage.setItem(key, s);
+        const t2 = performance.now();
+        runs.push([t1 - t0, t2 - t0]);
+      }
+    } catch (e) {
+      error = `${e.name}: ${e.message}`;
+    } finally {
+      localStorage.removeItem(key);
+    }
+    const med = (xs) => (xs.length ? xs.sort((a, b) => a - b)[xs.length >> 1] : null);
+    return { stringify_ms: med(runs.map((r) => r[0])), stringify_and_set_ms: med(runs.map((r) => r[1])), annotations: annotations.length, error };
+  }, [doc, DB, SCRATCH_KEY, reps]);
+}
+
+/** localStorage: UTF-16 code units of every key and value. */
 async function storedUnits(page) {
   return page.evaluate(() => {
     let all = 0;
@@ -391,6 +525,45 @@ async function storedUnits(page) {
     }
     return { all, keys };
   });
+}
+
+/**
+ * IndexedDB: the records of `doc` (UTF-16 code units of the key's strings and of the value
+ * text), every store's record count, and navigator.storage.estimate().
+ */
+async function storedRecords(page, doc) {
+  return page.evaluate(async ([doc, D]) => {
+    const db = await window.__bench.openDb(D);
+    if (!db) return null;
+    const req = (r) => new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+    const tx = db.transaction([D.records, D.meta, D.setAside], 'readonly');
+    const range = IDBKeyRange.bound([doc], [doc, []]);
+    const [keys, values, meta] = await Promise.all([req(tx.objectStore(D.records).getAllKeys(range)),
+      req(tx.objectStore(D.records).getAll(range)), req(tx.objectStore(D.meta).get(doc))]);
+    const stores = {};
+    for (const s of [D.records, D.meta, D.setAside]) stores[s] = await req(tx.objectStore(s).count());
+    db.close();
+    let keyUnits = 0;
+    let valueUnits = 0;
+    let notText = 0;
+    for (const k of keys) keyUnits += k.reduce((n, part) => n + String(part).length, 0);
+    for (const v of values) { if (typeof v === 'string') valueUnits += v.length; else notText++; }
+    let estimate = null;
+    try {
+      const e = await navigator.storage.estimate();
+      estimate = { usage: e.usage, quota: e.quota, indexeddb: e.usageDetails?.indexedDB ?? null };
+    } catch (e) { estimate = { error: String(e) }; }
+    return {
+      records: keys.length,
+      key_units: keyUnits,
+      value_units: valueUnits,
+      units: keyUnits + valueUnits,
+      not_text: notText,
+      meta: typeof meta === 'string' ? meta : meta === undefined ? null : JSON.stringify(meta),
+      stores,
+      estimate,
+    };
+  }, [doc, DB]);
 }
 
 // ---- the benchmarks ---------------------------------------------------------------------------------
@@ -433,22 +606,27 @@ async function main() {
       const heap0 = await heap(page0);
       await empty.close();
 
-      const context = await newContext(browser);
-      const page = await preloaded(context, base, [[DOC_KEY(BUNDLED_ID), bundled10k]]);
+      // The annotations seeded into IndexedDB (not localStorage: that would time the app's
+      // migration); the load waits for the highlights, which the app shows after reading them.
+      const context = await newContext(browser, { marks: true });
+      const { page, seed } = await preloaded(context, base, [], [[BUNDLED_ID, bundled10k]]);
       page.on('pageerror', (e) => log('page error:', e.message));
-      const load = await paintOnce(page, `${base}/`, 1000);
-      const marks = await page.evaluate(() => document.querySelectorAll('#article mark').length);
+      const load = await paintOnce(page, `${base}/`, 1000, { marks: true });
+      const marks = load.marks;
       if (!marks) throw new Error('the app did not show the 10,000 preloaded annotations');
+      log(`  load: painted ${load.painted.toFixed(0)} ms, highlights shown ${load.marks_shown.toFixed(0)} ms (${load.marks} marks, ${load.cards} cards; "${load.count_text}")`);
       const heap10k = await heap(page);
-      const stored = await storedUnits(page);
+      const local = await storedUnits(page);
+      const records = await storedRecords(page, BUNDLED_ID);
       const clicks = [];
       for (const phrase of PHRASES.slice(0, CLICKS)) {
         const c = await highlightOnce(page, phrase);
         clicks.push(c);
-        log(`  "${phrase}": click → frame ${c.to_frame_ms.toFixed(1)} ms, re-rendered blocks [${c.rerendered}] (touched ${c.block}), save ${c.save_ms?.toFixed(1)} ms (storage ${c.save_storage_ms?.toFixed(1)} ms), change → stored ${c.change_to_stored_ms?.toFixed(1)} ms`);
+        log(`  "${phrase}": click → frame ${c.to_frame_ms.toFixed(1)} ms, re-rendered blocks [${c.rerendered}] (touched ${c.block}), save ${c.save_ms?.toFixed(1)} ms (main thread), committed ${c.save_committed_ms?.toFixed(1)} ms, change → committed ${c.change_to_committed_ms?.toFixed(1)} ms${c.local_storage_writes.length ? `; localStorage writes: ${c.local_storage_writes.join(', ')}` : ''}`);
       }
-      const count = await page.evaluate((key) => JSON.parse(localStorage.getItem(key)).annotations.length, DOC_KEY(BUNDLED_ID));
-      const reference = await stringifyReference(page, DOC_KEY(BUNDLED_ID));
+      const count = await storedCount(page, BUNDLED_ID);
+      const reference = await stringifyReference(page, BUNDLED_ID);
+      const localAfter = await storedUnits(page);
       await context.close();
       result.ten_k = {
         load_empty: load0,
@@ -457,22 +635,42 @@ async function main() {
         heap_empty: heap0,
         heap: heap10k,
         stored: {
-          units: stored.keys[DOC_KEY(BUNDLED_ID)],
-          all_units: stored.all,
+          // IndexedDB: the document's records (key strings + value text, UTF-16 code units).
+          records: records?.records ?? 0,
+          units: records?.units ?? null,
+          key_units: records?.key_units ?? null,
+          value_units: records?.value_units ?? null,
+          per_annotation: records?.records ? records.units / records.records : null,
+          meta: records?.meta ?? null,
+          stores: records?.stores ?? null,
+          // navigator.storage.estimate(): before and after seeding, and with the app loaded.
+          estimate_before: seed.estimate_before,
+          estimate_seeded: seed.estimate_after,
+          estimate_loaded: records?.estimate ?? null,
+          seed_ms: seed.seed_ms,
+          // What is left in localStorage (all keys), and whether the old annotations key is there.
+          local_units: local.all,
+          local_keys: local.keys,
+          local_doc_key_units: local.keys[DOC_KEY(BUNDLED_ID)] ?? 0,
+          local_units_after_clicks: localAfter.all,
           quota_units: QUOTA_UNITS,
           safari_units: SAFARI_UNITS,
-          per_annotation: stored.keys[DOC_KEY(BUNDLED_ID)] / 10_000,
         },
         clicks,
         annotations_after: count,
         to_frame_ms: median(clicks.map((c) => c.to_frame_ms)),
         to_frame_max_ms: Math.max(...clicks.map((c) => c.to_frame_ms)),
         only_touched: clicks.every((c) => c.rerendered.length > 0 && c.rerendered.every((b) => b === c.block)),
+        saved: clicks.filter((c) => c.saved).length,
         save_ms: median(clicks.map((c) => c.save_ms)),
-        save_storage_ms: median(clicks.map((c) => c.save_storage_ms)),
-        change_to_stored_ms: median(clicks.map((c) => c.change_to_stored_ms)),
+        save_max_ms: Math.max(...clicks.map((c) => c.save_ms ?? -Infinity)),
+        save_committed_ms: median(clicks.map((c) => c.save_committed_ms)),
+        change_to_committed_ms: median(clicks.map((c) => c.change_to_committed_ms)),
+        local_storage_writes: [...new Set(clicks.flatMap((c) => c.local_storage_writes))],
         reference,
       };
+      log(`  stored: ${records?.records} records, ${records?.units} units in IndexedDB; localStorage ${local.all} units (${Object.keys(local.keys).join(', ') || 'empty'}); estimate usage ${seed.estimate_before?.usage} → ${seed.estimate_after?.usage} → ${records?.estimate?.usage} of ${records?.estimate?.quota}`);
+      log(`  annotations after the clicks: ${count}; reference: JSON.stringify ${reference.stringify_ms?.toFixed(1)} ms + setItem = ${reference.stringify_and_set_ms?.toFixed(1)} ms (${reference.annotations})${reference.error ? ` (${reference.error})` : ''}`);
     }
 
     // The domain in wasm, as the app compiles it: re-anchoring 10,000 on the unchanged 1 MB text,
@@ -515,11 +713,12 @@ async function main() {
       // With 10,000 annotations too (anchored by the app on load): informative.
       try {
         const withAnns = await paintRounds(browser, base, `/#doc=${BIG_ID}`,
-          [[TEXT_KEY(BIG_ID), bigStored], [DOC_KEY(BIG_ID), big10k]], 3000);
+          [[TEXT_KEY(BIG_ID), bigStored]], 3000, [[BIG_ID, big10k]]);
         result.big_paint_10k = withAnns;
-        log(`  with 10,000 annotations: ${withAnns.fcp_ms.toFixed(1)} ms`);
+        log(`  with 10,000 annotations: ${withAnns.fcp_ms.toFixed(1)} ms, highlights shown ${withAnns.marks_shown_ms?.toFixed(1)} ms (${withAnns.marks} marks)`);
       } catch (e) {
         result.big_paint_10k = { error: e.message.split('\n')[0] };
+        log(`  with 10,000 annotations: ${result.big_paint_10k.error}`);
       }
     } else {
       result.big_paint = { pending: why };

@@ -10,8 +10,78 @@ const BACKUP = `marginalia/v1/backup/${DOC}`;
 
 const marks = (page, text) => page.locator('article mark', { hasText: text });
 const card = (page, text) => page.locator('.card', { hasText: text });
+/** An earlier build's localStorage value (the migration's source, and backups). */
 const stored = (page, key = KEY) => page.evaluate((k) => localStorage.getItem(k), key);
-const storedJson = async (page) => JSON.parse(await stored(page));
+
+/**
+ * Reads or writes the app's IndexedDB database from the page (made as the app makes it when it
+ * does not exist yet). `op`: 'read' (→ the stored texts of `arg.store` for DOC) or 'write'
+ * (`arg.recs` id → text, `arg.replace`, `arg.meta`; then tells the app's tabs, as a tab does).
+ */
+function dbOp(page, op, arg) {
+  return page.evaluate(([op, arg]) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('marginalia', 1);
+    open.onupgradeneeded = () => {
+      for (const s of ['annotations', 'meta', 'set-aside']) open.result.createObjectStore(s);
+    };
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const range = IDBKeyRange.bound([arg.doc], [arg.doc, []]);
+      const finish = (v) => { db.close(); resolve(v); };
+      if (op === 'read') {
+        const req = db.transaction(arg.store).objectStore(arg.store).getAll(range);
+        req.onsuccess = () => finish(req.result);
+        req.onerror = () => reject(req.error);
+        return;
+      }
+      const tx = db.transaction(['annotations', 'meta'], 'readwrite');
+      const store = tx.objectStore('annotations');
+      if (arg.replace) store.delete(range);
+      for (const [id, raw] of Object.entries(arg.recs)) store.put(raw, [arg.doc, id]);
+      tx.objectStore('meta').put(arg.meta, arg.doc);
+      tx.onabort = () => reject(tx.error);
+      tx.oncomplete = () => {
+        const channel = new BroadcastChannel('marginalia/v1/saved');
+        channel.postMessage(arg.doc);
+        channel.close();
+        finish(null);
+      };
+    };
+  }), [op, arg]);
+}
+
+/** The document's records in the database, as stored (text). */
+const rawRecords = (page, store = 'annotations', doc = DOC) => dbOp(page, 'read', { store, doc });
+
+/** The document's annotations in the database, parsed. */
+const records = async (page) => (await rawRecords(page)).map((r) => JSON.parse(r));
+
+/**
+ * Writes records straight into the database as another tab (or build) would, and tells the app's
+ * tabs: `recs` maps annotation id → stored text; `replace` first removes the document's others;
+ * `meta` overrides the format record.
+ */
+const writeRecords = (page, recs, { replace = false, meta = '{"version":1}' } = {}) => dbOp(page, 'write', { recs, replace, meta, doc: DOC });
+
+/**
+ * Lets a test fill the database: while the flag is set (in localStorage, so every tab and a
+ * reload see it), writing an annotation record fails as a full disk makes it fail.
+ */
+async function allowFullStorage(context) {
+  await context.addInitScript(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (...args) {
+      if (this.name === 'annotations' && localStorage.getItem('test/storage-full') === '1') {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      }
+      return put.apply(this, args);
+    };
+  });
+}
+const setFull = (page, full) => page.evaluate((full) => (full
+  ? localStorage.setItem('test/storage-full', '1')
+  : localStorage.removeItem('test/storage-full')), full);
 
 async function highlight(page, phrase) {
   await page.bringToFront(); // a reader acts in the tab in front (a hidden tab gets no animation frames)
@@ -97,7 +167,7 @@ const DAMAGED = [
 ];
 
 for (const [what, raw, says] of DAMAGED) {
-  test(`stored data with ${what}: the app starts, keeps it, backs it up, overwrites nothing until the reader chooses`, async ({ page }) => {
+  test(`an earlier build's stored data with ${what}: the app starts, keeps it, backs it up, overwrites nothing until the reader chooses`, async ({ page }) => {
     await seed(page, { [KEY]: raw });
     const console = watchConsole(page);
     await openApp(page);
@@ -109,17 +179,19 @@ for (const [what, raw, says] of DAMAGED) {
     expect(await stored(page)).toBe(raw);
     expect(await stored(page, BACKUP)).toBe(raw);
 
-    // The reader goes on reading and highlighting; still nothing is written over the data.
+    // The reader goes on reading and highlighting (saved as usual, elsewhere); the old value
+    // is never written over.
     await highlight(page, 'Basij Organization');
-    await writeNote(page, 'Basij Organization', 'kept in memory meanwhile');
+    await writeNote(page, 'Basij Organization', 'saved meanwhile');
+    await expect.poll(async () => (await records(page)).map((a) => a.note)).toEqual(['saved meanwhile']);
     expect(await stored(page)).toBe(raw);
     await expect(alert.getByRole('button', { name: 'Start fresh' })).toBeVisible();
 
-    // A reload does not lose the data either (the highlight made meanwhile was only in memory).
+    // A reload loses neither: the data is still held, the new highlight is back.
     await page.reload();
     await expect(alert).toContainText(says);
     expect(await stored(page)).toBe(raw);
-    await highlight(page, 'Basij Organization');
+    await expect(marks(page, 'Basij Organization')).toHaveCount(1);
 
     const file = await downloadText(page, () => alert.getByRole('button', { name: 'Download the damaged data' }).click());
     expect(file.name).toBe(`${DOC}-damaged-storage.json`);
@@ -128,9 +200,8 @@ for (const [what, raw, says] of DAMAGED) {
     await alert.getByRole('button', { name: 'Start fresh' }).click();
     await expect(alert).toBeHidden();
     await expect(page.getByRole('status').getByText(`Started fresh. The damaged data is kept under the key "${BACKUP}"`)).toBeVisible();
-    const now = await storedJson(page);
-    expect(now.version).toBe(1);
-    expect(now.annotations.map((a) => a.quote.exact)).toEqual(['Basij Organization']);
+    expect(await stored(page)).toBeNull();
+    expect((await records(page)).map((a) => a.quote.exact)).toEqual(['Basij Organization']);
     expect(await stored(page, BACKUP)).toBe(raw);
 
     await page.reload();
@@ -140,7 +211,77 @@ for (const [what, raw, says] of DAMAGED) {
   });
 }
 
-test('damaged data that cannot be backed up (storage full): Start fresh waits until the reader has downloaded it', async ({ page }) => {
+test('an earlier build\'s annotations in localStorage move into the database, and the old key goes only once they are there', async ({ page }) => {
+  await openApp(page);
+  await highlight(page, 'Basij Organization');
+  await writeNote(page, 'Basij Organization', 'from the old format');
+  await highlight(page, 'three-day visit');
+  await expect.poll(async () => (await records(page)).length).toBe(2);
+  const old = { version: 1, doc: DOC, annotations: await records(page) };
+  // As an earlier build left it: everything in one localStorage value, nothing in the database.
+  const context = await browserContext(page);
+  const fresh = await context.newPage();
+  const console = watchConsole(fresh);
+  await seed(fresh, { [KEY]: JSON.stringify(old) });
+  await openApp(fresh);
+  await expect(fresh.locator('article mark')).toHaveCount(2);
+  await expect(card(fresh, 'Basij Organization').locator('.note')).toHaveText('from the old format');
+  await expect.poll(() => stored(fresh)).toBeNull();
+  expect((await records(fresh)).map((a) => a.quote.exact).sort()).toEqual(['Basij Organization', 'three-day visit']);
+  await fresh.reload();
+  await expect(fresh.locator('article mark')).toHaveCount(2);
+  await expect(fresh.getByRole('alert')).toHaveCount(0);
+  console.check();
+
+  // A full database: the old value stays where it is until its annotations are written.
+  const full = await browserContext(page);
+  await allowFullStorage(full);
+  const tab = await full.newPage();
+  await seed(tab, { [KEY]: JSON.stringify(old), 'test/storage-full': '1' });
+  await openApp(tab);
+  await expect(tab.locator('article mark')).toHaveCount(2);
+  await expect(tab.getByRole('alert')).toContainText('not saved');
+  expect(await stored(tab)).toBe(JSON.stringify(old));
+  await setFull(tab, false);
+  await highlight(tab, 'Foreign Minister');
+  await expect.poll(() => stored(tab)).toBeNull();
+  expect(await records(tab)).toHaveLength(3);
+  await context.close();
+  await full.close();
+});
+
+/** A new context of the same browser (its own, empty storage). */
+const browserContext = (page) => page.context().browser().newContext({ baseURL: test.info().project.use.baseURL });
+
+test('records in the database that cannot be read: the others load, the bad ones are kept, downloadable, and set aside on Start fresh', async ({ page }) => {
+  const console = watchConsole(page);
+  await openApp(page);
+  await highlight(page, 'Basij Organization');
+  await expect.poll(async () => (await records(page)).length).toBe(1);
+  const bad = '{"id": "urn:uuid:broken", "quo';
+  await writeRecords(page, { 'urn:uuid:broken': bad, 'urn:uuid:odd': '{"id": "urn:uuid:odd", "hologram": true}' });
+  await page.reload();
+  const alert = page.getByRole('alert').filter({ hasText: 'could not be read' });
+  await expect(alert).toContainText('2 of your saved annotations could not be read');
+  await expect(alert).toContainText('not valid JSON');
+  await expect(marks(page, 'Basij Organization')).toHaveCount(1);
+  await highlight(page, 'three-day visit');
+  await expect.poll(async () => (await rawRecords(page)).length).toBe(4);
+
+  const file = await downloadText(page, () => alert.getByRole('button', { name: 'Download the damaged data' }).click());
+  expect(JSON.parse(file.text)).toEqual([{ id: 'urn:uuid:broken', stored: bad }, { id: 'urn:uuid:odd', stored: '{"id": "urn:uuid:odd", "hologram": true}' }]);
+  await alert.getByRole('button', { name: 'Start fresh' }).click();
+  await expect(alert).toBeHidden();
+  await expect(page.getByRole('status').getByText('kept aside in the browser\'s database')).toBeVisible();
+  expect(await rawRecords(page, 'set-aside')).toContain(bad);
+  expect((await records(page)).map((a) => a.quote.exact).sort()).toEqual(['Basij Organization', 'three-day visit']);
+  await page.reload();
+  await expect(page.locator('article mark')).toHaveCount(2);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  console.check();
+});
+
+test('damaged data that cannot be backed up (localStorage full): Start fresh waits until the reader has downloaded it', async ({ page }) => {
   // A newer version's value, large enough that the fresh value fits in the space it leaves.
   const raw = JSON.stringify({ version: 7, doc: DOC, annotations: [{ future: 'y'.repeat(20000) }] });
   await seed(page, { [KEY]: raw });
@@ -161,24 +302,25 @@ test('damaged data that cannot be backed up (storage full): Start fresh waits un
   await alert.getByRole('button', { name: 'Start fresh' }).click();
   await expect(alert).toBeHidden();
   await expect(page.getByRole('status').getByText('Started fresh. The damaged data was downloaded.')).toBeVisible();
-  expect((await storedJson(page)).annotations.map((a) => a.quote.exact)).toEqual(['Basij Organization']);
+  expect(await stored(page)).toBeNull();
+  expect((await records(page)).map((a) => a.quote.exact)).toEqual(['Basij Organization']);
   await freeStorage(page, keys);
 });
 
-test('quota exceeded: the highlight stays, a persistent warning offers the download, the next change saves', async ({ page }) => {
+test('storage full: the highlight stays, a persistent warning offers the download, the next change saves', async ({ page }) => {
+  await allowFullStorage(page.context());
   const console = watchConsole(page);
   await openApp(page);
   await highlight(page, 'Basij Organization');
-  expect((await storedJson(page)).annotations).toHaveLength(1);
+  await expect.poll(async () => (await records(page)).length).toBe(1);
 
-  const keys = await fillStorage(page);
-  expect(keys.length).toBeGreaterThan(0);
+  await setFull(page, true);
   await highlight(page, 'three-day visit');
   const alert = page.getByRole('alert').filter({ hasText: 'not saved' });
   await expect(alert).toContainText("the browser's storage is full");
   await expect(alert).toContainText('Saving is tried again on your next change');
   await expect(marks(page, 'three-day visit')).toHaveCount(1);
-  expect((await storedJson(page)).annotations).toHaveLength(1);
+  expect(await records(page)).toHaveLength(1);
 
   // More work while full: kept in memory, the warning stays.
   await writeNote(page, 'three-day visit', 'written while the storage was full');
@@ -192,12 +334,12 @@ test('quota exceeded: the highlight stays, a persistent warning offers the downl
   expect(file.text).toContain('written while the storage was full');
 
   // Space again: the next change saves everything, and the warning goes.
-  await freeStorage(page, keys);
+  await setFull(page, false);
   await highlight(page, 'Foreign Minister');
   await expect(alert).toBeHidden();
-  const saved = await storedJson(page);
-  expect(saved.annotations.map((a) => a.quote.exact).sort()).toEqual(['Basij Organization', 'Foreign Minister', 'three-day visit']);
-  expect(saved.annotations.find((a) => a.quote.exact === 'three-day visit').note).toBe('written while the storage was full');
+  const saved = await records(page);
+  expect(saved.map((a) => a.quote.exact).sort()).toEqual(['Basij Organization', 'Foreign Minister', 'three-day visit']);
+  expect(saved.find((a) => a.quote.exact === 'three-day visit').note).toBe('written while the storage was full');
 
   await page.reload();
   await expect(page.locator('article mark')).toHaveCount(3);
@@ -205,24 +347,26 @@ test('quota exceeded: the highlight stays, a persistent warning offers the downl
 });
 
 test('storage full before the app starts: saved annotations load, new ones are kept in memory with the warning', async ({ page }) => {
+  await allowFullStorage(page.context());
   await openApp(page);
   await highlight(page, 'Basij Organization');
-  const keys = await fillStorage(page);
+  await expect.poll(async () => (await records(page)).length).toBe(1);
+  await setFull(page, true);
   await page.reload();
   await expect(marks(page, 'Basij Organization')).toHaveCount(1);
   await expect(page.getByRole('alert')).toHaveCount(0);
   await highlight(page, 'three-day visit');
   await expect(page.getByRole('alert')).toContainText('not saved');
-  await freeStorage(page, keys);
+  await setFull(page, false);
   await page.getByRole('button', { name: 'Undo' }).click();
   await expect(page.getByRole('alert')).toHaveCount(0);
-  expect((await storedJson(page)).annotations).toHaveLength(1);
+  expect(await records(page)).toHaveLength(1);
 });
 
-test('localStorage missing (access throws): the app works in memory and says so', async ({ page }) => {
+test('IndexedDB missing (access throws): the app works in memory and says so', async ({ page }) => {
   const console = watchConsole(page);
   await page.addInitScript(() => {
-    Object.defineProperty(window, 'localStorage', {
+    Object.defineProperty(window, 'indexedDB', {
       configurable: true,
       get() { throw new DOMException('The operation is insecure.', 'SecurityError'); },
     });
@@ -230,6 +374,7 @@ test('localStorage missing (access throws): the app works in memory and says so'
   await openApp(page);
   const alert = page.getByRole('alert').filter({ hasText: 'Memory only' });
   await expect(alert).toContainText('will be lost when this tab closes');
+  await expect(alert).toContainText('the browser refused access to IndexedDB');
   await highlight(page, 'Basij Organization');
   await writeNote(page, 'Basij Organization', 'only in memory');
   await expect(alert).toBeVisible();
@@ -239,23 +384,36 @@ test('localStorage missing (access throws): the app works in memory and says so'
   console.check();
 });
 
-test('localStorage that throws on every write: saved annotations still show, changes stay in memory, clearly shown', async ({ page }) => {
-  await openApp(page);
-  await highlight(page, 'Basij Organization');
+test('IndexedDB that will not open: the app works in memory and says why', async ({ page }) => {
   await page.addInitScript(() => {
-    Storage.prototype.setItem = function () { throw new DOMException('Writes are blocked.', 'SecurityError'); };
+    IDBFactory.prototype.open = function () { throw new DOMException('Blocked by the site settings.', 'SecurityError'); };
   });
-  await page.reload();
+  await openApp(page);
   const alert = page.getByRole('alert').filter({ hasText: 'Memory only' });
-  await expect(alert).toContainText('localStorage refuses to store anything');
-  await expect(marks(page, 'Basij Organization')).toHaveCount(1);
+  await expect(alert).toContainText('Blocked by the site settings');
   await highlight(page, 'three-day visit');
   await expect(alert).toBeVisible();
   const file = await downloadText(page, () => alert.getByRole('button', { name: 'Download annotations' }).click());
-  expect(quotesOf(JSON.parse(file.text))).toEqual(['Basij Organization', 'three-day visit']);
+  expect(quotesOf(JSON.parse(file.text))).toEqual(['three-day visit']);
+});
+
+test('localStorage that throws on every write or read no longer matters: annotations are saved and come back', async ({ page }) => {
+  const console = watchConsole(page);
+  await page.addInitScript(() => {
+    Storage.prototype.setItem = function () { throw new DOMException('Writes are blocked.', 'SecurityError'); };
+    Storage.prototype.getItem = function () { throw new DOMException('Reads are blocked.', 'SecurityError'); };
+  });
+  await openApp(page);
+  await highlight(page, 'Basij Organization');
+  await expect.poll(async () => (await records(page)).length).toBe(1);
+  await page.reload();
+  await expect(marks(page, 'Basij Organization')).toHaveCount(1);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  console.check();
 });
 
 test('a panic shows "Something went wrong — your annotations are safe" with a download of what is in memory', async ({ page }) => {
+  await allowFullStorage(page.context());
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -263,8 +421,10 @@ test('a panic shows "Something went wrong — your annotations are safe" with a 
   await highlight(page, 'Basij Organization');
   await writeNote(page, 'Basij Organization', 'safe after a panic');
   // Storage full as well: the rescue download must not depend on what was saved.
-  const keys = await fillStorage(page);
+  await expect.poll(async () => (await records(page)).length).toBe(1);
+  await setFull(page, true);
   await highlight(page, 'three-day visit');
+  await expect(page.getByRole('alert')).toContainText('not saved');
 
   await page.evaluate(() => { location.hash = '#marginalia-test-panic'; });
   const alert = page.getByRole('alert').filter({ hasText: 'Something went wrong — your annotations are safe' });
@@ -277,7 +437,7 @@ test('a panic shows "Something went wrong — your annotations are safe" with a 
   const rescued = JSON.parse(file.text);
   expect(rescued.annotations.map((a) => a.quote.exact).sort()).toEqual(['Basij Organization', 'three-day visit']);
   expect(file.text).toContain('safe after a panic');
-  await freeStorage(page, keys);
+  await setFull(page, false);
 
   // Reload from the message: the saved annotations are back.
   await alert.getByRole('link', { name: 'Reload' }).click();
@@ -358,40 +518,44 @@ test('two tabs, a write from a tab that had not heard of the latest edit: conten
   await openApp(a);
   await highlight(a, 'Basij Organization');
   await highlight(a, 'three-day visit');
-  const before = await stored(a); // what a slower tab last saw
+  await expect.poll(async () => (await records(a)).length).toBe(2);
+  const before = await records(a); // what a slower tab last saw
   await writeNote(a, 'Basij Organization', 'newer edit in A');
+  await expect.poll(async () => (await records(a)).map((x) => x.note).sort()).toEqual(['', 'newer edit in A']);
 
-  // Another tab (a plain page of the same origin, standing in for a slower tab) writes its whole
-  // state: it has not seen A's note, and it edited the other annotation later.
+  // Another tab (a plain page of the same origin, standing in for a slower tab) writes both
+  // records: it has not seen A's note, and it edited the other annotation later.
   const b = await page.context().newPage();
   await plainPage(b);
-  await b.evaluate(([key, before]) => {
-    const env = JSON.parse(before);
-    const visit = env.annotations.find((x) => x.quote.exact === 'three-day visit');
-    visit.note = 'edited in the slower tab';
-    visit.modified = Date.now() + 1000;
-    localStorage.setItem(key, JSON.stringify(env));
-  }, [KEY, before]);
+  const visit = before.find((x) => x.quote.exact === 'three-day visit');
+  const basij = before.find((x) => x.quote.exact === 'Basij Organization');
+  await writeRecords(b, {
+    [visit.id]: JSON.stringify({ ...visit, note: 'edited in the slower tab', modified: Date.now() + 1000 }),
+    [basij.id]: JSON.stringify(basij),
+  });
 
   await expect(card(a, 'three-day visit').locator('.note')).toHaveText('edited in the slower tab');
   await expect(card(a, 'Basij Organization').locator('.note')).toHaveText('newer edit in A');
-  // A's newer version won, so A wrote the merged state back for every tab.
-  await expect.poll(async () => (await storedJson(a)).annotations.map((x) => x.note).sort())
+  // A's newer version won, so A wrote it back for every tab.
+  await expect.poll(async () => (await records(a)).map((x) => x.note).sort())
     .toEqual(['edited in the slower tab', 'newer edit in A']);
   await expect(a.locator('.card')).toHaveCount(2);
 
-  // A value another tab cannot read arriving mid-session is held like at start.
-  await b.evaluate((key) => localStorage.setItem(key, '{"version": 42, "doc": "x", "annotations": []}'), KEY);
+  // A newer build's data arriving mid-session is held like at start: nothing is written.
+  await writeRecords(b, {}, { meta: '{"version": 42}' });
   const alert = a.getByRole('alert').filter({ hasText: 'could not be read' });
   await expect(alert).toContainText('newer version');
   await highlight(a, 'Foreign Minister');
-  expect(await stored(b)).toBe('{"version": 42, "doc": "x", "annotations": []}');
-  expect(await stored(b, BACKUP)).toBe('{"version": 42, "doc": "x", "annotations": []}');
+  await a.waitForTimeout(500);
+  expect(await records(b)).toHaveLength(2);
   await alert.getByRole('button', { name: 'Start fresh' }).click();
-  await expect.poll(async () => (await storedJson(a)).annotations.length).toBe(3);
+  await expect(alert).toBeHidden();
+  await expect.poll(async () => (await records(b)).length).toBe(3);
+  expect(await rawRecords(b, 'set-aside')).toHaveLength(2);
 });
 
 test('two tabs with the storage full: work a tab could not save survives the other tab\'s changes and is saved once there is room', async ({ page }) => {
+  await allowFullStorage(page.context());
   const a = page;
   const b = await page.context().newPage();
   await openApp(a);
@@ -400,15 +564,14 @@ test('two tabs with the storage full: work a tab could not save survives the oth
   await highlight(a, 'Foreign Minister');
   await expect(b.locator('.card')).toHaveCount(2);
 
-  const keys = await fillStorage(a);
+  await setFull(a, true);
   await highlight(b, 'three-day visit');
   const warning = b.getByRole('alert').filter({ hasText: 'not saved' });
   await expect(warning).toBeVisible();
   await writeNote(b, 'three-day visit', 'a long unsaved thought '.repeat(200));
 
-  // A deletes one (a smaller value fits, so A saves): B follows the deletion and keeps its
-  // unsaved highlight and note, still warning that they are not saved (they need more room than
-  // the deletion freed).
+  // A deletes one (a deletion needs no room, so A saves): B follows the deletion and keeps its
+  // unsaved highlight and note, still warning that they are not saved.
   await a.bringToFront();
   await card(a, 'Foreign Minister').getByRole('button', { name: /^Delete/ }).click();
   await expect(marks(b, 'Foreign Minister')).toHaveCount(0);
@@ -419,11 +582,11 @@ test('two tabs with the storage full: work a tab could not save survives the oth
   await expect(marks(a, 'Foreign Minister')).toHaveCount(0);
 
   // Room again: B's next change saves everything, and A receives it.
-  await freeStorage(a, keys);
+  await setFull(a, false);
   await writeNote(b, 'three-day visit', 'saved at last');
   await expect(warning).toBeHidden();
   await expect(card(a, 'three-day visit').locator('.note')).toHaveText('saved at last');
-  expect((await storedJson(a)).annotations.map((x) => x.quote.exact).sort()).toEqual(['Basij Organization', 'three-day visit']);
+  expect((await records(a)).map((x) => x.quote.exact).sort()).toEqual(['Basij Organization', 'three-day visit']);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -486,19 +649,17 @@ test('hostile ids, quotes, notes and tags arriving through storage (another tab,
   page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
   await openApp(page);
   await highlight(page, 'Basij Organization');
-  await page.evaluate(([key, payloads]) => {
-    const env = JSON.parse(localStorage.getItem(key));
-    const base = env.annotations[0];
-    env.annotations = payloads.map((p, i) => ({
-      ...base,
-      id: i === 0 ? '"]><img src=x onerror="window.__pwned=10">' : `urn:uuid:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-      note: p,
-      tags: [p.slice(0, 60), 'javascript:alert(11)'],
-      // Every other one: a quote that is not in the text (listed as unanchored, quote shown).
-      ...(i % 2 ? { quote: { exact: p.slice(0, 300), prefix: '<b>', suffix: '</b>' }, position: undefined } : {}),
-    }));
-    localStorage.setItem(key, JSON.stringify(env));
-  }, [KEY, PAYLOADS]);
+  await expect.poll(async () => (await records(page)).length).toBe(1);
+  const [base] = await records(page);
+  const hostile = PAYLOADS.map((p, i) => ({
+    ...base,
+    id: i === 0 ? '"]><img src=x onerror="window.__pwned=10">' : `urn:uuid:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    note: p,
+    tags: [p.slice(0, 60), 'javascript:alert(11)'],
+    // Every other one: a quote that is not in the text (listed as unanchored, quote shown).
+    ...(i % 2 ? { quote: { exact: p.slice(0, 300), prefix: '<b>', suffix: '</b>' }, position: undefined } : {}),
+  }));
+  await writeRecords(page, Object.fromEntries(hostile.map((a) => [a.id, JSON.stringify(a)])), { replace: true });
   await page.reload();
   await expect(page.locator('.card')).toHaveCount(PAYLOADS.length);
   await expect(page.getByRole('heading', { name: 'Unanchored' })).toBeVisible();
@@ -520,7 +681,8 @@ test('hostile text in an imported file is shown as text and never runs', async (
   const picker = page.getByLabel('Import');
   test.skip(await picker.count() === 0, 'no import control in this build');
   await highlight(page, 'three-day visit');
-  const env = await storedJson(page);
+  await expect.poll(async () => (await records(page)).length).toBe(1);
+  const env = { version: 1, doc: DOC, annotations: await records(page) };
   const base = env.annotations[0];
   env.annotations = PAYLOADS.map((p, i) => ({ ...base, id: `urn:uuid:11111111-0000-4000-8000-${String(i).padStart(12, '0')}`, note: p, tags: ['<i>tag</i>'] }));
   await picker.setInputFiles({ name: '<img src=x onerror=alert(12)>.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(env)) });
@@ -555,7 +717,7 @@ test('a 1 MB note is refused with a clear message, the page never freezes; 100,0
   await expect(box).toHaveValue(max);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(card(page, 'Basij Organization').locator('.note')).toContainText('end.');
-  expect((await storedJson(page)).annotations[0].note).toHaveLength(max.length);
+  await expect.poll(async () => (await records(page))[0].note.length).toBe(max.length);
   await page.reload();
   await expect(card(page, 'Basij Organization').locator('.note')).toContainText('end.');
   console.check();

@@ -221,7 +221,10 @@ impl SavePlan {
 }
 
 /// The records to write for `changed` ids (see [`AnnotationSet::take_changed`]).
-pub fn plan_save<'a>(set: &AnnotationSet, changed: impl IntoIterator<Item = &'a String>) -> SavePlan {
+pub fn plan_save<'a>(
+    set: &AnnotationSet,
+    changed: impl IntoIterator<Item = &'a String>,
+) -> SavePlan {
     let mut plan = SavePlan::default();
     for id in changed {
         match set.get(id) {
@@ -620,7 +623,10 @@ mod tests {
         assert!(same_stored(&back, &a));
         let read = decode_records(vec![
             ("urn:uuid:a".to_string(), raw.clone()),
-            ("urn:uuid:b".to_string(), "{\"id\": \"urn:uuid:b\", \"quo".to_string()),
+            (
+                "urn:uuid:b".to_string(),
+                "{\"id\": \"urn:uuid:b\", \"quo".to_string(),
+            ),
             ("urn:uuid:c".to_string(), "[1, 2]".to_string()),
             ("urn:uuid:d".to_string(), raw.clone()),
         ]);
@@ -632,8 +638,14 @@ mod tests {
             .collect();
         assert_eq!(errors.len(), 3);
         assert!(errors[0].1.contains("not valid JSON"), "{errors:?}");
-        assert!(errors[1].1.contains("not in the expected form"), "{errors:?}");
-        assert!(errors[2].1.contains("is annotation \"urn:uuid:a\""), "{errors:?}");
+        assert!(
+            errors[1].1.contains("not in the expected form"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[2].1.contains("is annotation \"urn:uuid:a\""),
+            "{errors:?}"
+        );
         assert_eq!(read.damaged[0].raw, "{\"id\": \"urn:uuid:b\", \"quo");
     }
 
@@ -688,8 +700,13 @@ mod tests {
         b2.modified = Timestamp(9);
         let set = AnnotationSet::from_annotations(vec![a.clone(), b2]);
         assert!(differing_ids(&set, std::slice::from_ref(&a)).contains("urn:uuid:b"));
-        let ids: Vec<String> = differing_ids(&set, &[a.clone(), b, c]).into_iter().collect();
-        assert_eq!(ids, vec!["urn:uuid:b".to_string(), "urn:uuid:c".to_string()]);
+        let ids: Vec<String> = differing_ids(&set, &[a.clone(), b, c])
+            .into_iter()
+            .collect();
+        assert_eq!(
+            ids,
+            vec!["urn:uuid:b".to_string(), "urn:uuid:c".to_string()]
+        );
         let same: Vec<Annotation> = set.iter().cloned().collect();
         assert!(differing_ids(&set, &same).is_empty());
         assert!(same_state(&set, &same));

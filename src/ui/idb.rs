@@ -69,7 +69,12 @@ async fn done(req: &IdbRequest) -> Result<JsValue, DbError> {
         });
         let r = req.clone();
         let failed = Closure::once_into_js(move |_: JsValue| {
-            let e = r.error().ok().flatten().map(JsValue::from).unwrap_or_default();
+            let e = r
+                .error()
+                .ok()
+                .flatten()
+                .map(JsValue::from)
+                .unwrap_or_default();
             let _ = reject.call1(&JsValue::UNDEFINED, &e);
         });
         req.set_onsuccess(Some(ok.unchecked_ref()));
@@ -92,7 +97,10 @@ pub async fn committed(tx: &IdbTransaction) -> Result<(), DbError> {
         tx.set_oncomplete(Some(ok.unchecked_ref()));
         tx.set_onabort(Some(aborted.unchecked_ref()));
     });
-    JsFuture::from(promise).await.map(|_| ()).map_err(|e| db_error(&e))
+    JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|e| db_error(&e))
 }
 
 /// Is there an IndexedDB at all? (Checked before the app first renders.)
@@ -123,8 +131,7 @@ pub async fn open() -> Result<IdbDatabase, DbError> {
         .map_err(|e| DbError::Unavailable(db_error(&e).to_string()))?;
     let r = req.clone();
     let upgrade = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
-        let Ok(db) = r.result().and_then(|v| v.dyn_into::<IdbDatabase>())
-        else {
+        let Ok(db) = r.result().and_then(|v| v.dyn_into::<IdbDatabase>()) else {
             return;
         };
         let names = db.object_store_names();
@@ -163,8 +170,11 @@ fn record_key(doc: &str, id: &str) -> JsValue {
 
 /// Every key `[doc, …]` of one document (arrays sort after strings, so `[doc, []]` ends it).
 fn doc_range(doc: &str) -> Result<IdbKeyRange, DbError> {
-    IdbKeyRange::bound(&Array::of1(&doc.into()), &Array::of2(&doc.into(), &Array::new()))
-        .map_err(|e| db_error(&e))
+    IdbKeyRange::bound(
+        &Array::of1(&doc.into()),
+        &Array::of2(&doc.into(), &Array::new()),
+    )
+    .map_err(|e| db_error(&e))
 }
 
 fn transaction(
@@ -199,7 +209,11 @@ fn as_text(v: &JsValue) -> String {
 
 pub async fn read_doc(doc: &str) -> Result<DocRecords, DbError> {
     let db = open().await?;
-    let tx = transaction(&db, &[RECORDS_STORE, META_STORE], IdbTransactionMode::Readonly)?;
+    let tx = transaction(
+        &db,
+        &[RECORDS_STORE, META_STORE],
+        IdbTransactionMode::Readonly,
+    )?;
     let records = store(&tx, RECORDS_STORE)?;
     let range = doc_range(doc)?;
     let keys = records
@@ -243,7 +257,11 @@ pub fn start_write(doc: &str, plan: &SavePlan) -> Result<IdbTransaction, DbError
     let db = DB
         .with(|d| d.borrow().clone())
         .ok_or_else(|| DbError::Failed("the browser's database is closed".into()))?;
-    let tx = transaction(&db, &[RECORDS_STORE, META_STORE], IdbTransactionMode::Readwrite)?;
+    let tx = transaction(
+        &db,
+        &[RECORDS_STORE, META_STORE],
+        IdbTransactionMode::Readwrite,
+    )?;
     let queued = (|| {
         let records = store(&tx, RECORDS_STORE)?;
         for (id, raw) in &plan.puts {
@@ -307,7 +325,11 @@ pub async fn set_aside(doc: &str, records: &[(String, String)]) -> Result<(), Db
 pub async fn take_doc(doc: &str) -> Result<Vec<(String, String)>, DbError> {
     let read = read_doc(doc).await?;
     let db = open().await?;
-    let tx = transaction(&db, &[RECORDS_STORE, META_STORE], IdbTransactionMode::Readwrite)?;
+    let tx = transaction(
+        &db,
+        &[RECORDS_STORE, META_STORE],
+        IdbTransactionMode::Readwrite,
+    )?;
     store(&tx, RECORDS_STORE)?
         .delete(&doc_range(doc)?.into())
         .map_err(|e| db_error(&e))?;

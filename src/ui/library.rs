@@ -9,9 +9,9 @@ use crate::domain::library::{
 };
 use crate::domain::markdown::{document_id, open_document, DocFormat, MAX_DOCUMENT_BYTES};
 use crate::domain::storage;
-use crate::ui::{dom, idb};
 use crate::ui::import::{ImportReport, Report};
 use crate::ui::state::AppState;
+use crate::ui::{dom, idb};
 use leptos::prelude::*;
 
 fn store() -> Option<web_sys::Storage> {

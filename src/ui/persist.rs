@@ -232,7 +232,11 @@ impl Persist {
     }
 
     /// A newer build's data: held whole, and nothing is written until the reader chooses.
-    pub fn hold_newer(&self, error: StorageError, records: Vec<(String, String)>) -> Option<Banner> {
+    pub fn hold_newer(
+        &self,
+        error: StorageError,
+        records: Vec<(String, String)>,
+    ) -> Option<Banner> {
         let listed: Vec<serde_json::Value> = records
             .iter()
             .map(|(id, raw)| serde_json::json!({"id": id, "stored": raw}))
@@ -405,6 +409,7 @@ impl Persist {
             return Ok("Nothing was held any more.".into());
         };
         let doc = app.persist.with_value(|p| p.doc_id.clone());
+        let blocked = app.persist.with_value(|p| p.writes_blocked());
         let told = match place? {
             (None, backup) => {
                 app.persist.with_value(|p| {
@@ -432,6 +437,13 @@ impl Persist {
             }
         };
         let _ = app.persist.try_with_value(|p| *p.held.lock_() = None);
+        if blocked {
+            // The newer data is out of the way: everything this tab holds is written.
+            let ids: Vec<String> = app
+                .set
+                .with_value(|s| s.iter().map(|a| a.id.clone()).collect());
+            app.persist.with_value(|p| p.mark_pending(ids));
+        }
         Ok(told)
     }
 }

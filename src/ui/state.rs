@@ -9,8 +9,8 @@ use crate::domain::markup::{self, MarkState};
 use crate::domain::selector::describe;
 use crate::domain::span::CharSpan;
 use crate::domain::storage;
-use crate::ui::{dom, idb, sync};
 use crate::ui::persist::{self, Persist, SaveOutcome};
+use crate::ui::{dom, idb, sync};
 use leptos::prelude::*;
 use std::collections::HashMap;
 
@@ -302,10 +302,13 @@ impl AppState {
             match outcome {
                 Some(SaveOutcome::Saved) => {
                     sync::announce(&doc);
-                    if app.banner.try_with_untracked(|b| {
-                        b.as_ref().is_some_and(|b| !b.damaged && b.error)
-                    }) == Some(true)
-                        && !app.persist.with_value(|p| p.is_memory_only() || p.has_unsaved())
+                    if app
+                        .banner
+                        .try_with_untracked(|b| b.as_ref().is_some_and(|b| !b.damaged && b.error))
+                        == Some(true)
+                        && !app
+                            .persist
+                            .with_value(|p| p.is_memory_only() || p.has_unsaved())
                     {
                         app.banner.set(None);
                     }

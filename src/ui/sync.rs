@@ -42,13 +42,12 @@ pub fn install(app: AppState) {
         return;
     };
     let doc = app.persist.with_value(|p| p.doc_id().to_string());
-    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-        move |ev: web_sys::MessageEvent| {
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
             if ev.data().as_string().as_deref() == Some(doc.as_str()) {
                 sync_soon(app);
             }
-        },
-    );
+        });
     channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     let listening = send_wrapper::SendWrapper::new((channel, on_message));
     on_cleanup(move || {
@@ -92,9 +91,10 @@ pub fn sync_soon(app: AppState) {
 /// Reads the document's records and brings this tab up to date with them.
 async fn sync_now(app: AppState) {
     // `try_`: the app may be unmounted while the database is read.
-    let Some(doc) = app.persist.try_with_value(|p| {
-        (!p.is_memory_only()).then(|| p.doc_id().to_string())
-    }) else {
+    let Some(doc) = app
+        .persist
+        .try_with_value(|p| (!p.is_memory_only()).then(|| p.doc_id().to_string()))
+    else {
         return;
     };
     let Some(doc) = doc else { return };
