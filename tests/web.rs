@@ -148,3 +148,55 @@ async fn highlighting_a_selection_renders_a_mark_over_emoji_text() {
     assert!(card.text_content().unwrap().contains("café au lait 😀"));
     drop(handle);
 }
+
+#[wasm_bindgen_test]
+async fn the_database_writes_reads_counts_and_takes_a_documents_records() {
+    use marginalia::domain::storage::SavePlan;
+    use marginalia::ui::idb;
+    let doc = "idb-test-doc";
+    let other = "idb-test-doc-2";
+    let _ = idb::take_doc(doc).await;
+    let _ = idb::take_doc(other).await;
+    let put = |ids: &[&str]| SavePlan {
+        puts: ids
+            .iter()
+            .map(|id| (id.to_string(), format!("{{\"id\":\"{id}\"}}")))
+            .collect(),
+        deletes: Vec::new(),
+    };
+    idb::write(doc, &put(&["b", "a", "c"])).await.unwrap();
+    idb::write(other, &put(&["a"])).await.unwrap();
+    // A second save: one record changed, one deleted; the rest untouched.
+    let mut plan = put(&["a"]);
+    plan.puts[0].1 = "{\"id\":\"a\",\"note\":\"changed\"}".into();
+    plan.deletes.push("b".into());
+    idb::write(doc, &plan).await.unwrap();
+    let read = idb::read_doc(doc).await.unwrap();
+    assert_eq!(read.meta.as_deref(), Some("{\"version\":1}"));
+    assert_eq!(
+        read.records,
+        vec![
+            (
+                "a".to_string(),
+                "{\"id\":\"a\",\"note\":\"changed\"}".to_string()
+            ),
+            ("c".to_string(), "{\"id\":\"c\"}".to_string()),
+        ]
+    );
+    assert_eq!(idb::count(doc).await.unwrap(), 2);
+    assert_eq!(idb::count(other).await.unwrap(), 1);
+    // Taking a document removes only its records, and gives them back for undo.
+    let taken = idb::take_doc(doc).await.unwrap();
+    assert_eq!(taken.len(), 2);
+    assert_eq!(idb::count(doc).await.unwrap(), 0);
+    assert_eq!(idb::count(other).await.unwrap(), 1);
+    idb::put_records(doc, taken).await.unwrap();
+    assert_eq!(idb::count(doc).await.unwrap(), 2);
+    // Records that could not be read are moved aside, not deleted.
+    idb::set_aside(doc, &[("c".to_string(), "{\"id\":\"c\"}".to_string())])
+        .await
+        .unwrap();
+    assert_eq!(idb::count(doc).await.unwrap(), 1);
+    let _ = idb::take_doc(doc).await;
+    let _ = idb::take_doc(other).await;
+}
