@@ -1,15 +1,21 @@
-//! The localStorage schema: one key per document holding a versioned envelope, its decoding with
-//! clear refusals, the migration chain, and merging another tab's saved state into this one.
+//! The storage schema: annotations in IndexedDB, one record per annotation (layout at
+//! [`DB_NAME`]), each record the annotation's serde form, with the format version in a meta record;
+//! what one save writes ([`plan_save`]); decoding with clear refusals; the migration chain; and
+//! merging another tab's stored state into this one.
+//!
+//! Earlier builds kept a document's annotations in one localStorage key holding a versioned
+//! envelope, still read (and moved into the database) on start:
 //!
 //! ```json
 //! {"version": 1, "doc": "pakistan-army-chief-iran", "annotations": [ … ]}
 //! ```
 //!
-//! Each annotation is [`Annotation`]'s serde form; its `anchor` is never stored (it is worked out
-//! again on load with [`anchor_all`]). The "v1" in the key names the key scheme; the format of the
-//! value is the envelope's `version`, so a later build finds old data under the same key and
-//! migrates it with [`migrate`]. A value written by a *newer* build is refused
-//! ([`StorageError::NewerVersion`]) and must not be overwritten ([`before_write`]).
+//! An annotation's `anchor` is never stored (it is worked out again on load with
+//! [`anchor_all`]). The "v1" in the key names the key scheme; the format of the value is the
+//! envelope's `version`, so old data is found under the same key and migrated with [`migrate`].
+//! A value written by a *newer* build is refused ([`StorageError::NewerVersion`]) and must not
+//! be overwritten ([`before_write`]); likewise a database whose meta record names a newer format
+//! ([`check_meta`]).
 
 use crate::domain::anchor::anchor;
 use crate::domain::annotation::{Annotation, AnnotationSet};
