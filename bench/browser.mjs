@@ -461,7 +461,8 @@ async function highlightOnce(page, phrase) {
       save_ms: save ? save[2] : null,
       save_after_frame_ms: save ? save[1] - c.frame : null,
       save_committed_ms: committed ? committed[2] : null,
-      change_to_committed_ms: committed ? committed[1] + committed[2] - c.t0 : null,
+      // From the click as `to_frame_ms` counts it (the event's time stamp) to the commit.
+      change_to_committed_ms: committed ? committed[1] + committed[2] - start : null,
       // The committed measure's mark is taken once the changed records are planned, inside the
       // save step: its start this long after the save's.
       committed_start_after_save_ms: committed && save ? committed[1] - save[1] : null,

@@ -513,6 +513,27 @@ test('two tabs: changes appear in the other tab without a reload; edits merge; t
   consoleB.check();
 });
 
+test('two tabs: an undo is a change of its own — the other tab follows it, and later writes never bring the undone version back', async ({ page }) => {
+  const a = page;
+  const b = await page.context().newPage();
+  await openApp(a);
+  await openApp(b);
+  await highlight(a, 'Basij Organization');
+  await writeNote(a, 'Basij Organization', 'a note to take back');
+  await expect(card(b, 'Basij Organization').locator('.note')).toHaveText('a note to take back');
+  await expect.poll(async () => (await records(a)).map((x) => x.note)).toEqual(['a note to take back']);
+
+  await a.bringToFront();
+  await a.getByRole('button', { name: 'Undo', exact: true }).first().click();
+  await expect(card(a, 'Basij Organization')).not.toContainText('a note to take back');
+  await expect(card(b, 'Basij Organization')).not.toContainText('a note to take back');
+  // Another write (from B) makes A read everything again: the undone note stays undone.
+  await highlight(b, 'three-day visit');
+  await expect(marks(a, 'three-day visit')).toHaveCount(1);
+  await expect(card(a, 'Basij Organization')).not.toContainText('a note to take back');
+  await expect.poll(async () => (await records(a)).map((x) => x.note).sort()).toEqual(['', '']);
+});
+
 test('two tabs, a write from a tab that had not heard of the latest edit: contents follow the later modified, nothing regresses', async ({ page }) => {
   const a = page;
   await openApp(a);

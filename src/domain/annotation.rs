@@ -452,26 +452,41 @@ impl AnnotationSet {
         Self::summarize(&ChangeKind::Sync, &changes)
     }
 
-    pub fn undo(&mut self) -> Result<ChangeSummary, SetError> {
-        let tx = self.undo.pop().ok_or(SetError::NothingToUndo)?;
-        for change in tx.changes.iter().rev() {
+    /// Undoes the last step at time `now`. A restored version is stamped `modified = now` (later
+    /// than the version it replaces): undoing is a new change, so other tabs, and storage that
+    /// already holds the undone version, take it rather than keeping the "newer" undone one.
+    pub fn undo(&mut self, now: Timestamp) -> Result<ChangeSummary, SetError> {
+        let mut tx = self.undo.pop().ok_or(SetError::NothingToUndo)?;
+        for change in tx.changes.iter_mut().rev() {
             let id = Self::id_of(change).to_string();
-            self.set_state(&id, change.0.clone());
+            self.restore(&id, &mut change.0, now);
         }
         let summary = Self::summarize(&tx.kind, &tx.changes);
         self.redo.push(tx);
         Ok(summary)
     }
 
-    pub fn redo(&mut self) -> Result<ChangeSummary, SetError> {
-        let tx = self.redo.pop().ok_or(SetError::NothingToRedo)?;
-        for change in &tx.changes {
+    /// Redoes the last undone step at time `now` (stamped like [`AnnotationSet::undo`]).
+    pub fn redo(&mut self, now: Timestamp) -> Result<ChangeSummary, SetError> {
+        let mut tx = self.redo.pop().ok_or(SetError::NothingToRedo)?;
+        for change in tx.changes.iter_mut() {
             let id = Self::id_of(change).to_string();
-            self.set_state(&id, change.1.clone());
+            self.restore(&id, &mut change.1, now);
         }
         let summary = Self::summarize(&tx.kind, &tx.changes);
         self.undo.push(tx);
         Ok(summary)
+    }
+
+    /// Puts `state` back for `id`, stamped later than both `now` and the version it replaces.
+    fn restore(&mut self, id: &str, state: &mut Option<Annotation>, now: Timestamp) {
+        if let Some(a) = state.as_mut() {
+            let replaced = self.get(id).map(|b| b.modified.millis() + 1);
+            let stamp =
+                Timestamp::from_millis(replaced.map_or(now.millis(), |r| r.max(now.millis())));
+            a.modified = a.modified.max(stamp);
+        }
+        self.set_state(id, state.clone());
     }
 
     /// Adds a new annotation.
@@ -596,26 +611,29 @@ pub(crate) mod tests {
         assert_eq!(s.touched, vec![CharSpan::new(4, 7)]);
         set.clear_all();
         assert!(set.is_empty());
-        set.undo().unwrap();
+        set.undo(Timestamp(3000)).unwrap();
         assert_eq!(set.len(), 1);
-        set.undo().unwrap();
+        set.undo(Timestamp(3000)).unwrap();
         assert_eq!(set.len(), 2);
-        set.undo().unwrap();
+        set.undo(Timestamp(1500)).unwrap();
         assert_eq!(set.get("a").unwrap().note, "");
-        set.redo().unwrap();
+        // Undoing is a change of its own: later than the version it replaced, whatever the clock.
+        assert_eq!(set.get("a").unwrap().modified, Timestamp(3001));
+        set.redo(Timestamp(5000)).unwrap();
         assert_eq!(set.get("a").unwrap().note, "hi");
+        assert_eq!(set.get("a").unwrap().modified, Timestamp(5000));
         assert_eq!(set.undo_kind(), Some(&ChangeKind::EditNote));
         // A new change clears redo.
         set.create(sample("c", &text, CharSpan::new(8, 13)))
             .unwrap();
-        assert_eq!(set.redo(), Err(SetError::NothingToRedo));
+        assert_eq!(set.redo(Timestamp(6000)), Err(SetError::NothingToRedo));
     }
 
     #[test]
     fn refusals_are_values() {
         let text = CharText::new("abc");
         let mut set = AnnotationSet::new();
-        assert_eq!(set.undo(), Err(SetError::NothingToUndo));
+        assert_eq!(set.undo(Timestamp(0)), Err(SetError::NothingToUndo));
         assert_eq!(set.delete("x"), Err(SetError::NoSuchAnnotation("x".into())));
         set.create(sample("a", &text, CharSpan::new(0, 1))).unwrap();
         assert_eq!(
@@ -787,10 +805,10 @@ pub(crate) mod tests {
                             let _ = set.delete(&id(i));
                         }
                         Op::Undo => {
-                            let _ = set.undo();
+                            let _ = set.undo(Timestamp(9));
                         }
                         Op::Redo => {
-                            let _ = set.redo();
+                            let _ = set.redo(Timestamp(9));
                         }
                         Op::External(i, span) => {
                             let before = set.get(&id(i)).cloned();

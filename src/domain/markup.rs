@@ -3,8 +3,9 @@
 //! write per re-rendered block, whatever the number of highlights — and handles clicks on marks
 //! with one listener for the whole article.
 //!
-//! A mark carries `data-ids` (the covering annotations' ids in text order; the last is on top), a class naming the
-//! innermost colour (`hl hl-yellow …`), the overlap depth (`depth-1` … `depth-3`), where colours
+//! A mark carries `data-at` (where its run starts, in code points of the document text: the
+//! covering annotations are worked out from the model, [`covering_at`], so a mark's HTML stays
+//! small however many highlights overlap it), a class naming the innermost colour (`hl hl-yellow …`), the overlap depth (`depth-1` … `depth-3`), where colours
 //! overlap the next colour as an underline (`under-blue`), `fn-end` where a note's highlight
 //! ends (the print footnote number), and `active` / `flash` for the focused annotation.
 
@@ -121,10 +122,11 @@ fn close_style(out: &mut String, style: &Style) {
 fn open_mark(
     out: &mut String,
     covering: &[&Annotation],
-    run_end: usize,
+    run: CharSpan,
     block_start: usize,
     state: MarkState,
 ) {
+    let (run_start, run_end) = (block_start + run.start, run.end);
     let top = covering[covering.len() - 1];
     out.push_str("<mark class=\"hl ");
     out.push_str(top.color.style_class());
@@ -149,13 +151,8 @@ fn open_mark(
     if covers(state.flash) {
         out.push_str(" flash");
     }
-    out.push_str("\" data-ids=\"");
-    for (i, a) in covering.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        push_escaped(out, &a.id);
-    }
+    out.push_str("\" data-at=\"");
+    out.push_str(&run_start.to_string());
     // The innermost few, then a count: a tooltip of dozens of notes helps no one.
     out.push_str("\" title=\"");
     for (i, a) in covering.iter().rev().take(TITLE_DESCRIPTIONS).enumerate() {
@@ -191,7 +188,7 @@ fn push_run(
         .filter_map(|&i| anns.get(i).copied())
         .collect();
     if !covering.is_empty() {
-        open_mark(out, &covering, run.span.end, block_start, state);
+        open_mark(out, &covering, run.span, block_start, state);
     }
     for s in &styles {
         open_style(out, s);
@@ -203,6 +200,30 @@ fn push_run(
     if !covering.is_empty() {
         out.push_str("</mark>");
     }
+}
+
+/// The order highlights are drawn in: text order (start, then end, then creation time, then
+/// id); the last covering a run is on top.
+fn draw_order(a: &Annotation, b: &Annotation) -> std::cmp::Ordering {
+    a.anchor
+        .cmp(&b.anchor)
+        .then(a.created.cmp(&b.created))
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+/// The annotations covering the run that starts at `char_idx` of the document text (a mark's
+/// `data-at`), in drawing order (the last on top), from `anns` (any order).
+pub fn covering_at<'a>(anns: &[&'a Annotation], char_idx: usize) -> Vec<&'a Annotation> {
+    let mut covering: Vec<&Annotation> = anns
+        .iter()
+        .copied()
+        .filter(|a| {
+            a.anchor
+                .is_some_and(|s| s.start <= char_idx && char_idx < s.end)
+        })
+        .collect();
+    covering.sort_by(|a, b| draw_order(a, b));
+    covering
 }
 
 /// The inner HTML of `block`, which spans `block_span` of the document text, under the
@@ -219,7 +240,7 @@ pub fn block_html(
         .copied()
         .filter(|a| a.anchor.is_some_and(|s| s.intersect(&block_span).is_some()))
         .collect();
-    anns.sort_by(|a, b| a.anchor.cmp(&b.anchor).then(a.created.cmp(&b.created)));
+    anns.sort_by(|a, b| draw_order(a, b));
     let marks: Vec<CharSpan> = anns
         .iter()
         .map(|a| {
@@ -278,7 +299,7 @@ mod tests {
     }
 
     #[test]
-    fn overlapping_highlights_nest_in_runs_with_ids_depth_and_underline() {
+    fn overlapping_highlights_nest_in_runs_with_positions_depth_and_underline() {
         let block = Block::paragraph("The quick brown fox jumps");
         let start = 10;
         let text = doc_text(&block, start);
@@ -291,11 +312,22 @@ mod tests {
         let span = CharSpan::new(start, start + block.text.chars().count());
         let html = block_html(&block, span, &[&b, &a], MarkState::default());
         assert_eq!(text_of(&html), block.text);
+        // Each mark's `data-at` finds the annotations covering it, drawn in the same order.
+        let ids = |at: usize| -> Vec<String> {
+            covering_at(&[&b, &a], at)
+                .iter()
+                .map(|x| x.id.clone())
+                .collect()
+        };
+        assert_eq!(ids(start + 4), vec!["urn:a"]);
+        assert_eq!(ids(start + 10), vec!["urn:a", "urn:b"]);
+        assert_eq!(ids(start + 15), vec!["urn:b"]);
+        assert!(ids(start + 19).is_empty());
         assert_eq!(
             html,
-            "The <mark class=\"hl hl-yellow depth-1\" data-ids=\"urn:a\" title=\"Yellow highlight\">quick </mark>\
-             <mark class=\"hl hl-blue depth-2 under-yellow\" data-ids=\"urn:a urn:b\" title=\"Blue highlight — note: a &lt;b&gt;note&lt;/b&gt;; Yellow highlight\">brown</mark>\
-             <mark class=\"hl hl-blue depth-1 fn-end\" data-ids=\"urn:b\" title=\"Blue highlight — note: a &lt;b&gt;note&lt;/b&gt;\"> fox</mark> jumps"
+            "The <mark class=\"hl hl-yellow depth-1\" data-at=\"14\" title=\"Yellow highlight\">quick </mark>\
+             <mark class=\"hl hl-blue depth-2 under-yellow\" data-at=\"20\" title=\"Blue highlight — note: a &lt;b&gt;note&lt;/b&gt;; Yellow highlight\">brown</mark>\
+             <mark class=\"hl hl-blue depth-1 fn-end\" data-at=\"25\" title=\"Blue highlight — note: a &lt;b&gt;note&lt;/b&gt;\"> fox</mark> jumps"
         );
     }
 
@@ -310,14 +342,8 @@ mod tests {
             flash: Some("urn:b"),
         };
         let html = block_html(&block, CharSpan::new(0, 8), &[&a, &b], state);
-        assert!(
-            html.contains("depth-1 active\" data-ids=\"urn:a\""),
-            "{html}"
-        );
-        assert!(
-            html.contains("depth-1 flash\" data-ids=\"urn:b\""),
-            "{html}"
-        );
+        assert!(html.contains("depth-1 active\" data-at=\"0\""), "{html}");
+        assert!(html.contains("depth-1 flash\" data-at=\"4\""), "{html}");
     }
 
     #[test]
@@ -340,7 +366,7 @@ mod tests {
         assert!(html.contains(
             "<a href=\"https://example.org/?a=1&amp;b=&quot;2&quot;\" target=\"_blank\" rel=\"noopener noreferrer\">the </a>"
         ), "{html}");
-        assert!(html.contains("<mark class=\"hl hl-yellow depth-1\" data-ids=\"urn:a\" title=\"Yellow highlight\"><a href="), "{html}");
+        assert!(html.contains("<mark class=\"hl hl-yellow depth-1\" data-at=\"8\" title=\"Yellow highlight\"><a href="), "{html}");
         assert!(
             html.contains("><em>docs</em></a></mark><mark")
                 || html.contains("><em>docs</em></a></mark>"),
@@ -362,10 +388,11 @@ mod tests {
         let refs: Vec<&Annotation> = anns.iter().collect();
         let html = block_html(&block, CharSpan::new(0, 8), &refs, MarkState::default());
         assert!(html.contains("title=\"Yellow highlight; Yellow highlight; Yellow highlight; and 2 more highlights\""), "{html}");
-        assert!(
-            html.contains("data-ids=\"urn:4 urn:3 urn:2 urn:1 urn:0\""),
-            "{html}"
-        );
+        let ids: Vec<&str> = covering_at(&refs, 0)
+            .iter()
+            .map(|a| a.id.as_str())
+            .collect();
+        assert_eq!(ids, vec!["urn:4", "urn:3", "urn:2", "urn:1", "urn:0"]);
     }
 
     #[test]

@@ -5,40 +5,63 @@
 use crate::ui::state::AppState;
 use leptos::prelude::*;
 
+/// The elements of `list` (a query's result).
+fn elements(list: web_sys::NodeList) -> impl Iterator<Item = web_sys::Element> {
+    (0..list.length()).filter_map(move |i| {
+        list.item(i)
+            .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
+    })
+}
+
+fn article_element() -> Option<web_sys::Element> {
+    web_sys::window()?.document()?.get_element_by_id("article")
+}
+
+/// The marks of annotation `id`, in text order: in the blocks where it has marks, those whose
+/// run starts inside its span (runs never cross a highlight's ends).
+pub fn marks_of(app: AppState, id: &str) -> Vec<web_sys::Element> {
+    let Some(span) = app
+        .set
+        .try_with_value(|s| s.get(id).and_then(|a| a.anchor))
+        .flatten()
+    else {
+        return Vec::new();
+    };
+    let Some(article) = article_element() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for b in app.blocks_of(id) {
+        let Some(block) = block_element(&article, b) else {
+            continue;
+        };
+        if let Ok(list) = block.query_selector_all("mark[data-at]") {
+            out.extend(elements(list).filter(|m| {
+                m.get_attribute("data-at")
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .is_some_and(|at| span.start <= at && at < span.end)
+            }));
+        }
+    }
+    out
+}
+
 /// Moves the `active` (focused) and `flash` classes between marks: one effect for the whole
 /// article, looking only in the blocks where the annotation has marks. Marks read both states
 /// when they are rendered, so re-rendered blocks start right.
 fn mark_states(app: AppState) {
-    fn each(root: &web_sys::Element, selector: &str, f: impl Fn(&web_sys::DomTokenList)) {
-        if let Ok(list) = root.query_selector_all(selector) {
-            for i in 0..list.length() {
-                if let Some(el) = list
-                    .item(i)
-                    .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
-                {
-                    f(&el.class_list());
-                }
-            }
-        }
-    }
     let toggle = move |class: &'static str, id: Option<&str>| {
-        let Some(article) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id("article"))
-        else {
+        let Some(article) = article_element() else {
             return;
         };
-        each(&article, &format!("mark.{class}"), |c| {
-            let _ = c.remove_1(class);
-        });
-        let Some(id) = id else { return };
-        let marks = format!("mark[data-ids~=\"{}\"]", crate::ui::state::css_escape(id));
-        for b in app.blocks_of(id) {
-            if let Some(block) = block_element(&article, b) {
-                each(&block, &marks, |c| {
-                    let _ = c.add_1(class);
-                });
+        if let Ok(list) = article.query_selector_all(&format!("mark.{class}")) {
+            for el in elements(list) {
+                let _ = el.class_list().remove_1(class);
             }
+        }
+        let Some(id) = id else { return };
+        for el in marks_of(app, id) {
+            let _ = el.class_list().add_1(class);
         }
     };
     Effect::new(move |_| app.focused.with(|f| toggle("active", f.as_deref())));
@@ -154,7 +177,7 @@ fn click_mark(app: AppState, ev: web_sys::MouseEvent) {
     let Some(mark) = ev
         .target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .and_then(|el| el.closest("mark[data-ids]").ok().flatten())
+        .and_then(|el| el.closest("mark[data-at]").ok().flatten())
     else {
         return;
     };
@@ -163,15 +186,25 @@ fn click_mark(app: AppState, ev: web_sys::MouseEvent) {
             return; // the reader is selecting, not clicking
         }
     }
-    let data_ids = mark.get_attribute("data-ids").unwrap_or_default();
-    let ids: Vec<&str> = data_ids.split_whitespace().collect();
+    let at = mark
+        .get_attribute("data-at")
+        .and_then(|v| v.parse::<usize>().ok());
+    let block = mark
+        .closest("[data-block]")
+        .ok()
+        .flatten()
+        .and_then(|b| b.get_attribute("data-block"))
+        .and_then(|v| v.parse::<usize>().ok());
+    let (Some(at), Some(block)) = (at, block) else {
+        return;
+    };
+    let ids = app.covering(block, at);
     let Some(last) = ids.last() else { return };
     let current = app.focused.get_untracked();
     let next = match current.and_then(|c| ids.iter().position(|i| *i == c)) {
-        Some(pos) => ids[(pos + 1) % ids.len()],
-        None => last,
-    }
-    .to_string();
+        Some(pos) => ids[(pos + 1) % ids.len()].clone(),
+        None => last.clone(),
+    };
     app.reveal(&next, false);
     crate::ui::dom::scroll_to(&format!(
         "[data-card=\"{}\"]",

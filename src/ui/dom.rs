@@ -196,13 +196,18 @@ pub fn scroll_to(selector: &str) -> Option<Element> {
         .document()?
         .query_selector(selector)
         .ok()??;
+    scroll_into_view(&el);
+    Some(el)
+}
+
+/// Scrolls `el` to the middle of the view (smoothly unless the reader prefers reduced motion).
+pub fn scroll_into_view(el: &Element) {
     let opts = web_sys::ScrollIntoViewOptions::new();
     opts.set_block(web_sys::ScrollLogicalPosition::Center);
     if !prefers_reduced_motion() {
         opts.set_behavior(web_sys::ScrollBehavior::Smooth);
     }
     el.scroll_into_view_with_scroll_into_view_options(&opts);
-    Some(el)
 }
 
 pub fn prefers_reduced_motion() -> bool {

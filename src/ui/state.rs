@@ -9,6 +9,7 @@ use crate::domain::markup::{self, MarkState};
 use crate::domain::selector::describe;
 use crate::domain::span::CharSpan;
 use crate::domain::storage;
+use crate::domain::time::Timestamp;
 use crate::ui::persist::{self, Persist, SaveOutcome};
 use crate::ui::{dom, idb, sync};
 use leptos::prelude::*;
@@ -193,6 +194,24 @@ impl AppState {
             });
         }
         out
+    }
+
+    /// The ids of the annotations covering the run at `char_idx` in block `idx` (a mark's
+    /// `data-at`), in drawing order (the last on top).
+    pub fn covering(&self, idx: usize, char_idx: usize) -> Vec<String> {
+        self.set.with_value(|set| {
+            self.by_block.with_value(|index| {
+                let anns: Vec<&Annotation> = index
+                    .by_block
+                    .get(idx)
+                    .map(|ids| ids.iter().filter_map(|id| set.get(id)).collect())
+                    .unwrap_or_default();
+                markup::covering_at(&anns, char_idx)
+                    .into_iter()
+                    .map(|a| a.id.clone())
+                    .collect()
+            })
+        })
     }
 
     /// The inner HTML of block `idx` with its highlights (see [`markup::block_html`]).
@@ -434,10 +453,11 @@ impl AppState {
     /// Undoes or redoes one step, re-renders what it touched and says what it was.
     fn step_history(
         &self,
-        step: fn(&mut AnnotationSet) -> Result<ChangeSummary, SetError>,
+        step: fn(&mut AnnotationSet, Timestamp) -> Result<ChangeSummary, SetError>,
         verb: &str,
     ) {
-        if let Some(Ok(summary)) = self.set.try_update_value(step) {
+        let now = dom::now();
+        if let Some(Ok(summary)) = self.set.try_update_value(|set| step(set, now)) {
             let what = summary.kind.as_ref().map_or("Change", |k| k.past_tense());
             self.after_change(&summary);
             self.show_toast(format!("{verb}: {what}"), false);
@@ -450,7 +470,9 @@ impl AppState {
         let serial = self.next_serial();
         self.flash.set(Some((id.to_string(), serial)));
         if scroll_text {
-            dom::scroll_to(&format!("mark[data-ids~=\"{}\"]", css_escape(id)));
+            if let Some(first) = crate::ui::article::marks_of(*self, id).first() {
+                dom::scroll_into_view(first);
+            }
         }
         let flash = self.flash;
         set_timeout(

@@ -31,14 +31,26 @@ const CHANNEL: &str = "marginalia/v1/saved";
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
     static AGAIN: Cell<bool> = const { Cell::new(false) };
-    static CHANNEL_OUT: RefCell<Option<web_sys::BroadcastChannel>> = const { RefCell::new(None) };
+    /// This tab's one channel object: it both listens and announces, so a tab never hears its
+    /// own writes (a channel object does not receive what it posts).
+    static CHANNEL_OBJECT: RefCell<Option<web_sys::BroadcastChannel>> = const { RefCell::new(None) };
+}
+
+fn channel() -> Option<web_sys::BroadcastChannel> {
+    CHANNEL_OBJECT.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.is_none() {
+            *c = web_sys::BroadcastChannel::new(CHANNEL).ok();
+        }
+        c.clone()
+    })
 }
 
 /// Reads the stored annotations now and listens for other tabs' saves for as long as the app
 /// lives.
 pub fn install(app: AppState) {
     sync_soon(app);
-    let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL) else {
+    let Some(channel) = channel() else {
         return;
     };
     let doc = app.persist.with_value(|p| p.doc_id().to_string());
@@ -53,21 +65,14 @@ pub fn install(app: AppState) {
     on_cleanup(move || {
         let (channel, _on_message) = listening.take();
         channel.set_onmessage(None);
-        channel.close();
     });
 }
 
 /// Tells the other tabs that `doc`'s records were written.
 pub fn announce(doc: &str) {
-    CHANNEL_OUT.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.is_none() {
-            *c = web_sys::BroadcastChannel::new(CHANNEL).ok();
-        }
-        if let Some(c) = c.as_ref() {
-            let _ = c.post_message(&JsValue::from_str(doc));
-        }
-    });
+    if let Some(c) = channel() {
+        let _ = c.post_message(&JsValue::from_str(doc));
+    }
 }
 
 /// Reads and merges the stored annotations soon; several requests while one runs give one more.
