@@ -171,18 +171,21 @@ async fn the_database_writes_reads_counts_and_takes_a_documents_records() {
     plan.puts[0].1 = "{\"id\":\"a\",\"note\":\"changed\"}".into();
     plan.deletes.push("b".into());
     idb::write(doc, &plan).await.unwrap();
-    let read = idb::read_doc(doc).await.unwrap();
+    let mut read = idb::read_doc(doc).await.unwrap();
     assert_eq!(read.meta.as_deref(), Some("{\"version\":1}"));
+    assert_eq!(read.len(), 2);
     assert_eq!(
-        read.records,
-        vec![
-            (
-                "a".to_string(),
-                "{\"id\":\"a\",\"note\":\"changed\"}".to_string()
-            ),
-            ("c".to_string(), "{\"id\":\"c\"}".to_string()),
-        ]
+        read.take(1),
+        vec![(
+            "a".to_string(),
+            "{\"id\":\"a\",\"note\":\"changed\"}".to_string()
+        )]
     );
+    assert_eq!(
+        read.take_all(),
+        vec![("c".to_string(), "{\"id\":\"c\"}".to_string())]
+    );
+    assert!(read.take(5).is_empty());
     assert_eq!(idb::count(doc).await.unwrap(), 2);
     assert_eq!(idb::count(other).await.unwrap(), 1);
     // Taking a document removes only its records, and gives them back for undo.

@@ -436,6 +436,30 @@ impl AnnotationSet {
         summary
     }
 
+    /// Fills an empty set with stored annotations (the first read of storage): no history, no
+    /// changed ids, one summary (kind `Sync`) — without the per-id merge bookkeeping of
+    /// [`AnnotationSet::apply_external`]. A set that is not empty is left alone (`None`).
+    pub fn load(&mut self, annotations: Vec<Annotation>) -> Option<ChangeSummary> {
+        if !self.is_empty() || !self.undo.is_empty() || !self.redo.is_empty() {
+            return None;
+        }
+        let mut summary = ChangeSummary {
+            kind: Some(ChangeKind::Sync),
+            ..Default::default()
+        };
+        for a in annotations {
+            match a.anchor {
+                Some(span) => summary.touched.push(span),
+                None => summary.unanchored_changed = true,
+            }
+            summary.ids.push(a.id.clone());
+            let id = a.id.clone();
+            self.set_state(&id, Some(a));
+        }
+        self.changed.clear();
+        Some(summary)
+    }
+
     /// Applies changes that came from elsewhere (another tab) without recording them: history
     /// entries that mention the changed ids are dropped, so undo never resurrects a stale state.
     pub fn apply_external(
@@ -627,6 +651,24 @@ pub(crate) mod tests {
         set.create(sample("c", &text, CharSpan::new(8, 13)))
             .unwrap();
         assert_eq!(set.redo(Timestamp(6000)), Err(SetError::NothingToRedo));
+    }
+
+    #[test]
+    fn loading_fills_only_an_empty_set_and_leaves_nothing_to_save() {
+        let text = CharText::new("one two three four");
+        let mut set = AnnotationSet::new();
+        let a = sample("a", &text, CharSpan::new(0, 3));
+        let b = sample("b", &text, CharSpan::new(4, 7));
+        let s = set.load(vec![b.clone(), a.clone()]).unwrap();
+        assert_eq!(s.kind, Some(ChangeKind::Sync));
+        assert_eq!(s.ids, vec!["b".to_string(), "a".to_string()]);
+        assert_eq!(s.touched, vec![CharSpan::new(4, 7), CharSpan::new(0, 3)]);
+        let ids: Vec<&str> = set.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(ids, vec!["a", "b"]);
+        assert!(set.take_changed().is_empty());
+        assert!(!set.can_undo());
+        assert_eq!(set.load(vec![a]), None);
+        assert_eq!(set.len(), 2);
     }
 
     #[test]

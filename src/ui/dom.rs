@@ -286,6 +286,26 @@ pub fn after_next_paint(f: impl FnOnce() + 'static) {
     });
 }
 
+/// Lets the browser handle input and paint before going on (a zero timeout): long work split
+/// with it never holds the page for one long task.
+pub async fn yield_to_browser() {
+    let (tx, rx) = futures_channel_once();
+    leptos::prelude::set_timeout(tx, std::time::Duration::ZERO);
+    let _ = rx.await;
+}
+
+/// A one-shot signal as a future, without another dependency: a JS promise resolved by `tx`.
+fn futures_channel_once() -> (impl FnOnce(), wasm_bindgen_futures::JsFuture) {
+    let mut resolve = None;
+    let promise = js_sys::Promise::new(&mut |ok, _| resolve = Some(ok));
+    let tx = move || {
+        if let Some(ok) = resolve {
+            let _ = ok.call0(&wasm_bindgen::JsValue::UNDEFINED);
+        }
+    };
+    (tx, wasm_bindgen_futures::JsFuture::from(promise))
+}
+
 pub fn typing_in_field() -> bool {
     web_sys::window()
         .and_then(|w| w.document())

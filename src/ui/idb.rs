@@ -191,11 +191,45 @@ fn store(tx: &IdbTransaction, name: &str) -> Result<IdbObjectStore, DbError> {
     tx.object_store(name).map_err(|e| db_error(&e))
 }
 
-/// A document's stored records as `(annotation id, stored text)`, in id order (values that are
-/// not text are given as their JSON, to be refused by the decoder), and its meta value.
+/// A document's stored records, in id order, as the browser gave them: turned into text a slice
+/// at a time ([`DocRecords::take`]), so reading 10,000 is not one long task. Values that are not
+/// text are given as their JSON, to be refused by the decoder.
 pub struct DocRecords {
     pub meta: Option<String>,
-    pub records: Vec<(String, String)>,
+    keys: Array,
+    values: Array,
+    next: u32,
+}
+
+impl DocRecords {
+    pub fn len(&self) -> usize {
+        self.keys.length().min(self.values.length()) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The next `n` records (fewer at the end) as `(annotation id, stored text)`.
+    pub fn take(&mut self, n: usize) -> Vec<(String, String)> {
+        let end = (self.next as usize + n).min(self.len()) as u32;
+        let out = (self.next..end)
+            .map(|i| {
+                let id = Array::from(&self.keys.get(i))
+                    .get(1)
+                    .as_string()
+                    .unwrap_or_default();
+                (id, as_text(&self.values.get(i)))
+            })
+            .collect();
+        self.next = end;
+        out
+    }
+
+    /// Every record not taken yet.
+    pub fn take_all(&mut self) -> Vec<(String, String)> {
+        self.take(self.len())
+    }
 }
 
 fn as_text(v: &JsValue) -> String {
@@ -226,17 +260,11 @@ pub async fn read_doc(doc: &str) -> Result<DocRecords, DbError> {
     let keys: Array = done(&keys).await?.unchecked_into();
     let values: Array = done(&values).await?.unchecked_into();
     let meta = done(&meta).await?;
-    let records = keys
-        .iter()
-        .zip(values.iter())
-        .map(|(k, v)| {
-            let id = Array::from(&k).get(1).as_string().unwrap_or_default();
-            (id, as_text(&v))
-        })
-        .collect();
     Ok(DocRecords {
         meta: (!meta.is_undefined() && !meta.is_null()).then(|| as_text(&meta)),
-        records,
+        keys,
+        values,
+        next: 0,
     })
 }
 
@@ -323,7 +351,7 @@ pub async fn set_aside(doc: &str, records: &[(String, String)]) -> Result<(), Db
 
 /// Removes a document's records, returning them (for undo: [`put_records`]).
 pub async fn take_doc(doc: &str) -> Result<Vec<(String, String)>, DbError> {
-    let read = read_doc(doc).await?;
+    let mut read = read_doc(doc).await?;
     let db = open().await?;
     let tx = transaction(
         &db,
@@ -337,7 +365,7 @@ pub async fn take_doc(doc: &str) -> Result<Vec<(String, String)>, DbError> {
         .delete(&doc.into())
         .map_err(|e| db_error(&e))?;
     committed(&tx).await?;
-    Ok(read.records)
+    Ok(read.take_all())
 }
 
 /// Writes records as they are (undoing [`take_doc`]).

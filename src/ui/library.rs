@@ -258,13 +258,13 @@ pub fn attach(app: AppState, nav: Nav) {
 /// A document's stored annotations (unanchored): its database records, or what an earlier build
 /// left in localStorage.
 async fn stored_annotations(id: &str) -> Result<Vec<Annotation>, String> {
-    let read = idb::read_doc(id).await.map_err(|e| e.to_string())?;
-    if read.records.is_empty() {
+    let mut read = idb::read_doc(id).await.map_err(|e| e.to_string())?;
+    if read.is_empty() {
         return Ok(get(&storage::storage_key(id))
             .and_then(|raw| storage::decode(&raw).ok())
             .unwrap_or_default());
     }
-    Ok(storage::decode_records(read.records).annotations)
+    Ok(storage::decode_records(read.take_all()).annotations)
 }
 
 /// Brings the earlier version's annotations over, re-anchored (fuzzily) on the new text.

@@ -12,7 +12,7 @@ use crate::ui::toolbar::PendingSel;
 use leptos::prelude::*;
 
 /// How many cards are rendered before "Show more" (keeps huge sets responsive).
-const PAGE: usize = 200;
+const PAGE: usize = 50;
 
 /// The quote shortened for a card: at most `max` characters, cut at a word, with an ellipsis.
 pub fn shorten(s: &str, max: usize) -> String {
@@ -28,12 +28,30 @@ pub fn shorten(s: &str, max: usize) -> String {
     format!("{}…", cut[..at_word].trim_end())
 }
 
+thread_local! {
+    /// One formatter for every card: making one per call (what `Date.toLocaleString` with
+    /// options does) costs a third of a millisecond, 70 ms for a page of cards.
+    static DATE_FORMAT: js_sys::Function = {
+        let opts = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&opts, &"dateStyle".into(), &"medium".into());
+        let _ = js_sys::Reflect::set(&opts, &"timeStyle".into(), &"short".into());
+        let locales = js_sys::Array::of1(&"en-GB".into());
+        js_sys::Intl::DateTimeFormat::new(&locales, &opts).format()
+    };
+}
+
+/// Makes the card date formatter ahead of need (its first use loads locale data: ~30 ms), for
+/// a quiet moment after the first paint rather than the first card.
+pub fn warm_date_format() {
+    DATE_FORMAT.with(|_| ());
+}
+
 pub fn local_time(t: Timestamp) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t.millis() as f64));
-    let opts = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&opts, &"dateStyle".into(), &"medium".into());
-    let _ = js_sys::Reflect::set(&opts, &"timeStyle".into(), &"short".into());
-    String::from(d.to_locale_string("en-GB", &opts))
+    DATE_FORMAT
+        .with(|f| f.call1(&wasm_bindgen::JsValue::UNDEFINED, &d).ok())
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
 }
 
 /// What the list shows: counts over every annotation, copies of only the cards it renders (with

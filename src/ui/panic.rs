@@ -62,6 +62,31 @@ pub fn remember(plan: &SavePlan) {
     });
 }
 
+/// Forgets the records (before the stored ones are read again: what this tab has and storage
+/// lacks is put back by the save that follows a read).
+pub fn forget_records() {
+    let _ = RESCUE.try_with(|r| {
+        if let Ok(mut r) = r.try_borrow_mut() {
+            if let Some(r) = r.as_mut() {
+                r.records.clear();
+            }
+        }
+    });
+}
+
+/// Keeps stored records `(id, text)` as read.
+pub fn remember_records(records: &[(String, String)]) {
+    let _ = RESCUE.try_with(|r| {
+        if let Ok(mut r) = r.try_borrow_mut() {
+            if let Some(r) = r.as_mut() {
+                for (id, raw) in records {
+                    r.records.insert(id.clone(), raw.clone());
+                }
+            }
+        }
+    });
+}
+
 /// The annotations kept for the rescue download (file name, JSON in the stored envelope's form).
 pub fn remembered() -> Option<(String, String)> {
     RESCUE

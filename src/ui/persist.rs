@@ -302,6 +302,11 @@ impl Persist {
         self.seen.lock_().known = annotations.map(|a| (a.id.clone(), a.modified)).collect();
     }
 
+    /// Has this tab seen no record in the database yet?
+    pub fn knows_nothing(&self) -> bool {
+        self.seen.lock_().known.is_empty()
+    }
+
     /// id → `modified` of the records last seen in the database (see [`crate::ui::sync`]).
     pub fn known(&self) -> HashMap<String, Timestamp> {
         self.seen.lock_().known.clone()

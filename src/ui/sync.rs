@@ -20,10 +20,14 @@ use crate::domain::annotation::{Annotation, ChangeKind, ChangeSummary};
 use crate::domain::storage::{self, Change, StorageError};
 use crate::ui::idb::{self, DbError};
 use crate::ui::state::{css_escape, AppState, Banner};
+use crate::ui::{dom, panic as rescue};
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+/// How many records are decoded and anchored between two yields to the browser.
+const LOAD_SLICE: usize = 1000;
 
 /// The channel every tab of the app shares; a message is the id of a document just written.
 const CHANNEL: &str = "marginalia/v1/saved";
@@ -50,6 +54,7 @@ fn channel() -> Option<web_sys::BroadcastChannel> {
 /// lives.
 pub fn install(app: AppState) {
     sync_soon(app);
+    dom::after_next_paint(crate::ui::panel::warm_date_format);
     let Some(channel) = channel() else {
         return;
     };
@@ -107,7 +112,7 @@ async fn sync_now(app: AppState) {
     if app.persist.try_with_value(|_| ()).is_none() {
         return;
     }
-    let read = match read {
+    let mut read = match read {
         Ok(r) => r,
         Err(e) => {
             if app.persist.with_value(|p| p.is_loading()) {
@@ -128,7 +133,7 @@ async fn sync_now(app: AppState) {
             other => StorageError::WrongShape(format!("its format record: {other}")),
         };
         if let Some(banner) = app.persist.with_value(|p| {
-            let b = p.hold_newer(e, read.records);
+            let b = p.hold_newer(e, read.take_all());
             p.loaded();
             b
         }) {
@@ -136,17 +141,61 @@ async fn sync_now(app: AppState) {
         }
         return;
     }
-    let storage::Records {
-        annotations: mut remote,
-        damaged,
-    } = storage::decode_records(read.records);
+    // Read, kept for the panic message's download, decoded and anchored a slice at a time, the
+    // browser free to paint and take input in between (10,000 records are a long task at once).
+    rescue::forget_records();
+    let mut remote = Vec::new();
+    let mut damaged = Vec::new();
+    loop {
+        let chunk = read.take(LOAD_SLICE);
+        if chunk.is_empty() {
+            break;
+        }
+        rescue::remember_records(&chunk);
+        let mut part = storage::decode_records(chunk);
+        if app
+            .doc
+            .try_with_value(|doc| storage::anchor_all(doc, &mut part.annotations))
+            .is_none()
+        {
+            return;
+        }
+        remote.append(&mut part.annotations);
+        damaged.append(&mut part.damaged);
+        dom::yield_to_browser().await;
+    }
+    if app.persist.try_with_value(|_| ()).is_none() {
+        return;
+    }
     if !damaged.is_empty() {
         if let Some(banner) = app.persist.with_value(|p| p.hold_records(damaged)) {
             app.banner.set(Some(banner));
         }
     }
-    app.doc
-        .with_value(|doc| storage::anchor_all(doc, &mut remote));
+    let merge_timing = dom::UserTiming::start("marginalia:sync-merge");
+    // The common first read: nothing here yet, so nothing to merge.
+    let first = app
+        .set
+        .with_value(|s| s.is_empty() && !s.can_undo() && !s.can_redo())
+        && app.persist.with_value(|p| p.knows_nothing());
+    if first {
+        app.persist.with_value(|p| {
+            p.saw(remote.iter());
+            p.loaded();
+        });
+        let summary = app.set.try_update_value(|set| set.load(remote)).flatten();
+        drop(merge_timing);
+        if let Some(summary) = summary {
+            // Drawn in a task of its own.
+            dom::yield_to_browser().await;
+            if app.set.try_with_value(|_| ()).is_none() {
+                return;
+            }
+            rerender(app, &summary);
+        }
+        app.save();
+        return;
+    }
     let editing = app.editing.get_untracked();
     let known = app.persist.with_value(|p| p.known());
     let changes = app.set.with_value(|set| {
@@ -179,7 +228,9 @@ async fn sync_now(app: AppState) {
         p.mark_pending(differing);
         p.loaded();
     });
+    drop(merge_timing);
     if let Some(Some(summary)) = summary {
+        let _timing = dom::UserTiming::start("marginalia:sync-rerender");
         rerender(app, &summary);
         if let Some((id, text)) = draft {
             restore_draft(app, id, text);
