@@ -12,6 +12,7 @@ pub mod fuzzy;
 pub mod library;
 pub mod markdown;
 pub mod markdown_export;
+pub(crate) mod markdown_reader;
 pub mod markup;
 pub mod segment;
 pub mod selector;
