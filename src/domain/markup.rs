@@ -234,28 +234,105 @@ pub fn block_html(
     anns: &[&Annotation],
     state: MarkState,
 ) -> String {
+    let whole = CharSpan::new(0, block.text.chars().count());
+    block_runs_html(block, block_span, anns, state, whole).html
+}
+
+/// Some runs of a block as HTML: each run is exactly one node of the block element (a `<mark>`,
+/// a style element, or a text node), so the runs of a window can replace the same nodes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunsHtml {
+    pub html: String,
+    /// Where each run starts, in code points of the block (`char_idx` from the block's start).
+    pub run_starts: Vec<usize>,
+}
+
+/// The runs of `block` inside `window` (block-local code points) as HTML. `window` must start
+/// and end at run boundaries (see [`rerender_window`]); the whole block gives [`block_html`].
+pub fn block_runs_html(
+    block: &Block,
+    block_span: CharSpan,
+    anns: &[&Annotation],
+    state: MarkState,
+    window: CharSpan,
+) -> RunsHtml {
+    let abs = CharSpan::new(
+        block_span.start + window.start,
+        block_span.start + window.end,
+    );
     // In text order (start, then end, then creation time): the last covering a run is drawn on top.
     let mut anns: Vec<&Annotation> = anns
         .iter()
         .copied()
-        .filter(|a| a.anchor.is_some_and(|s| s.intersect(&block_span).is_some()))
+        .filter(|a| a.anchor.is_some_and(|s| s.intersect(&abs).is_some()))
         .collect();
     anns.sort_by(|a, b| draw_order(a, b));
     let marks: Vec<CharSpan> = anns
         .iter()
         .map(|a| {
             a.anchor
-                .and_then(|s| s.intersect(&block_span))
-                .map(|s| s.shifted_back(block_span.start))
+                .and_then(|s| s.intersect(&abs))
+                .map(|s| s.shifted_back(abs.start))
                 .unwrap_or(CharSpan::new(0, 0))
         })
         .collect();
-    let style_spans: Vec<CharSpan> = block.styles.iter().map(|s| s.span).collect();
-    let mut out = String::with_capacity(block.text.len() + 64 * anns.len().min(256));
-    for run in segment(&block.text, &marks, &style_spans) {
-        push_run(&mut out, &run, block, &anns, block_span.start, state);
+    // Every style keeps its index (those outside the window are empty, so ignored).
+    let style_spans: Vec<CharSpan> = block
+        .styles
+        .iter()
+        .map(|s| {
+            s.span
+                .intersect(&window)
+                .map(|s| s.shifted_back(window.start))
+                .unwrap_or(CharSpan::new(0, 0))
+        })
+        .collect();
+    let whole = window.start == 0 && window.len() >= block.text.chars().count();
+    let text: std::borrow::Cow<str> = if whole {
+        block.text.as_str().into()
+    } else {
+        block
+            .text
+            .chars()
+            .skip(window.start)
+            .take(window.len())
+            .collect::<String>()
+            .into()
+    };
+    let runs = segment(&text, &marks, &style_spans);
+    let mut out = RunsHtml {
+        html: String::with_capacity(text.len() + 64 * anns.len().min(256)),
+        run_starts: Vec::with_capacity(runs.len()),
+    };
+    for run in &runs {
+        out.run_starts.push(window.start + run.span.start);
+        push_run(&mut out.html, run, block, &anns, abs.start, state);
     }
     out
+}
+
+/// Which runs to render again after a change touching `touched` (block-local code-point spans),
+/// given where the block's current runs start (`run_starts`, from the last render) and its
+/// length: `(first_run, end_run, window)`, the runs `first_run..end_run` to replace with those
+/// of `window` ([`block_runs_html`] on the new annotations). `None`: nothing touches the block.
+///
+/// The window reaches one run past the touched text on each side, because a highlight that is
+/// gone can merge the runs on either side of its ends; so its ends are boundaries that no
+/// changed annotation makes, which stay boundaries after the change.
+pub fn rerender_window(
+    run_starts: &[usize],
+    len_chars: usize,
+    touched: &[CharSpan],
+) -> Option<(usize, usize, CharSpan)> {
+    let lo = touched.iter().map(|s| s.start).min()?.min(len_chars);
+    let hi = touched.iter().map(|s| s.end).max()?.min(len_chars);
+    // The last run starting before `lo` (the first run when `lo` is 0).
+    let first_run = run_starts.partition_point(|&st| st < lo).saturating_sub(1);
+    // The first run starting after `hi` (none: up to the end).
+    let end_run = run_starts.partition_point(|&st| st <= hi);
+    let start = run_starts.get(first_run).copied().unwrap_or(0).min(lo);
+    let end = run_starts.get(end_run).copied().unwrap_or(len_chars);
+    Some((first_run, end_run, CharSpan::new(start, end)))
 }
 
 #[cfg(test)]
@@ -415,6 +492,184 @@ mod tests {
         let mut out = String::new();
         push_escaped(&mut out, "a<b>&\"c'd — é😀");
         assert_eq!(out, "a&lt;b&gt;&amp;&quot;c&#39;d — é😀");
+    }
+
+    /// The HTML of each run on its own (a run's span is a window of its own).
+    fn pieces(
+        block: &Block,
+        span: CharSpan,
+        anns: &[&Annotation],
+        state: MarkState,
+    ) -> Vec<String> {
+        let all = block_runs_html(block, span, anns, state, CharSpan::new(0, span.len()));
+        let mut ends: Vec<usize> = all.run_starts.iter().skip(1).copied().collect();
+        ends.push(span.len());
+        all.run_starts
+            .iter()
+            .zip(ends)
+            .map(|(&a, b)| block_runs_html(block, span, anns, state, CharSpan::new(a, b)).html)
+            .collect()
+    }
+
+    /// Replaces the runs `rerender_window` names with the window's runs under `after`.
+    fn patched(
+        block: &Block,
+        span: CharSpan,
+        before: &[&Annotation],
+        after: &[&Annotation],
+        touched: &[CharSpan],
+        state: MarkState,
+    ) -> RunsHtml {
+        let whole = CharSpan::new(0, span.len());
+        let old = block_runs_html(block, span, before, state, whole);
+        let local: Vec<CharSpan> = touched
+            .iter()
+            .filter_map(|t| t.intersect(&span))
+            .map(|t| t.shifted_back(span.start))
+            .collect();
+        let Some((from, to, window)) = rerender_window(&old.run_starts, span.len(), &local) else {
+            return old;
+        };
+        let part = block_runs_html(block, span, after, state, window);
+        let old_pieces = pieces(block, span, before, state);
+        RunsHtml {
+            html: old_pieces[..from].concat() + &part.html + &old_pieces[to..].concat(),
+            run_starts: [
+                &old.run_starts[..from],
+                &part.run_starts[..],
+                &old.run_starts[to..],
+            ]
+            .concat(),
+        }
+    }
+
+    #[test]
+    fn a_deleted_highlight_merges_the_runs_beside_its_ends() {
+        let block = Block::paragraph("aaaabbbbcccc");
+        let span = CharSpan::new(0, 12);
+        let text = doc_text(&block, 0);
+        let outer = sample("urn:o", &text, CharSpan::new(2, 10));
+        let inner = sample("urn:i", &text, CharSpan::new(4, 8));
+        let (before, after) = (vec![&outer, &inner], vec![&outer]);
+        let state = MarkState::default();
+        let whole = CharSpan::new(0, 12);
+        let old = block_runs_html(&block, span, &before, state, whole);
+        assert_eq!(old.run_starts, vec![0, 2, 4, 8, 10]);
+        // The runs around the deleted one go too: 2..4 and 8..10 join it in one run, 2..10.
+        let (from, to, window) =
+            rerender_window(&old.run_starts, 12, &[CharSpan::new(4, 8)]).unwrap();
+        assert_eq!((from, to, window), (1, 4, CharSpan::new(2, 10)));
+        let part = block_runs_html(&block, span, &after, state, window);
+        assert_eq!(part.run_starts, vec![2]);
+        let new = block_runs_html(&block, span, &after, state, whole);
+        assert_eq!(new.run_starts, vec![0, 2, 10]);
+        assert_eq!(
+            patched(&block, span, &before, &after, &[CharSpan::new(4, 8)], state),
+            new
+        );
+    }
+
+    #[test]
+    fn a_window_at_the_block_edges_and_an_empty_block() {
+        assert_eq!(rerender_window(&[0, 3], 6, &[]), None);
+        assert_eq!(
+            rerender_window(&[0, 3], 6, &[CharSpan::new(0, 6)]),
+            Some((0, 2, CharSpan::new(0, 6)))
+        );
+        assert_eq!(
+            rerender_window(&[0, 3], 6, &[CharSpan::new(0, 1)]),
+            Some((0, 1, CharSpan::new(0, 3)))
+        );
+        assert_eq!(
+            rerender_window(&[0, 3], 6, &[CharSpan::new(0, 3)]),
+            Some((0, 2, CharSpan::new(0, 6)))
+        );
+        assert_eq!(
+            rerender_window(&[0, 3], 6, &[CharSpan::new(4, 5)]),
+            Some((1, 2, CharSpan::new(3, 6)))
+        );
+        assert_eq!(
+            rerender_window(&[], 0, &[CharSpan::new(0, 0)]),
+            Some((0, 0, CharSpan::new(0, 0)))
+        );
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// (start, end, colour, has a note) of one annotation, in a document of up to ~60 chars.
+        type Spec = (usize, usize, usize, bool);
+
+        fn make(id: usize, spec: &Spec, text: &CharText) -> Annotation {
+            let len = text.len_chars();
+            let span = CharSpan::new(spec.0.min(len), spec.1.min(len));
+            let mut a = sample(&format!("urn:a{id}"), text, span);
+            if span.is_empty() {
+                a.anchor = None;
+            }
+            a.color = Color::ALL[spec.2 % Color::ALL.len()];
+            if spec.3 {
+                a.note = format!("note {id}");
+            }
+            a.created = Timestamp(1000 + (id as i64 % 3));
+            a
+        }
+
+        fn spec() -> impl Strategy<Value = Spec> {
+            (0usize..60, 0usize..60, 0usize..5, any::<bool>())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+            /// Rendering only the window `rerender_window` names, over the runs it replaces,
+            /// gives exactly what rendering the whole block again gives.
+            #[test]
+            fn patching_the_window_equals_rendering_the_block_again(
+                body in "[ab <&é]{0,40}",
+                offset in 0usize..6,
+                styles in proptest::collection::vec((0usize..45, 0usize..45), 0..3),
+                before in proptest::collection::vec(proptest::option::of(spec()), 0..8),
+                changes in proptest::collection::vec((0usize..9, proptest::option::of(spec())), 1..4),
+                focused in proptest::option::of(0usize..9),
+            ) {
+                let mut block = Block::paragraph(body.clone());
+                let n = body.chars().count();
+                block.styles = styles
+                    .iter()
+                    .map(|&(a, b)| CharSpan::new(a.min(n), b.min(n)))
+                    .filter(|s| !s.is_empty())
+                    .map(|span| StyleSpan { span, style: Style::Emphasis })
+                    .collect();
+                let text = CharText::new(&format!("{}{}\n\nyyyy", "x".repeat(offset), body));
+                let span = CharSpan::new(offset, offset + n);
+                let mut old: Vec<Option<Annotation>> = before
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| s.as_ref().map(|s| make(i, s, &text)))
+                    .collect();
+                old.resize(9, None);
+                let mut new = old.clone();
+                let mut touched = Vec::new();
+                for (i, (id, spec)) in changes.iter().enumerate() {
+                    let next = spec.as_ref().map(|s| {
+                        let mut a = make(*id, s, &text);
+                        a.modified = Timestamp(5000 + i as i64);
+                        a
+                    });
+                    touched.extend(new[*id].as_ref().and_then(|a| a.anchor));
+                    touched.extend(next.as_ref().and_then(|a| a.anchor));
+                    new[*id] = next;
+                }
+                let focused_id = focused.map(|f| format!("urn:a{f}"));
+                let state = MarkState { focused: focused_id.as_deref(), flash: None };
+                let before: Vec<&Annotation> = old.iter().flatten().collect();
+                let after: Vec<&Annotation> = new.iter().flatten().collect();
+                let full = block_runs_html(&block, span, &after, state, CharSpan::new(0, n));
+                prop_assert_eq!(patched(&block, span, &before, &after, &touched, state), full.clone());
+                prop_assert_eq!(pieces(&block, span, &after, state).concat(), full.html);
+            }
+        }
     }
 
     #[test]
