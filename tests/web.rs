@@ -203,3 +203,83 @@ async fn the_database_writes_reads_counts_and_takes_a_documents_records() {
     let _ = idb::take_doc(doc).await;
     let _ = idb::take_doc(other).await;
 }
+
+/// Selects `span` of a one-block document and clicks **Highlight**.
+async fn highlight(root: &web_sys::HtmlElement, span: (usize, usize)) {
+    let article = root.query_selector("#article").unwrap().unwrap();
+    dom::select_doc_span(
+        &article,
+        &[0],
+        marginalia::domain::span::CharSpan::new(span.0, span.1),
+    )
+    .unwrap();
+    sleep_ms(50).await;
+    leptos::task::tick().await;
+    let button = root
+        .query_selector(".sel-toolbar button[title^=\"Highlight (\"]")
+        .unwrap()
+        .expect("the toolbar appears for a selection");
+    button.unchecked_ref::<web_sys::HtmlElement>().click();
+    leptos::task::tick().await;
+}
+
+/// A block's HTML without the focus and flash classes (which follow the reader, not the text).
+fn block_markup(root: &web_sys::HtmlElement) -> String {
+    let block = root.query_selector("[data-block=\"0\"]").unwrap().unwrap();
+    block
+        .inner_html()
+        .replace(" active", "")
+        .replace(" flash", "")
+}
+
+#[wasm_bindgen_test]
+async fn changes_rerender_only_their_runs_and_leave_what_a_fresh_render_shows() {
+    clear_storage();
+    let text = "The quick brown fox jumps over the lazy dog, then naps in the sun.";
+    let id = format!("patch-test-{}", (js_sys::Math::random() * 1e9) as u64);
+    let doc = Document::new(
+        id.clone(),
+        format!("urn:marginalia:test:{id}"),
+        "Runs",
+        vec![Block::paragraph(text)],
+        None,
+    );
+    let root = container("mount-runs");
+    let d = doc.clone();
+    let handle = leptos::mount::mount_to(root.clone(), move || view! { <App doc=d.clone() /> });
+    leptos::task::tick().await;
+    sleep_ms(100).await;
+    // Overlapping, nested and adjacent highlights, then a delete that merges runs back.
+    for span in [(4, 19), (10, 30), (16, 25), (30, 39), (0, 3)] {
+        highlight(&root, span).await;
+    }
+    let block = root.query_selector("[data-block=\"0\"]").unwrap().unwrap();
+    let first_mark = block.query_selector("mark").unwrap().unwrap();
+    let marks_before = block.query_selector_all("mark").unwrap().length();
+    let delete = root
+        .query_selector(".card button[aria-label^=\"Delete highlight: brown fox jumps\"]")
+        .unwrap()
+        .expect("the card of 10..30");
+    delete.unchecked_ref::<web_sys::HtmlElement>().click();
+    leptos::task::tick().await;
+    // Only the runs under the deleted highlight (and one beside each end) were replaced: the
+    // first mark, over "The", is the same node.
+    assert!(first_mark.is_connected());
+    assert!(block.query_selector_all("mark").unwrap().length() < marks_before);
+    let patched = block_markup(&root);
+    assert_eq!(block.text_content().unwrap(), text);
+    // Saved, then mounted again: a whole render of the stored annotations is the same markup.
+    sleep_ms(300).await;
+    drop(handle);
+    let root2 = container("mount-runs-again");
+    let handle = leptos::mount::mount_to(root2.clone(), move || view! { <App doc=doc.clone() /> });
+    for _ in 0..50 {
+        leptos::task::tick().await;
+        if root2.query_selector_all("article mark").unwrap().length() > 0 {
+            break;
+        }
+        sleep_ms(50).await;
+    }
+    assert_eq!(block_markup(&root2), patched);
+    drop(handle);
+}

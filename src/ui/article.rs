@@ -1,8 +1,10 @@
 //! The article: title, then the blocks as HTML made by the domain ([`crate::domain::markup`]),
 //! highlights as `<mark>` elements. A change re-renders only the blocks it touches (one
-//! `innerHTML` write each); marks have no listeners or effects of their own.
+//! `innerHTML` write each, or, for a change in a long block, just the runs it touched); marks
+//! have no listeners or effects of their own.
 
-use crate::ui::state::AppState;
+use crate::ui::dom;
+use crate::ui::state::{AppState, BlockPatch};
 use leptos::prelude::*;
 
 /// The elements of `list` (a query's result).
@@ -18,7 +20,8 @@ fn article_element() -> Option<web_sys::Element> {
 }
 
 /// The marks of annotation `id`, in text order: in the blocks where it has marks, those whose
-/// run starts inside its span (runs never cross a highlight's ends).
+/// run starts inside its span (runs never cross a highlight's ends), found by position among
+/// the block's nodes (a search of the block's marks when it is not rendered as expected).
 pub fn marks_of(app: AppState, id: &str) -> Vec<web_sys::Element> {
     let Some(span) = app
         .set
@@ -35,6 +38,19 @@ pub fn marks_of(app: AppState, id: &str) -> Vec<web_sys::Element> {
         let Some(block) = block_element(&article, b) else {
             continue;
         };
+        // The block's nodes are its runs: those inside the span are the annotation's marks.
+        let nodes = block.child_nodes();
+        if let Some((runs, count)) = app.runs_within(b, span) {
+            if count == nodes.length() as usize {
+                out.extend(runs.filter_map(|i| {
+                    nodes
+                        .item(i as u32)
+                        .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
+                        .filter(|el| el.has_attribute("data-at"))
+                }));
+                continue;
+            }
+        }
         if let Ok(list) = block.query_selector_all("mark[data-at]") {
             out.extend(elements(list).filter(|m| {
                 m.get_attribute("data-at")
@@ -106,13 +122,21 @@ pub fn ArticleView() -> impl IntoView {
     let html = app.all_blocks_html();
     Effect::new(move |_| {
         app.blocks_changed.track();
-        let dirty = app.take_dirty_blocks();
+        let (dirty, touched) = app.take_dirty();
         let Some(root) = blocks.get_untracked() else {
             return;
         };
         for idx in dirty {
             if let Some(el) = block_element(&root, idx) {
-                el.set_inner_html(&app.block_html(idx));
+                let nodes = el.child_nodes().length() as usize;
+                match app.block_patch(idx, &touched, nodes) {
+                    BlockPatch::Whole(html) => el.set_inner_html(&html),
+                    BlockPatch::Runs { from, to, html } => {
+                        if !dom::replace_nodes(&el, from, to, &html) {
+                            el.set_inner_html(&app.block_html(idx));
+                        }
+                    }
+                }
             }
         }
     });

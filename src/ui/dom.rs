@@ -157,7 +157,7 @@ pub fn select_doc_span(root: &Element, block_starts: &[usize], span: CharSpan) -
         let el = root
             .query_selector(&format!("[{BLOCK_ATTR}=\"{b}\"]"))
             .ok()??;
-        let mut local = char_idx - block_starts[b];
+        let mut local = char_idx.checked_sub(*block_starts.get(b)?)?;
         let walker = doc.create_tree_walker_with_what_to_show(&el, 4).ok()?;
         let mut last: Option<Node> = None;
         while let Some(t) = walker.next_node().ok()? {
@@ -251,7 +251,6 @@ pub fn download(file_name: &str, mime: &str, contents: &str) -> Result<(), Strin
     Ok(())
 }
 
-/// Is the keyboard focus in a place where typing goes (so shortcuts must not fire)?
 /// A User Timing measure (devtools' Performance panel, `make bench`) from creation to drop. The
 /// timeline entries are cleared at once: observers still receive them, the page keeps none.
 pub struct UserTiming {
@@ -277,6 +276,22 @@ impl Drop for UserTiming {
             p.clear_measures_with_measure_name(self.name);
         }
     }
+}
+
+/// Replaces the child nodes `from..to` of `el` with the nodes of `html` (parsed in `el`'s
+/// context). False when the browser refused (the caller then renders the whole element).
+pub fn replace_nodes(el: &web_sys::Element, from: usize, to: usize, html: &str) -> bool {
+    let replace = || -> Result<(), wasm_bindgen::JsValue> {
+        let doc = el.owner_document().ok_or(wasm_bindgen::JsValue::NULL)?;
+        let range = doc.create_range()?;
+        range.set_start(el, from as u32)?;
+        range.set_end(el, to as u32)?;
+        let nodes = range.create_contextual_fragment(html)?;
+        range.delete_contents()?;
+        range.insert_node(&nodes)?;
+        Ok(())
+    };
+    replace().is_ok()
 }
 
 /// Runs `f` once the next frame has been painted (a timeout queued from the frame's callback).
@@ -306,6 +321,7 @@ fn futures_channel_once() -> (impl FnOnce(), wasm_bindgen_futures::JsFuture) {
     (tx, wasm_bindgen_futures::JsFuture::from(promise))
 }
 
+/// Is the keyboard focus in a place where typing goes (so shortcuts must not fire)?
 pub fn typing_in_field() -> bool {
     web_sys::window()
         .and_then(|w| w.document())

@@ -226,14 +226,26 @@ pub fn follow_hash(nav: Nav) {
 /// Inside a document's App: record its count in the library, reveal a deep-linked annotation.
 pub fn attach(app: AppState, nav: Nav) {
     let id = app.doc.with_value(|d| d.id.clone());
+    // After the change is painted (a click never waits for localStorage), once per burst.
+    let count_pending = StoredValue::new(false);
     Effect::new(move |_| {
         app.list.track();
-        let count = app.set.with_value(|s| s.len());
-        let mut lib = load_library();
-        if lib.get(&id).is_some_and(|e| e.annotations != count) {
-            lib.set_count(&id, count);
-            save_library(&lib);
+        if count_pending.get_value() {
+            return;
         }
+        count_pending.set_value(true);
+        let id = id.clone();
+        crate::ui::dom::after_next_paint(move || {
+            let _ = count_pending.try_set_value(false);
+            let Some(count) = app.set.try_with_value(|s| s.len()) else {
+                return;
+            };
+            let mut lib = load_library();
+            if lib.get(&id).is_some_and(|e| e.annotations != count) {
+                lib.set_count(&id, count);
+                save_library(&lib);
+            }
+        });
     });
     // The annotation a link asks for is revealed once it is there (the stored annotations are
     // read after the article is shown).

@@ -68,6 +68,18 @@ impl BlockIndex {
     }
 }
 
+/// How a block changes on screen (see [`AppState::block_patch`]).
+pub enum BlockPatch {
+    /// Its whole inner HTML.
+    Whole(String),
+    /// Its nodes `from..to` (one per run) replaced by the runs in `html`.
+    Runs {
+        from: usize,
+        to: usize,
+        html: String,
+    },
+}
+
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub doc: StoredValue<Document>,
@@ -76,6 +88,11 @@ pub struct AppState {
     by_block: StoredValue<BlockIndex>,
     /// Blocks whose marks changed and are not re-rendered yet; `blocks_changed` fires on each.
     dirty_blocks: StoredValue<Vec<usize>>,
+    /// The document text those changes touched (anchors before and after).
+    dirty_spans: StoredValue<Vec<CharSpan>>,
+    /// Where each block's runs start as rendered (one DOM node per run), so a change re-renders
+    /// just the runs it touched ([`markup::rerender_window`]).
+    run_starts: StoredValue<Vec<Vec<usize>>>,
     pub blocks_changed: Trigger,
     /// Fires when the list of annotations (or history) changed.
     pub list: Trigger,
@@ -103,6 +120,8 @@ impl AppState {
             doc: StoredValue::new(doc),
             by_block: StoredValue::new(BlockIndex::default()),
             dirty_blocks: StoredValue::new(Vec::new()),
+            dirty_spans: StoredValue::new(Vec::new()),
+            run_starts: StoredValue::new(Vec::new()),
             blocks_changed: Trigger::new(),
             list: Trigger::new(),
             focused: RwSignal::new(None),
@@ -172,28 +191,102 @@ impl AppState {
             .unwrap_or(0..0)
     }
 
-    /// The blocks changed since the last call (each once, in order), to re-render.
-    pub fn take_dirty_blocks(&self) -> Vec<usize> {
+    /// The blocks changed since the last call (each once, in order), to re-render, and the
+    /// text the changes touched.
+    pub fn take_dirty(&self) -> (Vec<usize>, Vec<CharSpan>) {
         let mut v = self
             .dirty_blocks
             .try_update_value(std::mem::take)
             .unwrap_or_default();
         v.sort_unstable();
         v.dedup();
-        v
+        let spans = self
+            .dirty_spans
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
+        (v, spans)
     }
 
     /// Every block as HTML elements (`<p data-block="0">…</p>` …), for the first render.
     pub fn all_blocks_html(&self) -> String {
         let n = self.doc.with_value(|d| d.blocks.len());
         let mut out = String::new();
+        let mut starts = Vec::with_capacity(n);
         for idx in 0..n {
-            let inner = self.block_html(idx);
+            let runs = self.block_runs(idx, None);
             self.doc.with_value(|doc| {
-                markup::push_block_element(&mut out, &doc.blocks[idx], Some(idx), &inner)
+                markup::push_block_element(&mut out, &doc.blocks[idx], Some(idx), &runs.html)
             });
+            starts.push(runs.run_starts);
         }
+        self.run_starts.set_value(starts);
         out
+    }
+
+    /// What to write into block `idx` after changes touching `touched` (document code points),
+    /// its element holding `dom_nodes` nodes: the runs the changes touched, or (when the block
+    /// was not rendered as expected, or most of it changed) the whole block.
+    pub fn block_patch(&self, idx: usize, touched: &[CharSpan], dom_nodes: usize) -> BlockPatch {
+        /// Past this many changed spans (a sync, an import) the block is rendered whole.
+        const MAX_SPANS: usize = 256;
+        let (block_span, len) = self.doc.with_value(|d| {
+            (
+                d.block_span(idx),
+                d.blocks.get(idx).map_or(0, |b| b.text.chars().count()),
+            )
+        });
+        let window = self.run_starts.with_value(|all| {
+            let old = all.get(idx).filter(|o| o.len() == dom_nodes)?;
+            if touched.len() > MAX_SPANS {
+                return None;
+            }
+            let local: Vec<CharSpan> = touched
+                .iter()
+                .filter_map(|t| t.intersect(&block_span))
+                .map(|t| t.shifted_back(block_span.start))
+                .collect();
+            markup::rerender_window(old, len, &local).filter(|(_, _, w)| w.len() < len)
+        });
+        let Some((from, to, window)) = window else {
+            let runs = self.block_runs(idx, None);
+            self.set_run_starts(idx, |s| *s = runs.run_starts);
+            return BlockPatch::Whole(runs.html);
+        };
+        let runs = self.block_runs(idx, Some(window));
+        self.set_run_starts(idx, |s| {
+            s.splice(from..to, runs.run_starts);
+        });
+        BlockPatch::Runs {
+            from,
+            to,
+            html: runs.html,
+        }
+    }
+
+    /// The positions among block `idx`'s nodes (one per run, as rendered) of the runs inside
+    /// `span` (document code points), and how many nodes the block has; `None` before the
+    /// block is rendered.
+    pub fn runs_within(
+        &self,
+        idx: usize,
+        span: CharSpan,
+    ) -> Option<(std::ops::Range<usize>, usize)> {
+        let start = self.doc.try_with_value(|d| d.block_span(idx).start)?;
+        self.run_starts.try_with_value(|all| {
+            let starts = all.get(idx)?;
+            let from = starts.partition_point(|&s| start + s < span.start);
+            let to = starts.partition_point(|&s| start + s < span.end);
+            Some((from..to, starts.len()))
+        })?
+    }
+
+    fn set_run_starts(&self, idx: usize, f: impl FnOnce(&mut Vec<usize>)) {
+        self.run_starts.update_value(|all| {
+            if all.len() <= idx {
+                all.resize(idx + 1, Vec::new());
+            }
+            f(&mut all[idx]);
+        });
     }
 
     /// The ids of the annotations covering the run at `char_idx` in block `idx` (a mark's
@@ -216,6 +309,11 @@ impl AppState {
 
     /// The inner HTML of block `idx` with its highlights (see [`markup::block_html`]).
     pub fn block_html(&self, idx: usize) -> String {
+        self.block_runs(idx, None).html
+    }
+
+    /// The runs of block `idx` inside `window` (block-local; `None`: all of them) as HTML.
+    fn block_runs(&self, idx: usize, window: Option<CharSpan>) -> markup::RunsHtml {
         let focused = self.focused.get_untracked();
         let flash = self.flash.get_untracked();
         let state = MarkState {
@@ -224,8 +322,9 @@ impl AppState {
         };
         self.doc.with_value(|doc| {
             let Some(block) = doc.blocks.get(idx) else {
-                return String::new();
+                return markup::RunsHtml::default();
             };
+            let window = window.unwrap_or(CharSpan::new(0, block.text.chars().count()));
             self.set.with_value(|set| {
                 self.by_block.with_value(|index| {
                     let anns: Vec<&Annotation> = index
@@ -233,7 +332,7 @@ impl AppState {
                         .get(idx)
                         .map(|ids| ids.iter().filter_map(|id| set.get(id)).collect())
                         .unwrap_or_default();
-                    markup::block_html(block, doc.block_span(idx), &anns, state)
+                    markup::block_runs_html(block, doc.block_span(idx), &anns, state, window)
                 })
             })
         })
@@ -258,6 +357,8 @@ impl AppState {
         });
         if !touched.is_empty() {
             self.dirty_blocks.update_value(|d| d.extend(touched));
+            self.dirty_spans
+                .update_value(|d| d.extend(summary.touched.iter().copied()));
             self.blocks_changed.notify();
         }
         self.list.notify();
