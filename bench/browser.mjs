@@ -27,6 +27,18 @@ const DIST = process.env.BENCH_DIST || join(OUT, 'dist');
 const FIX = join(OUT, 'fixtures');
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 7);
 const CLICKS = Number(process.env.BENCH_CLICKS || 5);
+/** For working on one figure: `BENCH_ONLY=ten_k` (or a comma list of bundled_paint, ten_k, wasm,
+ * big) runs just those sections and writes target/bench/browser.only.json, not browser.json. */
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const want = (section) => !ONLY || ONLY.has(section);
+/** `BENCH_TRACE=1`: a Chrome trace of each highlight click, target/bench/trace-click-N.json
+ * (open in chrome://tracing or Perfetto). Tracing slows the page: figures from such a run are
+ * for finding where the time goes, not for the table. */
+const TRACE = !!process.env.BENCH_TRACE;
+/** `BENCH_PROFILE=1`: a V8 CPU profile (50 µs samples) of each click to its frame,
+ * target/bench/click-N.cpuprofile; with `BENCH_DIST` pointing at a `trunk build --release`
+ * output (names kept), the wasm functions are named. */
+const PROFILE = !!process.env.BENCH_PROFILE;
 const BUNDLED_ID = 'pakistan-army-chief-iran';
 const BIG_ID = 'bench-1mb';
 /** Where earlier builds kept a document's annotations (the app migrates it to IndexedDB on start). */
@@ -385,7 +397,7 @@ async function phrasePoints(page, phrase) {
 }
 
 /** Drag-selects `phrase`, clicks Highlight, and measures that click to the next frame. */
-async function highlightOnce(page, phrase) {
+async function highlightOnce(page, phrase, traceIndex) {
   const p = await phrasePoints(page, phrase);
   await page.mouse.move(p.x1, p.y1);
   await page.mouse.down();
@@ -424,8 +436,38 @@ async function highlightOnce(page, phrase) {
     }, { capture: true, once: true });
     addEventListener('click', () => { B.click.handled = performance.now(); }, { once: true });
   });
+  const cdp = TRACE || PROFILE ? await page.context().newCDPSession(page) : null;
+  let traced = null;
+  if (PROFILE) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
+    await cdp.send('Profiler.start');
+  }
+  if (TRACE) {
+    const events = [];
+    cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
+    traced = new Promise((resolve) => cdp.once('Tracing.tracingComplete', () => resolve(events)));
+    await cdp.send('Tracing.start', {
+      transferMode: 'ReportEvents',
+      traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'blink.user_timing', 'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'toplevel', 'cc', 'viz', 'benchmark', 'input', 'latencyInfo'] },
+    });
+  }
   await button.click();
   await page.waitForFunction(() => window.__bench.click.frame, null, { timeout: 60_000, polling: 20 });
+  if (PROFILE) {
+    const { profile } = await cdp.send('Profiler.stop');
+    const file = join(OUT, `click-${traceIndex}.cpuprofile`);
+    await writeFile(file, JSON.stringify(profile));
+    log(`  profile: ${file}`);
+  }
+  if (TRACE) {
+    await page.waitForTimeout(200);
+    await cdp.send('Tracing.end');
+    const file = join(OUT, `trace-click-${traceIndex}.json`);
+    await writeFile(file, JSON.stringify({ traceEvents: await traced }));
+    log(`  trace: ${file}`);
+  }
+  if (cdp) await cdp.detach();
   // The app saves after the frame that shows the change: one synchronous step on the main thread
   // (the "marginalia:save" measure: the changed records encoded and handed to an IndexedDB
   // transaction), then the commit off the main thread ("marginalia:save-committed", ending at the
@@ -595,15 +637,17 @@ async function main() {
   const result = { rounds: ROUNDS, chromium: browser.version() };
   try {
     // (a) The bundled article: the app vs the same article as static HTML, alternating.
-    log(`bundled article: first paint, app vs static HTML (${ROUNDS} fresh loads each)`);
-    const app = await paintRounds(browser, base, '/');
-    const stat = await paintRounds(browser, base, '/bench/pages/static.html');
-    result.bundled_paint = { app, static: stat, ratio: app.fcp_ms / stat.fcp_ms };
-    log(`  app ${app.fcp_ms.toFixed(1)} ms, static ${stat.fcp_ms.toFixed(1)} ms`);
+    if (want('bundled_paint')) {
+      log(`bundled article: first paint, app vs static HTML (${ROUNDS} fresh loads each)`);
+      const app = await paintRounds(browser, base, '/');
+      const stat = await paintRounds(browser, base, '/bench/pages/static.html');
+      result.bundled_paint = { app, static: stat, ratio: app.fcp_ms / stat.fcp_ms };
+      log(`  app ${app.fcp_ms.toFixed(1)} ms, static ${stat.fcp_ms.toFixed(1)} ms`);
+    }
 
     // (b)–(e) 10,000 annotations on the bundled article.
-    log('bundled article with 10,000 annotations: load, heap, stored size, highlights, save');
-    {
+    if (want('ten_k')) {
+      log('bundled article with 10,000 annotations: load, heap, stored size, highlights, save');
       const empty = await newContext(browser);
       const page0 = await empty.newPage();
       const load0 = await paintOnce(page0, `${base}/`, 500);
@@ -624,7 +668,7 @@ async function main() {
       const records = await storedRecords(page, BUNDLED_ID);
       const clicks = [];
       for (const phrase of PHRASES.slice(0, CLICKS)) {
-        const c = await highlightOnce(page, phrase);
+        const c = await highlightOnce(page, phrase, clicks.length);
         clicks.push(c);
         log(`  "${phrase}": click → frame ${c.to_frame_ms.toFixed(1)} ms, re-rendered blocks [${c.rerendered}] (touched ${c.block}), save ${c.save_ms?.toFixed(1)} ms (main thread), committed ${c.save_committed_ms?.toFixed(1)} ms, change → committed ${c.change_to_committed_ms?.toFixed(1)} ms${c.local_storage_writes.length ? `; localStorage writes: ${c.local_storage_writes.join(', ')}` : ''}`);
       }
@@ -682,8 +726,8 @@ async function main() {
 
     // The domain in wasm, as the app compiles it: re-anchoring 10,000 on the unchanged 1 MB text,
     // and the save's encoding of 10,000 (vs one JSON.stringify in the same page).
-    log('wasm harness: re-anchor 10,000 on 1 MB, encode 10,000');
-    {
+    if (want('wasm')) {
+      log('wasm harness: re-anchor 10,000 on 1 MB, encode 10,000');
       const context = await newContext(browser);
       const page = await context.newPage();
       await page.goto(`${base}/bench/pages/harness.html`);
@@ -697,9 +741,9 @@ async function main() {
     }
 
     // (f) The 1 MB article, opened as a reader's stored document (`#doc=<id>`), vs plain DOM calls.
-    let supported = true;
-    try { execFileSync('grep', ['-rqs', 'v1/text', join(ROOT, 'src')]); } catch { supported = false; }
-    log('1 MB article: first screen, app vs plain DOM calls');
+    let supported = want('big');
+    if (supported) try { execFileSync('grep', ['-rqs', 'v1/text', join(ROOT, 'src')]); } catch { supported = false; }
+    if (want('big')) log('1 MB article: first screen, app vs plain DOM calls');
     let big1 = null;
     let why = supported ? null : 'the app cannot open a stored document yet (no marginalia/v1/text/<id>)';
     if (supported) {
@@ -727,7 +771,7 @@ async function main() {
         result.big_paint_10k = { error: e.message.split('\n')[0] };
         log(`  with 10,000 annotations: ${result.big_paint_10k.error}`);
       }
-    } else {
+    } else if (want('big')) {
       result.big_paint = { pending: why };
       log(`  pending: ${why}`);
     }
@@ -736,8 +780,9 @@ async function main() {
     await browser.close();
     server.close();
   }
-  await writeFile(join(OUT, 'browser.json'), JSON.stringify(result, null, 1) + '\n');
-  log('written: target/bench/browser.json');
+  const name = ONLY ? 'browser.only.json' : 'browser.json';
+  await writeFile(join(OUT, name), JSON.stringify(result, null, 1) + '\n');
+  log(`written: target/bench/${name}`);
 }
 
 await main();

@@ -283,3 +283,122 @@ async fn changes_rerender_only_their_runs_and_leave_what_a_fresh_render_shows() 
     assert_eq!(block_markup(&root2), patched);
     drop(handle);
 }
+
+#[wasm_bindgen_test]
+async fn a_load_over_hundreds_of_blocks_renders_the_view_first_then_every_block() {
+    use marginalia::domain::annotation::{uuid_v4_urn, Annotation, Color};
+    use marginalia::domain::markup::{self, MarkState};
+    use marginalia::domain::selector::describe;
+    use marginalia::domain::span::CharSpan;
+    use marginalia::domain::storage;
+    use marginalia::ui::idb;
+    clear_storage();
+    const N: usize = 600;
+    let id = format!("slices-test-{}", (js_sys::Math::random() * 1e9) as u64);
+    let blocks: Vec<Block> = (0..N)
+        .map(|i| Block::paragraph(format!("Paragraph {i} says something worth marking.")))
+        .collect();
+    let doc = Document::new(
+        id.clone(),
+        format!("urn:marginalia:test:{id}"),
+        "Slices",
+        blocks,
+        None,
+    );
+    // Two overlapping highlights in every paragraph, stored before the app starts.
+    let now = dom::now();
+    let mut annotations = Vec::new();
+    for i in 0..N {
+        let start = doc.block_start(i) + doc.blocks[i].text.find("says").unwrap();
+        for (from, to) in [(0, 14), (5, 27)] {
+            let span = CharSpan::new(start + from, start + to);
+            let (quote, position) = describe(doc.text(), span);
+            annotations.push(Annotation {
+                id: uuid_v4_urn(dom::random_bytes()),
+                source: doc.source_iri.clone(),
+                quote,
+                position: Some(position),
+                note: String::new(),
+                tags: Vec::new(),
+                color: if from == 0 {
+                    Color::Yellow
+                } else {
+                    Color::Blue
+                },
+                created: now,
+                modified: now,
+                anchor: Some(span),
+            });
+        }
+    }
+    let records = annotations
+        .iter()
+        .map(|a| (a.id.clone(), storage::encode_record(a)))
+        .collect();
+    idb::put_records(&id, records).await.unwrap();
+    let root = container("mount-slices");
+    let d = doc.clone();
+    let handle = leptos::mount::mount_to(root.clone(), move || view! { <App doc=d.clone() /> });
+    // The reader is half-way down the article while the annotations are read (the read
+    // finishes after this task).
+    let middle = root
+        .query_selector(&format!("[data-block=\"{}\"]", N / 2))
+        .unwrap()
+        .unwrap();
+    middle.scroll_into_view();
+    let marked = |i: usize| {
+        root.query_selector(&format!("[data-block=\"{i}\"] mark"))
+            .unwrap()
+            .is_some()
+    };
+    let mut first_seen = None;
+    for _ in 0..400 {
+        leptos::task::tick().await;
+        if root.query_selector("article mark").unwrap().is_some() {
+            first_seen = Some((0..N).filter(|&i| marked(i)).collect::<Vec<_>>());
+            break;
+        }
+        sleep_ms(2).await;
+    }
+    let first_seen = first_seen.expect("highlights appear within a few seconds");
+    // The first marks drawn are those in view; those above it come only after every block
+    // below it (a few blocks of slack for where the view's top edge falls).
+    assert!(
+        first_seen.contains(&(N / 2)),
+        "the block in view is among the first drawn: {first_seen:?}"
+    );
+    if first_seen.iter().any(|&b| b + 5 < N / 2) {
+        assert!(
+            (N / 2..N).all(|b| first_seen.contains(&b)),
+            "blocks above the view came before all below it: {first_seen:?}"
+        );
+    }
+    // Then every block, each exactly as a whole render of its annotations draws it.
+    for _ in 0..400 {
+        if (0..N).all(marked) {
+            break;
+        }
+        sleep_ms(10).await;
+        leptos::task::tick().await;
+    }
+    for i in 0..N {
+        let el = root
+            .query_selector(&format!("[data-block=\"{i}\"]"))
+            .unwrap()
+            .unwrap();
+        let anns: Vec<&Annotation> = annotations[2 * i..2 * i + 2].iter().collect();
+        let expected = markup::block_html(
+            &doc.blocks[i],
+            doc.block_span(i),
+            &anns,
+            MarkState::default(),
+        );
+        assert_eq!(
+            el.inner_html().replace(" active", "").replace(" flash", ""),
+            expected,
+            "block {i}"
+        );
+    }
+    drop(handle);
+    let _ = idb::take_doc(&id).await;
+}

@@ -335,6 +335,16 @@ pub fn rerender_window(
     Some((first_run, end_run, CharSpan::new(start, end)))
 }
 
+/// The order to re-render many `blocks` (block indices, ascending) in, when it takes several
+/// turns: from the first block on screen (`first_in_view`) downwards, then those above it from
+/// the nearest up, so the reader sees their part of the page done first.
+pub fn nearest_first(blocks: Vec<usize>, first_in_view: usize) -> Vec<usize> {
+    let split = blocks.partition_point(|&b| b < first_in_view);
+    let mut out = blocks[split..].to_vec();
+    out.extend(blocks[..split].iter().rev());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -669,6 +679,24 @@ mod tests {
                 prop_assert_eq!(patched(&block, span, &before, &after, &touched, state), full.clone());
                 prop_assert_eq!(pieces(&block, span, &after, state).concat(), full.html);
             }
+        }
+    }
+
+    #[test]
+    fn many_blocks_render_from_the_screen_down_then_upwards() {
+        assert_eq!(nearest_first(vec![1, 2, 5, 8, 9], 5), vec![5, 8, 9, 2, 1]);
+        assert_eq!(nearest_first(vec![1, 2, 5], 0), vec![1, 2, 5]);
+        assert_eq!(nearest_first(vec![1, 2, 5], 9), vec![5, 2, 1]);
+        assert_eq!(nearest_first(vec![], 3), Vec::<usize>::new());
+        // Every block once, whatever the view.
+        let blocks: Vec<usize> = (0..40).map(|i| i * 3).collect();
+        for view in 0..130 {
+            let mut order = nearest_first(blocks.clone(), view);
+            assert!(order
+                .first()
+                .is_none_or(|&b| b >= view || blocks.iter().all(|&x| x < view)));
+            order.sort_unstable();
+            assert_eq!(order, blocks);
         }
     }
 

@@ -3,6 +3,7 @@
 //! `innerHTML` write each, or, for a change in a long block, just the runs it touched); marks
 //! have no listeners or effects of their own.
 
+use crate::domain::markup;
 use crate::ui::dom;
 use crate::ui::state::{AppState, BlockPatch};
 use leptos::prelude::*;
@@ -103,6 +104,12 @@ fn block_element(root: &web_sys::Element, idx: usize) -> Option<web_sys::Element
 /// From how many blocks a document counts as long.
 const LONG_DOCUMENT_BLOCKS: usize = 100;
 
+/// Up to this many changed blocks are always re-rendered in one go (a reader's own change).
+const ALWAYS_AT_ONCE: usize = 16;
+
+/// Past this much re-rendering in one task, the rest waits for the next one.
+const SLICE_MS: f64 = 12.0;
+
 #[component]
 pub fn ArticleView() -> impl IntoView {
     let app = expect_context::<AppState>();
@@ -126,7 +133,21 @@ pub fn ArticleView() -> impl IntoView {
         let Some(root) = blocks.get_untracked() else {
             return;
         };
-        for idx in dirty {
+        // Many blocks (a load, a sync, an import) are re-rendered a slice per task, those on
+        // screen first, so that the page paints and takes input in between.
+        let many = dirty.len() > ALWAYS_AT_ONCE;
+        let dirty = if many {
+            markup::nearest_first(dirty, dom::first_child_in_view(&root))
+        } else {
+            dirty
+        };
+        let started = dom::perf_now();
+        let mut queue = dirty.into_iter();
+        while let Some(idx) = queue.next() {
+            if many && dom::perf_now() - started > SLICE_MS {
+                app.defer_blocks(std::iter::once(idx).chain(queue).collect());
+                break;
+            }
             if let Some(el) = block_element(&root, idx) {
                 let nodes = el.child_nodes().length() as usize;
                 match app.block_patch(idx, &touched, nodes) {

@@ -278,6 +278,33 @@ impl Drop for UserTiming {
     }
 }
 
+/// Milliseconds since the page started (`performance.now()`; 0 without a performance object).
+pub fn perf_now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// The index of the first child of `root` whose box reaches into the viewport (its bottom
+/// below the top edge), found by bisection (the children are stacked in order); the number
+/// of children when none does.
+pub fn first_child_in_view(root: &Element) -> usize {
+    let children = root.children();
+    let (mut lo, mut hi) = (0u32, children.length());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let below_top = children
+            .item(mid)
+            .is_some_and(|el| el.get_bounding_client_rect().bottom() > 0.0);
+        if below_top {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    lo as usize
+}
+
 /// Replaces the child nodes `from..to` of `el` with the nodes of `html` (parsed in `el`'s
 /// context). False when the browser refused (the caller then renders the whole element).
 pub fn replace_nodes(el: &web_sys::Element, from: usize, to: usize, html: &str) -> bool {

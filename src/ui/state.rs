@@ -32,10 +32,11 @@ pub struct Banner {
     pub damaged: bool,
 }
 
-/// Which anchored annotations touch each block, and which blocks each one touches.
+/// Which anchored annotations touch each block (with their anchors, so that a part of a block
+/// looks up only the annotations over it), and which blocks each one touches.
 #[derive(Default)]
 struct BlockIndex {
-    by_block: Vec<Vec<String>>,
+    by_block: Vec<Vec<(CharSpan, String)>>,
     blocks_of: HashMap<String, std::ops::Range<usize>>,
 }
 
@@ -45,7 +46,7 @@ impl BlockIndex {
             let blocks = doc.blocks_touching(span);
             for b in blocks.clone() {
                 if let Some(list) = self.by_block.get_mut(b) {
-                    list.push(a.id.clone());
+                    list.push((span, a.id.clone()));
                 }
             }
             self.blocks_of.insert(a.id.clone(), blocks);
@@ -56,7 +57,7 @@ impl BlockIndex {
         if let Some(blocks) = self.blocks_of.remove(id) {
             for b in blocks {
                 if let Some(list) = self.by_block.get_mut(b) {
-                    list.retain(|x| x != id);
+                    list.retain(|(_, x)| x != id);
                 }
             }
         }
@@ -65,6 +66,21 @@ impl BlockIndex {
     /// The blocks where annotation `id` has marks.
     fn blocks_of(&self, id: &str) -> std::ops::Range<usize> {
         self.blocks_of.get(id).cloned().unwrap_or(0..0)
+    }
+
+    /// The annotations of block `idx` whose anchors satisfy `over` (looked up in `set` only then).
+    fn annotations<'a>(
+        &self,
+        set: &'a AnnotationSet,
+        idx: usize,
+        over: impl Fn(CharSpan) -> bool,
+    ) -> Vec<&'a Annotation> {
+        self.by_block.get(idx).map_or_else(Vec::new, |list| {
+            list.iter()
+                .filter(|(span, _)| over(*span))
+                .filter_map(|(_, id)| set.get(id))
+                .collect()
+        })
     }
 }
 
@@ -223,6 +239,23 @@ impl AppState {
         out
     }
 
+    /// Leaves the re-rendering of `blocks` for a task of its own (after the browser has had a
+    /// turn): each is then rendered whole, since the changes that made it dirty are not kept.
+    pub fn defer_blocks(&self, blocks: Vec<usize>) {
+        for &idx in &blocks {
+            // No run starts to match its nodes: block_patch renders it whole.
+            self.set_run_starts(idx, Vec::clear);
+        }
+        self.dirty_blocks.update_value(|d| d.extend(blocks));
+        let app = *self;
+        leptos::task::spawn_local(async move {
+            dom::yield_to_browser().await;
+            if app.doc.try_with_value(|_| ()).is_some() {
+                app.blocks_changed.notify();
+            }
+        });
+    }
+
     /// What to write into block `idx` after changes touching `touched` (document code points),
     /// its element holding `dom_nodes` nodes: the runs the changes touched, or (when the block
     /// was not rendered as expected, or most of it changed) the whole block.
@@ -294,11 +327,7 @@ impl AppState {
     pub fn covering(&self, idx: usize, char_idx: usize) -> Vec<String> {
         self.set.with_value(|set| {
             self.by_block.with_value(|index| {
-                let anns: Vec<&Annotation> = index
-                    .by_block
-                    .get(idx)
-                    .map(|ids| ids.iter().filter_map(|id| set.get(id)).collect())
-                    .unwrap_or_default();
+                let anns = index.annotations(set, idx, |s| s.start <= char_idx && char_idx < s.end);
                 markup::covering_at(&anns, char_idx)
                     .into_iter()
                     .map(|a| a.id.clone())
@@ -325,14 +354,16 @@ impl AppState {
                 return markup::RunsHtml::default();
             };
             let window = window.unwrap_or(CharSpan::new(0, block.text.chars().count()));
+            let block_span = doc.block_span(idx);
+            let abs = CharSpan::new(
+                block_span.start + window.start,
+                block_span.start + window.end,
+            );
             self.set.with_value(|set| {
                 self.by_block.with_value(|index| {
-                    let anns: Vec<&Annotation> = index
-                        .by_block
-                        .get(idx)
-                        .map(|ids| ids.iter().filter_map(|id| set.get(id)).collect())
-                        .unwrap_or_default();
-                    markup::block_runs_html(block, doc.block_span(idx), &anns, state, window)
+                    // Only those over the window matter (block_runs_html ignores the others).
+                    let anns = index.annotations(set, idx, |s| s.intersect(&abs).is_some());
+                    markup::block_runs_html(block, block_span, &anns, state, window)
                 })
             })
         })
