@@ -36,7 +36,7 @@ const want = (section) => !ONLY || ONLY.has(section);
  * for finding where the time goes, not for the table. */
 const TRACE = !!process.env.BENCH_TRACE;
 /** `BENCH_PROFILE=1`: a V8 CPU profile (50 µs samples) of each click to its frame,
- * target/bench/click-N.cpuprofile; with `BENCH_DIST` pointing at a `trunk build --release`
+ * target/bench/click-N.cpuprofile, and of the load with 10,000 (load-10k.cpuprofile); with `BENCH_DIST` pointing at a `trunk build --release`
  * output (names kept), the wasm functions are named. */
 const PROFILE = !!process.env.BENCH_PROFILE;
 const BUNDLED_ID = 'pakistan-army-chief-iran';
@@ -659,7 +659,19 @@ async function main() {
       const context = await newContext(browser, { marks: true });
       const { page, seed } = await preloaded(context, base, [], [[BUNDLED_ID, bundled10k]]);
       page.on('pageerror', (e) => log('page error:', e.message));
+      const cdp = PROFILE ? await context.newCDPSession(page) : null;
+      if (cdp) {
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+        await cdp.send('Profiler.start');
+      }
       const load = await paintOnce(page, `${base}/`, 1000, { marks: true });
+      if (cdp) {
+        const { profile } = await cdp.send('Profiler.stop');
+        await writeFile(join(OUT, 'load-10k.cpuprofile'), JSON.stringify(profile));
+        log(`  profile: ${join(OUT, 'load-10k.cpuprofile')}`);
+        await cdp.detach();
+      }
       const marks = load.marks;
       if (!marks) throw new Error('the app did not show the 10,000 preloaded annotations');
       log(`  load: painted ${load.painted.toFixed(0)} ms, highlights shown ${load.marks_shown.toFixed(0)} ms (${load.marks} marks, ${load.cards} cards; "${load.count_text}")`);
