@@ -26,7 +26,8 @@ const OUT = join(ROOT, 'target/bench');
 const DIST = process.env.BENCH_DIST || join(OUT, 'dist');
 const FIX = join(OUT, 'fixtures');
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 7);
-const CLICKS = Number(process.env.BENCH_CLICKS || 5);
+/** Highlights created in the page with 10,000 (at most one per phrase in PHRASES, 8). */
+const CLICKS = Number(process.env.BENCH_CLICKS || 8);
 /** For working on one figure: `BENCH_ONLY=ten_k` (or a comma list of bundled_paint, ten_k, wasm,
  * big) runs just those sections and writes target/bench/browser.only.json, not browser.json. */
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;

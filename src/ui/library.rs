@@ -237,6 +237,11 @@ pub fn attach(app: AppState, nav: Nav) {
         let id = id.clone();
         crate::ui::dom::after_next_paint(move || {
             let _ = count_pending.try_set_value(false);
+            // Not while the stored annotations are still being read: the set is not whole yet
+            // (the load notifies the list when it is done).
+            if app.persist.try_with_value(|p| p.is_loading()) != Some(false) {
+                return;
+            }
             let Some(count) = app.set.try_with_value(|s| s.len()) else {
                 return;
             };

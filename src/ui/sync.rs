@@ -192,6 +192,9 @@ async fn sync_now(app: AppState) {
                 return;
             }
             rerender(app, &summary);
+        } else {
+            // Nothing stored: still, what waited for the load (the library's count) runs now.
+            app.list.notify();
         }
         app.save();
         return;
@@ -235,6 +238,8 @@ async fn sync_now(app: AppState) {
         if let Some((id, text)) = draft {
             restore_draft(app, id, text);
         }
+    } else {
+        app.list.notify();
     }
     // Writes what this tab has that storage lacks (nothing, when they agree).
     app.save();
