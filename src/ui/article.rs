@@ -20,6 +20,14 @@ fn article_element() -> Option<web_sys::Element> {
     web_sys::window()?.document()?.get_element_by_id("article")
 }
 
+/// The element of the first block annotation `id` touches (its marks may not be drawn yet).
+pub fn first_block_of(app: AppState, id: &str) -> Option<web_sys::Element> {
+    let blocks = app.blocks_of(id);
+    (!blocks.is_empty())
+        .then(|| block_element(&article_element()?, blocks.start))
+        .flatten()
+}
+
 /// The marks of annotation `id`, in text order: in the blocks where it has marks, those whose
 /// run starts inside its span (runs never cross a highlight's ends), found by position among
 /// the block's nodes (a search of the block's marks when it is not rendered as expected).

@@ -308,7 +308,12 @@ pub fn start_write(doc: &str, plan: &SavePlan) -> Result<IdbTransaction, DbError
         Ok(())
     })();
     match queued {
-        Ok(()) => Ok(tx),
+        Ok(()) => {
+            // Nothing more goes into it: commit now rather than when the task ends, so that a
+            // save started as the page goes away (reload, close) is written.
+            let _ = tx.commit();
+            Ok(tx)
+        }
         Err(e) => {
             let _ = tx.abort();
             Err(e)

@@ -602,8 +602,15 @@ impl AppState {
         let serial = self.next_serial();
         self.flash.set(Some((id.to_string(), serial)));
         if scroll_text {
-            if let Some(first) = crate::ui::article::marks_of(*self, id).first() {
-                dom::scroll_into_view(first);
+            match crate::ui::article::marks_of(*self, id).first() {
+                Some(first) => dom::scroll_into_view(first),
+                // Not drawn yet (many blocks are drawn a slice at a time, the view first): its
+                // paragraph, which is then drawn next, focused and flashing.
+                None => {
+                    if let Some(block) = crate::ui::article::first_block_of(*self, id) {
+                        dom::scroll_into_view(&block);
+                    }
+                }
             }
         }
         let flash = self.flash;
