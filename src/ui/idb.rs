@@ -311,6 +311,9 @@ pub fn start_write(doc: &str, plan: &SavePlan) -> Result<IdbTransaction, DbError
         Ok(()) => {
             // Nothing more goes into it: commit now rather than when the task ends, so that a
             // save started as the page goes away (reload, close) is written.
+            // (web-sys marks `commit` deprecated; browsers have it: Chromium 76, Firefox 74,
+            // Safari 15. Where it is missing the call fails and the transaction commits as before.)
+            #[allow(deprecated)]
             let _ = tx.commit();
             Ok(tx)
         }
