@@ -397,6 +397,26 @@ async function phrasePoints(page, phrase) {
   }, phrase);
 }
 
+/** Starts a Chrome trace on `cdp`; resolves to `{ done }`, a promise of its events (see `endTrace`). */
+async function startTrace(cdp) {
+  const events = [];
+  cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
+  const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', () => resolve(events)));
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'blink.user_timing', 'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'toplevel', 'cc', 'viz', 'benchmark', 'input', 'latencyInfo'] },
+  });
+  return { done };
+}
+
+/** Ends the trace started by `startTrace` and writes it to target/bench/`name`. */
+async function endTrace(cdp, { done }, name) {
+  await cdp.send('Tracing.end');
+  const file = join(OUT, name);
+  await writeFile(file, JSON.stringify({ traceEvents: await done }));
+  log(`  trace: ${file}`);
+}
+
 /** Drag-selects `phrase`, clicks Highlight, and measures that click to the next frame. */
 async function highlightOnce(page, phrase, traceIndex) {
   const p = await phrasePoints(page, phrase);
@@ -444,15 +464,7 @@ async function highlightOnce(page, phrase, traceIndex) {
     await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
     await cdp.send('Profiler.start');
   }
-  if (TRACE) {
-    const events = [];
-    cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
-    traced = new Promise((resolve) => cdp.once('Tracing.tracingComplete', () => resolve(events)));
-    await cdp.send('Tracing.start', {
-      transferMode: 'ReportEvents',
-      traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'blink.user_timing', 'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'toplevel', 'cc', 'viz', 'benchmark', 'input', 'latencyInfo'] },
-    });
-  }
+  if (TRACE) traced = await startTrace(cdp);
   await button.click();
   await page.waitForFunction(() => window.__bench.click.frame, null, { timeout: 60_000, polling: 20 });
   if (PROFILE) {
@@ -463,10 +475,7 @@ async function highlightOnce(page, phrase, traceIndex) {
   }
   if (TRACE) {
     await page.waitForTimeout(200);
-    await cdp.send('Tracing.end');
-    const file = join(OUT, `trace-click-${traceIndex}.json`);
-    await writeFile(file, JSON.stringify({ traceEvents: await traced }));
-    log(`  trace: ${file}`);
+    await endTrace(cdp, traced, `trace-click-${traceIndex}.json`);
   }
   if (cdp) await cdp.detach();
   // The app saves after the frame that shows the change: one synchronous step on the main thread
@@ -660,19 +669,21 @@ async function main() {
       const context = await newContext(browser, { marks: true });
       const { page, seed } = await preloaded(context, base, [], [[BUNDLED_ID, bundled10k]]);
       page.on('pageerror', (e) => log('page error:', e.message));
-      const cdp = PROFILE ? await context.newCDPSession(page) : null;
-      if (cdp) {
+      const cdp = PROFILE || TRACE ? await context.newCDPSession(page) : null;
+      const traced = TRACE ? await startTrace(cdp) : null;
+      if (PROFILE) {
         await cdp.send('Profiler.enable');
         await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
         await cdp.send('Profiler.start');
       }
       const load = await paintOnce(page, `${base}/`, 1000, { marks: true });
-      if (cdp) {
+      if (PROFILE) {
         const { profile } = await cdp.send('Profiler.stop');
         await writeFile(join(OUT, 'load-10k.cpuprofile'), JSON.stringify(profile));
         log(`  profile: ${join(OUT, 'load-10k.cpuprofile')}`);
-        await cdp.detach();
       }
+      if (TRACE) await endTrace(cdp, traced, 'trace-load-10k.json');
+      if (cdp) await cdp.detach();
       const marks = load.marks;
       if (!marks) throw new Error('the app did not show the 10,000 preloaded annotations');
       log(`  load: painted ${load.painted.toFixed(0)} ms, highlights shown ${load.marks_shown.toFixed(0)} ms (${load.marks} marks, ${load.cards} cards; "${load.count_text}")`);
