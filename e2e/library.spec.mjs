@@ -91,6 +91,36 @@ test('deep links open a document at an annotation; removing a document is undoab
   await expect(page.getByRole('alert').filter({ hasText: 'is not in this browser' })).toBeVisible();
 });
 
+test('a deep link into a long document with thousands of highlights shows that one, drawn and focused', async ({ page }) => {
+  const console = watchConsole(page);
+  await openApp(page);
+  // 3,000 paragraphs, one highlight in each: after a reload they are drawn a slice at a time
+  // from the top, so the linked one, near the end, is not drawn when it is revealed.
+  const N = 3000;
+  const paras = Array.from({ length: N }, (_, i) => `Paragraph ${i + 1} is about topic number ${i + 1} of the long report.`);
+  await openFile(page, 'long.txt', paras.join('\n\n') + '\n');
+  await expect(page.locator('article [data-block]')).toHaveCount(N);
+  const id = (n) => `urn:uuid:00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  const items = paras.map((_, i) => ({
+    '@context': 'http://www.w3.org/ns/anno.jsonld', id: id(i + 1), type: 'Annotation',
+    target: { selector: { type: 'TextQuoteSelector', exact: `Paragraph ${i + 1} is about` } },
+  }));
+  const path = 'target/e2e-files/long-highlights.json';
+  writeFileSync(path, JSON.stringify(items));
+  await page.getByLabel('Import').setInputFiles(path);
+  await expect(page.getByRole('status').filter({ hasText: /added 3,?000/ })).toBeVisible({ timeout: 30_000 });
+  const docId = new URL(page.url()).hash.match(/doc=([^&]+)/)[1];
+  const target = N - 10;
+  await page.goto(`/#doc=${docId}&annotation=${encodeURIComponent(id(target))}`);
+  await page.reload();
+  const mark = page.locator(`article [data-block="${target - 1}"] mark`);
+  await expect(mark).toHaveText(`Paragraph ${target} is about`, { timeout: 15_000 });
+  await expect(mark).toBeInViewport();
+  await expect(mark).toHaveClass(/active/);
+  await expect(page.locator('article mark')).toHaveCount(N, { timeout: 15_000 });
+  console.check();
+});
+
 test('an edited version of a file offers to carry its annotations over, re-anchored', async ({ page }) => {
   await openApp(page);
   await openFile(page, 'notes.md', NOTES_V1);
