@@ -96,6 +96,10 @@ pub enum BlockPatch {
     },
 }
 
+/// Past this many annotations, a change counts as bulk (a load, an import, a sync): the block
+/// index is rebuilt rather than patched, and the list follows a task later.
+const BULK_CHANGE: usize = 64;
+
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub doc: StoredValue<Document>,
@@ -183,7 +187,7 @@ impl AppState {
 
     /// Brings the index up to date with a change of a few annotations (many: rebuilt).
     fn update_index(&self, summary: &ChangeSummary) {
-        if summary.ids.len() > 64 {
+        if summary.ids.len() > BULK_CHANGE {
             return self.rebuild_index();
         }
         self.doc.with_value(|doc| {
@@ -392,7 +396,19 @@ impl AppState {
                 .update_value(|d| d.extend(summary.touched.iter().copied()));
             self.blocks_changed.notify();
         }
-        self.list.notify();
+        if summary.ids.len() > BULK_CHANGE {
+            // A load, import or sync: the list (cards, counts) follows in a task of its own, so
+            // that drawing the text and building the cards are not one long task.
+            let app = *self;
+            leptos::task::spawn_local(async move {
+                dom::yield_to_browser().await;
+                if app.doc.try_with_value(|_| ()).is_some() {
+                    app.list.notify();
+                }
+            });
+        } else {
+            self.list.notify();
+        }
         self.schedule_save();
     }
 
