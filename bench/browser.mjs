@@ -339,14 +339,26 @@ async function paintOnce(page, url, settleMs = 0, { marks = false } = {}) {
  * annotations seeded into IndexedDB (see `preloaded`), and then each load waits for highlights.
  */
 async function paintRounds(browser, base, path, storage = [], settleMs = 0, docs = []) {
-  const runs = [];
-  const marks = docs.length > 0;
+  return (await paintAlternating(browser, base, [{ path, storage, settleMs, docs }]))[0];
+}
+
+/** `ROUNDS` fresh loads of each of `specs` ({ path, storage, settleMs, docs }), taking turns
+ * (A, B, A, B, …) so that a machine getting busier or quieter moves both alike; the medians. */
+async function paintAlternating(browser, base, specs) {
+  const runs = specs.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
-    const context = await newContext(browser, { marks });
-    const { page } = await preloaded(context, base, storage, docs);
-    runs.push(await paintOnce(page, base + path, settleMs, { marks }));
-    await context.close();
+    for (const [i, { path, storage = [], settleMs = 0, docs = [] }] of specs.entries()) {
+      const marks = docs.length > 0;
+      const context = await newContext(browser, { marks });
+      const { page } = await preloaded(context, base, storage, docs);
+      runs[i].push(await paintOnce(page, base + path, settleMs, { marks }));
+      await context.close();
+    }
   }
+  return specs.map(({ docs = [] }, i) => summarizePaint(runs[i], docs.length > 0));
+}
+
+function summarizePaint(runs, marks) {
   return {
     fcp_ms: median(runs.map((r) => r.fcp)),
     painted_ms: median(runs.map((r) => r.painted)),
@@ -648,9 +660,8 @@ async function main() {
   try {
     // (a) The bundled article: the app vs the same article as static HTML, alternating.
     if (want('bundled_paint')) {
-      log(`bundled article: first paint, app vs static HTML (${ROUNDS} fresh loads each)`);
-      const app = await paintRounds(browser, base, '/');
-      const stat = await paintRounds(browser, base, '/bench/pages/static.html');
+      log(`bundled article: first paint, app vs static HTML (${ROUNDS} fresh loads each, taking turns)`);
+      const [app, stat] = await paintAlternating(browser, base, [{ path: '/' }, { path: '/bench/pages/static.html' }]);
       result.bundled_paint = { app, static: stat, ratio: app.fcp_ms / stat.fcp_ms };
       log(`  app ${app.fcp_ms.toFixed(1)} ms, static ${stat.fcp_ms.toFixed(1)} ms`);
     }
@@ -767,12 +778,17 @@ async function main() {
     // (f) The 1 MB article, opened as a reader's stored document (`#doc=<id>`), vs plain DOM calls.
     let supported = want('big');
     if (supported) try { execFileSync('grep', ['-rqs', 'v1/text', join(ROOT, 'src')]); } catch { supported = false; }
-    if (want('big')) log('1 MB article: first screen, app vs plain DOM calls');
+    if (want('big')) log(`1 MB article: first screen, app vs plain DOM calls (${ROUNDS} fresh loads each, taking turns)`);
     let big1 = null;
+    let bigRef = null;
     let why = supported ? null : 'the app cannot open a stored document yet (no marginalia/v1/text/<id>)';
     if (supported) {
       try {
-        big1 = await paintRounds(browser, base, `/#doc=${BIG_ID}`, [[TEXT_KEY(BIG_ID), bigStored]], 3000);
+        const storage = [[TEXT_KEY(BIG_ID), bigStored]];
+        [big1, bigRef] = await paintAlternating(browser, base, [
+          { path: `/#doc=${BIG_ID}`, storage, settleMs: 3000 },
+          { path: '/bench/pages/plain-dom.html', storage, settleMs: 3000 },
+        ]);
         if (big1.blocks < big.paragraphs.length) {
           why = `the app showed ${big1.blocks} blocks ("${big1.title}"), not the 1 MB document's ${big.paragraphs.length}`;
           big1 = null;
@@ -782,7 +798,7 @@ async function main() {
       }
     }
     if (big1) {
-      const ref = await paintRounds(browser, base, '/bench/pages/plain-dom.html', [[TEXT_KEY(BIG_ID), bigStored]], 3000);
+      const ref = bigRef;
       result.big_paint = { app: big1, plain_dom: ref, ratio: big1.fcp_ms / ref.fcp_ms };
       log(`  app ${big1.fcp_ms.toFixed(1)} ms, plain DOM ${ref.fcp_ms.toFixed(1)} ms; longest task after paint ${big1.longest_after_paint_ms.toFixed(0)} ms`);
       // With 10,000 annotations too (anchored by the app on load): informative.
