@@ -288,7 +288,6 @@ async fn changes_rerender_only_their_runs_and_leave_what_a_fresh_render_shows() 
 async fn a_load_over_hundreds_of_blocks_renders_the_view_first_then_every_block() {
     use marginalia::domain::annotation::{uuid_v4_urn, Annotation, Color};
     use marginalia::domain::markup::{self, MarkState};
-    use marginalia::domain::selector::describe;
     use marginalia::domain::span::CharSpan;
     use marginalia::domain::storage;
     use marginalia::ui::idb;
@@ -312,23 +311,18 @@ async fn a_load_over_hundreds_of_blocks_renders_the_view_first_then_every_block(
         let start = doc.block_start(i) + doc.blocks[i].text.find("says").unwrap();
         for (from, to) in [(0, 14), (5, 27)] {
             let span = CharSpan::new(start + from, start + to);
-            let (quote, position) = describe(doc.text(), span);
-            annotations.push(Annotation {
-                id: uuid_v4_urn(dom::random_bytes()),
-                source: doc.source_iri.clone(),
-                quote,
-                position: Some(position),
-                note: String::new(),
-                tags: Vec::new(),
-                color: if from == 0 {
+            annotations.push(Annotation::highlight(
+                uuid_v4_urn(dom::random_bytes()),
+                &doc.source_iri,
+                doc.text(),
+                span,
+                if from == 0 {
                     Color::Yellow
                 } else {
                     Color::Blue
                 },
-                created: now,
-                modified: now,
-                anchor: Some(span),
-            });
+                now,
+            ));
         }
     }
     let records = annotations

@@ -4,8 +4,9 @@
 //! Applying it sets each id to its `after`; undoing sets each back to its `before`. Create, edit,
 //! delete, import and clear-all are all transactions, so they are all undoable the same way.
 
-use crate::domain::selector::{TextPositionSelector, TextQuoteSelector};
+use crate::domain::selector::{describe, TextPositionSelector, TextQuoteSelector};
 use crate::domain::span::CharSpan;
+use crate::domain::text::CharText;
 use crate::domain::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -113,6 +114,31 @@ pub struct Annotation {
 }
 
 impl Annotation {
+    /// A new highlight (no note, no tags) over `span` of `text`, a document whose IRI is
+    /// `source`: described by its quote and position, anchored there, created `now`.
+    pub fn highlight(
+        id: String,
+        source: &str,
+        text: &CharText,
+        span: CharSpan,
+        color: Color,
+        now: Timestamp,
+    ) -> Annotation {
+        let (quote, position) = describe(text, span);
+        Annotation {
+            id,
+            source: source.to_string(),
+            quote,
+            position: Some(position),
+            note: String::new(),
+            tags: Vec::new(),
+            color,
+            created: now,
+            modified: now,
+            anchor: Some(span),
+        }
+    }
+
     /// W3C motivation: `commenting` once it has a note, else `highlighting`.
     pub fn motivation(&self) -> &'static str {
         if self.note.trim().is_empty() {
@@ -590,23 +616,28 @@ impl AnnotationSet {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::domain::selector::describe;
-    use crate::domain::text::CharText;
 
     pub(crate) fn sample(id: &str, text: &CharText, span: CharSpan) -> Annotation {
-        let (quote, position) = describe(text, span);
-        Annotation {
-            id: id.to_string(),
-            source: "urn:test".into(),
-            quote,
-            position: Some(position),
-            note: String::new(),
-            tags: vec![],
-            color: Color::Yellow,
-            created: Timestamp(1000),
-            modified: Timestamp(1000),
-            anchor: Some(span),
-        }
+        Annotation::highlight(
+            id.into(),
+            "urn:test",
+            text,
+            span,
+            Color::Yellow,
+            Timestamp(1000),
+        )
+    }
+
+    #[test]
+    fn a_new_highlight_is_described_and_anchored_where_it_was_made() {
+        let text = CharText::new("A café 😀 by the sea.");
+        let a = sample("urn:uuid:x", &text, CharSpan::new(2, 8));
+        assert_eq!(a.quote.exact, "café 😀");
+        assert_eq!(a.anchor, Some(CharSpan::new(2, 8)));
+        assert_eq!(a.position.map(|p| (p.start, p.end)), Some((2, 8)));
+        assert_eq!((a.created, a.modified), (Timestamp(1000), Timestamp(1000)));
+        assert_eq!(a.motivation(), "highlighting");
+        assert!(a.note.is_empty() && a.tags.is_empty());
     }
 
     #[test]

@@ -6,7 +6,6 @@ use crate::domain::annotation::{
 };
 use crate::domain::article::Document;
 use crate::domain::markup::{self, MarkState};
-use crate::domain::selector::describe;
 use crate::domain::span::CharSpan;
 use crate::domain::storage;
 use crate::domain::time::Timestamp;
@@ -519,19 +518,14 @@ impl AppState {
         let color = self.color.get_untracked();
         let annotation = self.doc.with_value(|doc| {
             let span = doc.text().trim_span(span)?;
-            let (quote, position) = describe(doc.text(), span);
-            Some(Annotation {
-                id: uuid_v4_urn(dom::random_bytes()),
-                source: doc.source_iri.clone(),
-                quote,
-                position: Some(position),
-                note: String::new(),
-                tags: Vec::new(),
+            Some(Annotation::highlight(
+                uuid_v4_urn(dom::random_bytes()),
+                &doc.source_iri,
+                doc.text(),
+                span,
                 color,
-                created: now,
-                modified: now,
-                anchor: Some(span),
-            })
+                now,
+            ))
         })?;
         let id = annotation.id.clone();
         let result = self.set.try_update_value(|set| set.create(annotation))?;
