@@ -396,3 +396,40 @@ async fn a_load_over_hundreds_of_blocks_renders_the_view_first_then_every_block(
     drop(handle);
     let _ = idb::take_doc(&id).await;
 }
+
+#[wasm_bindgen_test]
+async fn a_highlight_made_while_stored_annotations_are_read_is_kept_when_the_document_closes() {
+    use marginalia::domain::span::CharSpan;
+    use marginalia::ui::idb;
+    clear_storage();
+    let id = format!("close-test-{}", (js_sys::Math::random() * 1e9) as u64);
+    let doc = Document::new(
+        id.clone(),
+        format!("urn:marginalia:test:{id}"),
+        "Closing",
+        vec![Block::paragraph("Some words worth keeping, written down.")],
+        None,
+    );
+    let root = container("mount-close");
+    let handle = leptos::mount::mount_to(root.clone(), move || view! { <App doc=doc.clone() /> });
+    // In the same task as the mount, so before the database has been read: select, press h,
+    // and close the document.
+    let article = root.query_selector("#article").unwrap().unwrap();
+    dom::select_doc_span(&article, &[0], CharSpan::new(5, 10)).unwrap();
+    js_sys::eval("dispatchEvent(new KeyboardEvent('keydown', { key: 'h', bubbles: true }))")
+        .unwrap();
+    drop(handle);
+    let mut count = 0;
+    for _ in 0..50 {
+        sleep_ms(20).await;
+        count = idb::count(&id).await.unwrap();
+        if count > 0 {
+            break;
+        }
+    }
+    assert_eq!(
+        count, 1,
+        "the highlight was written when its document closed"
+    );
+    let _ = idb::take_doc(&id).await;
+}

@@ -438,6 +438,25 @@ fn same_stored(a: &Annotation, b: &Annotation) -> bool {
         && a.modified == b.modified
 }
 
+/// A save planned without the stored records at hand (the document closed while they were
+/// still being read), reconciled with them (`(id, record)` as stored): a put goes ahead where
+/// nothing is stored under its id or where it is the newer version ([`newer`]); a stored record
+/// that cannot be read is left alone. Deletes stand (they name annotations made in this tab).
+pub fn keep_newer(mut plan: SavePlan, stored: &[(String, String)]) -> SavePlan {
+    let stored: HashMap<&str, &str> = stored
+        .iter()
+        .map(|(id, raw)| (id.as_str(), raw.as_str()))
+        .collect();
+    plan.puts.retain(|(id, raw)| match stored.get(id.as_str()) {
+        None => true,
+        Some(old) => match (decode_record(id, old), decode_record(id, raw)) {
+            (Ok(old), Ok(new)) => std::ptr::eq(newer(&new, &old), &new),
+            _ => false,
+        },
+    });
+    plan
+}
+
 /// Which of two versions of one annotation wins: the later `modified`; on a tie, the one whose
 /// JSON is greater. Both tabs compare the same two values, so both pick the same winner.
 pub fn newer<'a>(a: &'a Annotation, b: &'a Annotation) -> &'a Annotation {
@@ -583,6 +602,38 @@ mod tests {
     use crate::domain::text::CharText;
     use crate::domain::time::Timestamp;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_save_planned_before_reading_keeps_only_what_is_new_or_newer() {
+        use crate::domain::annotation::tests::sample;
+        let text = CharText::new("one two three four five");
+        let at = |id: &str, start: usize, modified: i64| {
+            let mut a = sample(id, &text, CharSpan::new(start, start + 3));
+            a.modified = Timestamp(modified);
+            (a.id.clone(), encode_record(&a))
+        };
+        let stored = vec![
+            at("urn:uuid:older-there", 0, 100),
+            at("urn:uuid:newer-there", 4, 900),
+            ("urn:uuid:damaged".to_string(), "{not json".to_string()),
+        ];
+        let plan = SavePlan {
+            puts: vec![
+                at("urn:uuid:older-there", 0, 500),
+                at("urn:uuid:newer-there", 4, 500),
+                at("urn:uuid:damaged", 8, 500),
+                at("urn:uuid:new", 14, 500),
+            ],
+            deletes: vec!["urn:uuid:gone".into()],
+        };
+        let kept = keep_newer(plan.clone(), &stored);
+        let ids: Vec<&str> = kept.puts.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["urn:uuid:older-there", "urn:uuid:new"]);
+        assert_eq!(kept.puts[0], plan.puts[0]);
+        assert_eq!(kept.deletes, ["urn:uuid:gone"]);
+        // Nothing stored: the plan as it is.
+        assert_eq!(keep_newer(plan.clone(), &[]), plan);
+    }
 
     fn doc() -> Document {
         Document::new(

@@ -4,7 +4,7 @@
 //! page only hands over the changed records.
 
 use crate::domain::storage::{
-    meta_value, SavePlan, DB_NAME, DB_VERSION, META_STORE, RECORDS_STORE, SET_ASIDE_STORE,
+    self, meta_value, SavePlan, DB_NAME, DB_VERSION, META_STORE, RECORDS_STORE, SET_ASIDE_STORE,
 };
 use js_sys::{Array, Promise};
 use std::cell::RefCell;
@@ -322,6 +322,21 @@ pub fn start_write(doc: &str, plan: &SavePlan) -> Result<IdbTransaction, DbError
             Err(e)
         }
     }
+}
+
+/// Writes a save planned before the document's records were read (it closed meanwhile): each
+/// put only where the stored version is not newer ([`storage::keep_newer`]); nothing when the
+/// stored format is not this build's.
+pub async fn write_held(doc: &str, plan: SavePlan) -> Result<(), DbError> {
+    let mut read = read_doc(doc).await?;
+    if storage::check_meta(read.meta.as_deref()).is_err() {
+        return Ok(());
+    }
+    let plan = storage::keep_newer(plan, &read.take_all());
+    if plan.is_empty() {
+        return Ok(());
+    }
+    write(doc, &plan).await
 }
 
 /// Writes one save (see [`start_write`]), opening the database first if need be.

@@ -248,13 +248,14 @@ pub fn App(doc: Document) -> impl IntoView {
     let keys = window_event_listener(leptos::ev::keydown, move |ev| {
         on_key(app, pending, help, ev)
     });
-    // A scheduled save runs at once when the page is hidden or left, or this document closes.
+    // A scheduled save runs at once when the page is hidden or left, or this document closes
+    // (then also what waited for the stored annotations to be read: `AppState::close`).
     let hide = window_event_listener(leptos::ev::pagehide, move |_| app.flush_save());
     dom::on_document("visibilitychange", move |_| app.flush_save());
     on_cleanup(move || {
         keys.remove();
         hide.remove();
-        app.flush_save();
+        app.close();
     });
     let can_undo = move || {
         app.list.track();

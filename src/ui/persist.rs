@@ -281,6 +281,12 @@ impl Persist {
         memory_banner(why)
     }
 
+    /// Still reading the stored annotations, with nothing held that blocks writing: what
+    /// changed meanwhile may be written against the stored records when the document closes.
+    pub fn may_write_on_close(&self) -> bool {
+        self.is_loading() && !self.writes_blocked()
+    }
+
     pub fn is_loading(&self) -> bool {
         *self.store.lock_() == Store::Loading
     }

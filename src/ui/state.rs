@@ -425,6 +425,30 @@ impl AppState {
         dom::after_next_paint(move || app.flush_save());
     }
 
+    /// When this document closes: a scheduled save runs now. Changes made while its stored
+    /// annotations were still being read (saves wait for that) are written too, against what
+    /// is stored, by a task that outlives the app.
+    pub fn close(&self) {
+        if self.persist.try_with_value(|p| p.may_write_on_close()) != Some(true) {
+            return self.flush_save();
+        }
+        let _ = self.save_pending.try_set_value(false);
+        let Some((plan, _)) = self
+            .set
+            .try_update_value(|set| self.persist.with_value(|p| p.plan(set)))
+        else {
+            return;
+        };
+        if plan.is_empty() {
+            return;
+        }
+        let doc = self.persist.with_value(|p| p.doc_id().to_string());
+        leptos::task::spawn_local(async move {
+            let _ = idb::write_held(&doc, plan).await;
+            sync::announce(&doc);
+        });
+    }
+
     /// Runs a scheduled save now (none scheduled: nothing to do). Safe after the app is gone.
     pub fn flush_save(&self) {
         if self.save_pending.try_get_value() == Some(true) {
