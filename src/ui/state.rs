@@ -250,11 +250,17 @@ impl AppState {
             self.set_run_starts(idx, Vec::clear);
         }
         self.dirty_blocks.update_value(|d| d.extend(blocks));
+        self.notify_next_task(self.blocks_changed);
+    }
+
+    /// Fires `trigger` in a task of its own, after the browser has had a turn (nothing when
+    /// the app is gone by then).
+    fn notify_next_task(&self, trigger: Trigger) {
         let app = *self;
         leptos::task::spawn_local(async move {
             dom::yield_to_browser().await;
             if app.doc.try_with_value(|_| ()).is_some() {
-                app.blocks_changed.notify();
+                trigger.notify();
             }
         });
     }
@@ -398,13 +404,7 @@ impl AppState {
         if summary.ids.len() > BULK_CHANGE {
             // A load, import or sync: the list (cards, counts) follows in a task of its own, so
             // that drawing the text and building the cards are not one long task.
-            let app = *self;
-            leptos::task::spawn_local(async move {
-                dom::yield_to_browser().await;
-                if app.doc.try_with_value(|_| ()).is_some() {
-                    app.list.notify();
-                }
-            });
+            self.notify_next_task(self.list);
         } else {
             self.list.notify();
         }
