@@ -429,6 +429,21 @@ async function endTrace(cdp, { done }, name) {
   log(`  trace: ${file}`);
 }
 
+/** Starts V8's sampling profiler on `cdp`, one sample every `intervalUs` microseconds. */
+async function startProfile(cdp, intervalUs) {
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: intervalUs });
+  await cdp.send('Profiler.start');
+}
+
+/** Stops the profiler started by `startProfile` and writes its profile to target/bench/`name`. */
+async function endProfile(cdp, name) {
+  const { profile } = await cdp.send('Profiler.stop');
+  const file = join(OUT, name);
+  await writeFile(file, JSON.stringify(profile));
+  log(`  profile: ${file}`);
+}
+
 /** Drag-selects `phrase`, clicks Highlight, and measures that click to the next frame. */
 async function highlightOnce(page, phrase, traceIndex) {
   const p = await phrasePoints(page, phrase);
@@ -471,20 +486,11 @@ async function highlightOnce(page, phrase, traceIndex) {
   });
   const cdp = TRACE || PROFILE ? await page.context().newCDPSession(page) : null;
   let traced = null;
-  if (PROFILE) {
-    await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
-    await cdp.send('Profiler.start');
-  }
+  if (PROFILE) await startProfile(cdp, 50);
   if (TRACE) traced = await startTrace(cdp);
   await button.click();
   await page.waitForFunction(() => window.__bench.click.frame, null, { timeout: 60_000, polling: 20 });
-  if (PROFILE) {
-    const { profile } = await cdp.send('Profiler.stop');
-    const file = join(OUT, `click-${traceIndex}.cpuprofile`);
-    await writeFile(file, JSON.stringify(profile));
-    log(`  profile: ${file}`);
-  }
+  if (PROFILE) await endProfile(cdp, `click-${traceIndex}.cpuprofile`);
   if (TRACE) {
     await page.waitForTimeout(200);
     await endTrace(cdp, traced, `trace-click-${traceIndex}.json`);
@@ -682,17 +688,9 @@ async function main() {
       page.on('pageerror', (e) => log('page error:', e.message));
       const cdp = PROFILE || TRACE ? await context.newCDPSession(page) : null;
       const traced = TRACE ? await startTrace(cdp) : null;
-      if (PROFILE) {
-        await cdp.send('Profiler.enable');
-        await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-        await cdp.send('Profiler.start');
-      }
+      if (PROFILE) await startProfile(cdp, 100);
       const load = await paintOnce(page, `${base}/`, 1000, { marks: true });
-      if (PROFILE) {
-        const { profile } = await cdp.send('Profiler.stop');
-        await writeFile(join(OUT, 'load-10k.cpuprofile'), JSON.stringify(profile));
-        log(`  profile: ${join(OUT, 'load-10k.cpuprofile')}`);
-      }
+      if (PROFILE) await endProfile(cdp, 'load-10k.cpuprofile');
       if (TRACE) await endTrace(cdp, traced, 'trace-load-10k.json');
       if (cdp) await cdp.detach();
       const marks = load.marks;
