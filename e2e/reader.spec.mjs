@@ -1,6 +1,6 @@
 // Reader experience: colours, tags, overlaps, search, undo, keyboard, accessibility, phone, print.
 import { test, expect } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dragSelect, openApp, watchConsole } from './helpers.mjs';
 
 const marks = (page, text) => page.locator('article mark', { hasText: text });
@@ -182,6 +182,69 @@ test('keyboard: j/k move, Delete removes (undoable), ? lists shortcuts, Escape c
   await expect(page.locator('.card')).toHaveCount(3);
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.locator('.card .note')).toHaveText('typed h and n here');
+});
+
+test('a highlight past the first 50 cards: clicking it or j shows its card, numbered, without showing the rest', async ({ page }) => {
+  await openApp(page);
+  // 60 highlights, one on each of the first 60 words found only once in the article, imported.
+  const words = await page.evaluate(() => {
+    const text = [...document.querySelectorAll('#article p')].map((p) => p.textContent).join('\n');
+    const seen = new Set();
+    const out = [];
+    for (const m of text.matchAll(/[A-Za-z]{6,}/g)) {
+      const w = m[0];
+      if (seen.has(w)) continue;
+      seen.add(w);
+      if (text.indexOf(w) === text.lastIndexOf(w)) out.push([text.indexOf(w), w]);
+    }
+    return out.sort((a, b) => a[0] - b[0]).slice(0, 60).map(([, w]) => w);
+  });
+  expect(words).toHaveLength(60);
+  const items = words.map((w, i) => ({
+    '@context': 'http://www.w3.org/ns/anno.jsonld', type: 'Annotation', id: `urn:uuid:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    motivation: 'highlighting', target: { source: 'urn:x', selector: { type: 'TextQuoteSelector', exact: w } },
+  }));
+  mkdirSync('target/e2e-files', { recursive: true });
+  writeFileSync('target/e2e-files/sixty.json', JSON.stringify({ '@context': 'http://www.w3.org/ns/anno.jsonld', type: 'AnnotationPage', items }));
+  await page.getByLabel('Import').setInputFiles('target/e2e-files/sixty.json');
+  await expect(page.getByRole('status').filter({ hasText: 'added 60' })).toBeVisible();
+  await expect(page.locator('.card')).toHaveCount(50);
+  await expect(page.getByRole('button', { name: 'Show 10 more' })).toBeVisible();
+
+  // The card past the list says where it is.
+  const selected = page.locator('.card', { has: page.locator('.past') });
+  await expect(selected).toHaveCount(0);
+  const mark55 = page.locator('article mark', { hasText: words[54] });
+  await mark55.scrollIntoViewIfNeeded();
+  const before = await page.evaluate(() => scrollY);
+  await mark55.click();
+  await expect(selected.and(page.locator('.focused'))).toContainText(words[54]);
+  // The panel scrolls to the whole card; the text stays where it was clicked.
+  await expect(selected.and(page.locator('.focused'))).toBeInViewport({ ratio: 1 });
+  await page.waitForTimeout(300);
+  expect(await page.evaluate(() => scrollY)).toBe(before);
+  await expect(page.getByText('Number 55 of 60 in text order.')).toBeVisible();
+  await expect(page.locator('.card')).toHaveCount(51);
+  // j moves on to the next one, shown the same way; k from the 51st goes back into the list.
+  await page.keyboard.press('j');
+  await expect(selected.and(page.locator('.focused'))).toContainText(words[55]);
+  await expect(selected.locator('.quote')).toBeFocused();
+  await expect(page.locator('article mark', { hasText: words[55] })).toBeInViewport();
+  await expect(page.getByText('Number 56 of 60 in text order.')).toBeVisible();
+  await page.locator('article mark', { hasText: words[50] }).click();
+  await expect(page.getByText('Number 51 of 60 in text order.')).toBeVisible();
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press('k');
+  await expect(page.locator('.card.focused')).toContainText(words[49]);
+  await expect(selected).toHaveCount(0);
+  await expect(page.locator('.card')).toHaveCount(50);
+  // Once the list reaches it, it is listed in its place and not twice.
+  await page.locator('article mark', { hasText: words[57] }).click();
+  await expect(page.getByText('Number 58 of 60 in text order.')).toBeVisible();
+  await page.getByRole('button', { name: 'Show 10 more' }).click();
+  await expect(selected).toHaveCount(0);
+  await expect(page.locator('.card')).toHaveCount(60);
+  await expect(page.locator('.card.focused')).toContainText(words[57]);
 });
 
 test('Clear all and import are undoable as one step each', async ({ page }) => {

@@ -10,6 +10,7 @@ pub mod annotation;
 pub mod article;
 pub mod fuzzy;
 pub mod library;
+pub mod listing;
 pub mod markdown;
 pub mod markdown_export;
 pub(crate) mod markdown_reader;

@@ -190,14 +190,40 @@ pub fn clear_selection() {
     }
 }
 
-/// Scrolls the first element matching `selector` into view (smoothly unless reduced motion).
-pub fn scroll_to(selector: &str) -> Option<Element> {
-    let el = web_sys::window()?
-        .document()?
-        .query_selector(selector)
-        .ok()??;
-    scroll_into_view(&el);
-    Some(el)
+/// Scrolls the panel (and only it: the article stays where the reader is) so that the card
+/// matching `selector` is in its middle; returns the card.
+///
+/// Smoothly for a short way (unless the reader prefers reduced motion), at once for a long
+/// one: cards off screen are laid out at a placeholder height (`content-visibility`), and
+/// those a smooth scroll passes would take their real height on the way and move the card.
+pub fn scroll_card(selector: &str) -> Option<Element> {
+    let doc = web_sys::window()?.document()?;
+    let card = doc.query_selector(selector).ok()??;
+    let Some(panel) = card.closest(".panel").ok().flatten() else {
+        scroll_into_view(&card);
+        return Some(card);
+    };
+    let (p, c) = (
+        panel.get_bounding_client_rect(),
+        card.get_bounding_client_rect(),
+    );
+    let by = (c.top() - p.top()) - (p.height() - c.height()).max(0.0) / 2.0;
+    let opts = web_sys::ScrollToOptions::new();
+    opts.set_top(by);
+    if by.abs() <= p.height() && !prefers_reduced_motion() {
+        opts.set_behavior(web_sys::ScrollBehavior::Smooth);
+    }
+    panel.scroll_by_with_scroll_to_options(&opts);
+    Some(card)
+}
+
+/// Focuses `el` (when it can take the focus) without scrolling anything.
+pub fn focus_in_place(el: &Element) {
+    if let Some(el) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(el) {
+        let opts = web_sys::FocusOptions::new();
+        opts.set_prevent_scroll(true);
+        let _ = el.focus_with_options(&opts);
+    }
 }
 
 /// Scrolls `el` to the middle of the view (smoothly unless the reader prefers reduced motion).

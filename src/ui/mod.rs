@@ -93,11 +93,13 @@ fn step(app: AppState, forward: bool) {
     };
     let id = ids[next].clone();
     app.reveal(&id, true);
-    let selector = format!("[data-card=\"{}\"] .quote", state::css_escape(&id));
+    let card = format!("[data-card=\"{}\"]", state::css_escape(&id));
+    // A frame later: its card may be drawn only now (one past the listed page is added when
+    // focused). The text scrolls to the highlight, the panel to the card, each on its own.
     request_animation_frame(move || {
-        if let Some(el) = dom::scroll_to(&selector) {
-            if let Some(el) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&el) {
-                let _ = el.focus();
+        if let Some(card) = dom::scroll_card(&card) {
+            if let Ok(Some(quote)) = card.query_selector(".quote") {
+                dom::focus_in_place(&quote);
             }
         }
     });

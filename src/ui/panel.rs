@@ -1,9 +1,8 @@
 //! The side panel: annotations in text order as cards, the note editor, and the unanchored ones.
 
 use crate::domain::anchor::anchor;
-use crate::domain::annotation::{
-    normalize_tag, Annotation, AnnotationSet, ChangeKind, Color, Filter,
-};
+use crate::domain::annotation::{normalize_tag, Annotation, ChangeKind, Color, Filter};
+use crate::domain::listing::Listing;
 use crate::domain::selector::describe;
 use crate::domain::time::Timestamp;
 use crate::ui::dom;
@@ -54,64 +53,6 @@ pub fn local_time(t: Timestamp) -> String {
         .unwrap_or_default()
 }
 
-/// What the list shows: counts over every annotation, copies of only the cards it renders (with
-/// 10,000 annotations a change must not copy them all).
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Listing {
-    total: usize,
-    matching: usize,
-    anchored_matching: usize,
-    /// The first `limit` anchored annotations that match, in text order.
-    anchored: Vec<Annotation>,
-    /// Every unanchored annotation that matches.
-    unanchored: Vec<Annotation>,
-}
-
-impl Listing {
-    fn of(set: &AnnotationSet, filter: &Filter, limit: usize) -> Listing {
-        let mut l = Listing {
-            total: set.len(),
-            ..Listing::default()
-        };
-        if !filter.is_active() {
-            // Everything matches: the set is in text order with the unanchored last, so only
-            // the cards shown are visited.
-            let mut unanchored: Vec<Annotation> = set
-                .iter()
-                .rev()
-                .take_while(|a| a.anchor.is_none())
-                .cloned()
-                .collect();
-            unanchored.reverse();
-            l.matching = l.total;
-            l.anchored_matching = l.total - unanchored.len();
-            l.anchored = set
-                .iter()
-                .take_while(|a| a.anchor.is_some())
-                .take(limit)
-                .cloned()
-                .collect();
-            l.unanchored = unanchored;
-            return l;
-        }
-        for a in set.iter() {
-            if !filter.matches(a) {
-                continue;
-            }
-            l.matching += 1;
-            if a.anchor.is_some() {
-                l.anchored_matching += 1;
-                if l.anchored.len() < limit {
-                    l.anchored.push(a.clone());
-                }
-            } else {
-                l.unanchored.push(a.clone());
-            }
-        }
-        l
-    }
-}
-
 /// The search box and filters, shared with the keyboard shortcut `/`.
 #[derive(Clone, Copy)]
 pub struct FilterState(pub RwSignal<Filter>);
@@ -130,9 +71,23 @@ pub fn Panel() -> impl IntoView {
         app.list.track();
         app.set.with_value(|s| s.all_tags())
     });
-    let anchored = move || listing.with(|l| l.anchored.clone());
+    // The annotation the reader is on, when it lies past the listed page: its card is added at
+    // the end, so that clicking a highlight or pressing `j` always finds it.
+    let beyond = Memo::new(move |_| {
+        let id = app.focused.get()?;
+        listing.with(|l| filter.with(|f| app.set.with_value(|s| l.beyond(s, f, &id))))
+    });
+    // The listed page, then the one the reader is on when it lies past it (with its position).
+    let anchored = move || {
+        let mut cards: Vec<(Option<(usize, usize)>, Annotation)> =
+            listing.with(|l| l.anchored.iter().map(|a| (None, a.clone())).collect());
+        if let Some((n, a)) = beyond.get() {
+            cards.push((Some((n, listing.with(|l| l.anchored_matching))), a));
+        }
+        cards
+    };
     let unanchored = move || listing.with(|l| l.unanchored.clone());
-    let hidden = move || listing.with(|l| l.anchored_matching.saturating_sub(limit.get()));
+    let hidden = move || listing.with(Listing::hidden);
     let count_text = move || {
         listing.with(|l| {
             if filter.with(Filter::is_active) {
@@ -201,9 +156,11 @@ pub fn Panel() -> impl IntoView {
                 <p class="empty">"Select words in the article, then choose Highlight or Note."</p>
             </Show>
             <ul class="cards" aria-label="Annotations in text order">
-                <For each=anchored key=|a| (a.id.clone(), a.modified, a.color, a.tags.clone(), a.anchor) let:a>
-                    <Card a=a />
-                </For>
+                <For
+                    each=anchored
+                    key=|(past, a)| (*past, a.id.clone(), a.modified, a.color, a.tags.clone(), a.anchor)
+                    children=|(past, a)| view! { <Card a=a past=past /> }
+                />
             </ul>
             <Show when=move || { hidden() > 0 }>
                 <button on:click=move |_| limit.update(|l| *l += PAGE)>
@@ -311,8 +268,10 @@ fn Tags(id: String, tags: Vec<String>) -> impl IntoView {
     }
 }
 
+/// One annotation's card; `past`: its position and the number of anchored matches, when it is
+/// shown after the listed page (the one the reader is on).
 #[component]
-fn Card(a: Annotation) -> impl IntoView {
+fn Card(a: Annotation, #[prop(default = None)] past: Option<(usize, usize)>) -> impl IntoView {
     let app = expect_context::<AppState>();
     let pending = expect_context::<PendingSel>();
     let id = a.id.clone();
@@ -341,6 +300,7 @@ fn Card(a: Annotation) -> impl IntoView {
             data-card=id.clone()
             class:focused=move || app.focused.with(|f| f.as_deref() == Some(id_focus.as_str()))
         >
+            {past.map(|(n, of)| view! { <p class="past">{format!("Number {n} of {of} in text order.")}</p> })}
             <button
                 class="quote"
                 aria-label=quote_label
@@ -431,7 +391,7 @@ fn NoteEditor(id: String, initial: String) -> impl IntoView {
             });
             app.fresh_note.set(None);
             app.editing.set(None);
-            dom::scroll_to(&format!("[data-card=\"{}\"]", css_escape(&id)));
+            dom::scroll_card(&format!("[data-card=\"{}\"]", css_escape(&id)));
         }
     };
     let cancel = {
