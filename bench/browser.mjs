@@ -40,6 +40,10 @@ const TRACE = !!process.env.BENCH_TRACE;
  * target/bench/click-N.cpuprofile, and of the load with 10,000 (load-10k.cpuprofile); with `BENCH_DIST` pointing at a `trunk build --release`
  * output (names kept), the wasm functions are named. */
 const PROFILE = !!process.env.BENCH_PROFILE;
+/** `BENCH_PAINT_VARIANTS=/a.html,/b.html`: other pages of the dist (variants of index.html, made
+ * by hand for an experiment) loaded in turn with the app and the static page in the bundled
+ * paint section, each with its median and ratio to the static page. */
+const VARIANTS = (process.env.BENCH_PAINT_VARIANTS || '').split(',').filter(Boolean);
 const BUNDLED_ID = 'pakistan-army-chief-iran';
 const BIG_ID = 'bench-1mb';
 /** Where earlier builds kept a document's annotations (the app migrates it to IndexedDB on start). */
@@ -165,7 +169,7 @@ function instrument(opts) {
     new PerformanceObserver((l) => { for (const e of l.getEntries()) B.measures.push([e.name, e.startTime, e.duration]); })
       .observe({ type: 'measure' });
   } catch { /* no User Timing observer */ }
-  addEventListener('TrunkApplicationStarted', (e) => { B.wasm = e.detail && e.detail.wasm; });
+  addEventListener('TrunkApplicationStarted', (e) => { B.wasm = e.detail && e.detail.wasm; B.started = performance.now(); });
   // "Painted": the frame after the article's title is in the document has been produced.
   const mo = new MutationObserver(() => {
     if (B.h1 || !document.querySelector('#article h1')) return;
@@ -330,6 +334,11 @@ async function paintOnce(page, url, settleMs = 0, { marks = false } = {}) {
       longest_before_paint: Math.max(0, ...B.longtasks.filter(([s]) => s < fcp).map(([, d]) => d)),
       longest_after_paint: Math.max(0, ...after.map(([, d]) => d)),
       over50_after_paint: after.filter(([, d]) => d > 50).length,
+      // Where a load's time goes, for comparing the app's page with its reference.
+      nav: (({ responseEnd, domInteractive, domContentLoadedEventStart, loadEventStart } = {}) =>
+        ({ responseEnd, domInteractive, domContentLoadedEventStart, loadEventStart }))(performance.getEntriesByType('navigation')[0]),
+      app_started: B.started ?? null,
+      tasks_before_paint: B.longtasks.filter(([s]) => s < fcp),
     };
   });
 }
@@ -366,6 +375,8 @@ function summarizePaint(runs, marks) {
     longest_after_paint_ms: Math.max(...runs.map((r) => r.longest_after_paint)),
     over50_after_paint: Math.max(...runs.map((r) => r.over50_after_paint)),
     longest_before_paint_ms: median(runs.map((r) => r.longest_before_paint)),
+    dom_interactive_ms: median(runs.map((r) => r.nav.domInteractive)),
+    app_started_ms: median(runs.map((r) => r.app_started)),
     blocks: runs[0].blocks,
     title: runs[0].title,
     runs,
@@ -667,9 +678,14 @@ async function main() {
     // (a) The bundled article: the app vs the same article as static HTML, alternating.
     if (want('bundled_paint')) {
       log(`bundled article: first paint, app vs static HTML (${ROUNDS} fresh loads each, taking turns)`);
-      const [app, stat] = await paintAlternating(browser, base, [{ path: '/' }, { path: '/bench/pages/static.html' }]);
+      const [app, stat, ...others] = await paintAlternating(browser, base,
+        [{ path: '/' }, { path: '/bench/pages/static.html' }, ...VARIANTS.map((path) => ({ path }))]);
       result.bundled_paint = { app, static: stat, ratio: app.fcp_ms / stat.fcp_ms };
       log(`  app ${app.fcp_ms.toFixed(1)} ms, static ${stat.fcp_ms.toFixed(1)} ms`);
+      if (VARIANTS.length) {
+        result.bundled_paint.variants = Object.fromEntries(VARIANTS.map((path, i) => [path, { ...others[i], ratio: others[i].fcp_ms / stat.fcp_ms }]));
+        for (const [path, v] of Object.entries(result.bundled_paint.variants)) log(`  ${path} ${v.fcp_ms.toFixed(1)} ms (${v.ratio.toFixed(2)}×)`);
+      }
     }
 
     // (b)–(e) 10,000 annotations on the bundled article.

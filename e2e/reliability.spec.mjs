@@ -759,9 +759,15 @@ test('the release build runs under the strict CSP with no violation while a read
   await openApp(page);
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   for (const d of ["default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "style-src 'self'"]) expect(csp).toContain(d);
-  // The one inline script (the static article's guard) is allowed by its hash, nothing else is.
+  // The two inline scripts (the static article's guard, the import map pinning the JS glue) are
+  // allowed by their hashes, nothing else is.
   expect(csp).not.toContain('unsafe-inline');
-  expect(csp.match(/'sha384-/g) ?? []).toHaveLength(1);
+  const inline = await page.evaluate(async () => Promise.all([...document.querySelectorAll('script:not([src])')].map(async (s) => {
+    const digest = await crypto.subtle.digest('SHA-384', new TextEncoder().encode(s.textContent));
+    return [s.type || 'classic', `'sha384-${btoa(String.fromCharCode(...new Uint8Array(digest)))}'`];
+  })));
+  expect(inline.map(([type]) => type).sort()).toEqual(['classic', 'importmap']);
+  expect((csp.match(/'sha384-[^']+'/g) ?? []).sort()).toEqual(inline.map(([, hash]) => hash).sort());
 
   await highlight(page, 'Basij Organization');
   await dragSelect(page, 'three-day visit');
