@@ -73,25 +73,43 @@ impl Listing {
     }
 
     /// The annotation `id` when it is anchored, passes `filter` and lies past the listed page
-    /// of `set` (what `of` made of `set` and `filter`): its 1-based position among the anchored
-    /// matches, and a copy. `None` for one listed, unanchored, filtered out or unknown.
+    /// of `set` (what `of` made of `set` and `filter`). `None` for one listed, unanchored,
+    /// filtered out or unknown. Cheap: its position is [`Listing::position`].
+    pub fn past_page<'s>(
+        &self,
+        set: &'s AnnotationSet,
+        filter: &Filter,
+        id: &str,
+    ) -> Option<&'s Annotation> {
+        let a = set.get(id)?;
+        if a.anchor.is_none() || !filter.matches(a) || self.anchored.iter().any(|l| l.id == id) {
+            return None;
+        }
+        Some(a)
+    }
+
+    /// The 1-based position of the anchored annotation `id` among the anchored annotations of
+    /// `set` that pass `filter`, in text order (it is counted whether or not it passes). Visits
+    /// every annotation before it.
+    pub fn position(set: &AnnotationSet, filter: &Filter, id: &str) -> usize {
+        // The set is in text order with the unanchored last.
+        let earlier = set.iter().take_while(|b| b.id != id);
+        1 + if filter.is_active() {
+            earlier.filter(|b| filter.matches(b)).count()
+        } else {
+            earlier.count()
+        }
+    }
+
+    /// [`Listing::past_page`] with its [`Listing::position`].
     pub fn beyond(
         &self,
         set: &AnnotationSet,
         filter: &Filter,
         id: &str,
     ) -> Option<(usize, Annotation)> {
-        let a = set.get(id)?;
-        if a.anchor.is_none() || !filter.matches(a) || self.anchored.iter().any(|l| l.id == id) {
-            return None;
-        }
-        // The set is in text order with the unanchored last.
-        let before = set
-            .iter()
-            .take_while(|b| b.id != id)
-            .filter(|b| filter.matches(b))
-            .count();
-        Some((before + 1, a.clone()))
+        let a = self.past_page(set, filter, id)?;
+        Some((Listing::position(set, filter, id), a.clone()))
     }
 }
 

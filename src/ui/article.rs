@@ -259,10 +259,5 @@ fn click_mark(app: AppState, ev: web_sys::MouseEvent) {
         None => last.clone(),
     };
     app.reveal(&next, false);
-    // A frame later: its card may be drawn only now (one past the listed page is added when
-    // focused). Only the panel scrolls: the text stays where the reader clicked.
-    let card = format!("[data-card=\"{}\"]", crate::ui::state::css_escape(&next));
-    request_animation_frame(move || {
-        dom::scroll_card(&card);
-    });
+    app.show_card(&next, false);
 }

@@ -93,16 +93,7 @@ fn step(app: AppState, forward: bool) {
     };
     let id = ids[next].clone();
     app.reveal(&id, true);
-    let card = format!("[data-card=\"{}\"]", state::css_escape(&id));
-    // A frame later: its card may be drawn only now (one past the listed page is added when
-    // focused). The text scrolls to the highlight, the panel to the card, each on its own.
-    request_animation_frame(move || {
-        if let Some(card) = dom::scroll_card(&card) {
-            if let Ok(Some(quote)) = card.query_selector(".quote") {
-                dom::focus_in_place(&quote);
-            }
-        }
-    });
+    app.show_card(&id, true);
 }
 
 /// Keyboard shortcuts for the whole page (never while typing in a field).

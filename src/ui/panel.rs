@@ -71,18 +71,94 @@ pub fn Panel() -> impl IntoView {
         app.list.track();
         app.set.with_value(|s| s.all_tags())
     });
-    // The annotation the reader is on, when it lies past the listed page: its card is added at
-    // the end, so that clicking a highlight or pressing `j` always finds it.
-    let beyond = Memo::new(move |_| {
-        let id = app.focused.get()?;
-        listing.with(|l| filter.with(|f| app.set.with_value(|s| l.beyond(s, f, &id))))
+    // The annotation the reader is on, when it lies past the listed page, gets a card after
+    // the page. A task late for a new highlight (its mark is drawn first, in the frame after
+    // the click; the card in the next); at once when its note editor opens (Note) or when the
+    // card is asked for (a clicked highlight, `j`/`k`), which also scrolls the panel to it.
+    let past_focus = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let focused = app.focused.get();
+        let editing = app.editing.get();
+        if focused.is_none() || editing == focused {
+            if past_focus.get_untracked() != focused {
+                past_focus.set(focused);
+            }
+            return;
+        }
+        // After the next frame (a timer set from its animation frame callback).
+        request_animation_frame(move || {
+            set_timeout(
+                move || {
+                    if app.focused.try_with_untracked(|f| *f == focused) == Some(true)
+                        && past_focus.try_with_untracked(|p| *p != focused) == Some(true)
+                    {
+                        past_focus.set(focused);
+                    }
+                },
+                std::time::Duration::ZERO,
+            )
+        });
     });
-    // The listed page, then the one the reader is on when it lies past it (with its position).
+    Effect::new(move |_| {
+        let Some((id, focus, _)) = app.card_wanted.get() else {
+            return;
+        };
+        if past_focus.with_untracked(|p| p.as_deref() != Some(id.as_str())) {
+            past_focus.set(Some(id.clone()));
+        }
+        // A frame later, once the card is drawn.
+        let card = format!("[data-card=\"{}\"]", css_escape(&id));
+        request_animation_frame(move || {
+            if let Some(card) = dom::scroll_card(&card) {
+                if focus {
+                    if let Ok(Some(quote)) = card.query_selector(".quote") {
+                        dom::focus_in_place(&quote);
+                    }
+                }
+            }
+        });
+    });
+    let beyond = Memo::new(move |_| {
+        let id = past_focus.get()?;
+        listing.with(|l| filter.with(|f| app.set.with_value(|s| l.past_page(s, f, &id).cloned())))
+    });
+    // Its position, shown on its card (a change updates that line, not the card): worked out
+    // at once for a new card, after the next frame when the list changed (it visits every
+    // annotation before it: ~1 ms with 10,000, kept out of the frame that shows a new highlight).
+    let position = RwSignal::new(None::<(usize, usize)>);
+    let place = move || {
+        let id = past_focus.get_untracked()?;
+        beyond.with_untracked(|b| b.is_some()).then_some(())?;
+        let n = filter.with_untracked(|f| app.set.with_value(|s| Listing::position(s, f, &id)));
+        Some((n, listing.with_untracked(|l| l.anchored_matching)))
+    };
+    Effect::new(move |shown: Option<Option<String>>| {
+        let id = past_focus.get();
+        listing.track();
+        filter.track();
+        if shown.as_ref() != Some(&id) {
+            position.set(place());
+        } else {
+            request_animation_frame(move || {
+                set_timeout(
+                    move || {
+                        if let Some(p) = listing.try_with_untracked(|_| place()) {
+                            position.try_set(p);
+                        }
+                    },
+                    std::time::Duration::ZERO,
+                )
+            });
+        }
+        id
+    });
+    provide_context(PastPosition(position));
+    // The listed page, then the one the reader is on when it lies past it.
     let anchored = move || {
-        let mut cards: Vec<(Option<(usize, usize)>, Annotation)> =
-            listing.with(|l| l.anchored.iter().map(|a| (None, a.clone())).collect());
-        if let Some((n, a)) = beyond.get() {
-            cards.push((Some((n, listing.with(|l| l.anchored_matching))), a));
+        let mut cards: Vec<(bool, Annotation)> =
+            listing.with(|l| l.anchored.iter().map(|a| (false, a.clone())).collect());
+        if let Some(a) = beyond.get() {
+            cards.push((true, a));
         }
         cards
     };
@@ -268,10 +344,15 @@ fn Tags(id: String, tags: Vec<String>) -> impl IntoView {
     }
 }
 
-/// One annotation's card; `past`: its position and the number of anchored matches, when it is
-/// shown after the listed page (the one the reader is on).
+/// Where the card shown past the listed page stands: its 1-based position among the anchored
+/// matches, and their number.
+#[derive(Clone, Copy)]
+struct PastPosition(RwSignal<Option<(usize, usize)>>);
+
+/// One annotation's card; `past`: shown after the listed page (the one the reader is on), with
+/// its position ([`PastPosition`]).
 #[component]
-fn Card(a: Annotation, #[prop(default = None)] past: Option<(usize, usize)>) -> impl IntoView {
+fn Card(a: Annotation, #[prop(optional)] past: bool) -> impl IntoView {
     let app = expect_context::<AppState>();
     let pending = expect_context::<PendingSel>();
     let id = a.id.clone();
@@ -300,7 +381,16 @@ fn Card(a: Annotation, #[prop(default = None)] past: Option<(usize, usize)>) -> 
             data-card=id.clone()
             class:focused=move || app.focused.with(|f| f.as_deref() == Some(id_focus.as_str()))
         >
-            {past.map(|(n, of)| view! { <p class="past">{format!("Number {n} of {of} in text order.")}</p> })}
+            {past.then(|| {
+                let position = expect_context::<PastPosition>().0;
+                let text = move || {
+                    position
+                        .get()
+                        .map(|(n, of)| format!("Number {n} of {of} in text order."))
+                        .unwrap_or_default()
+                };
+                view! { <p class="past">{text}</p> }
+            })}
             <button
                 class="quote"
                 aria-label=quote_label

@@ -120,6 +120,9 @@ pub struct AppState {
     /// The id made by **Note** whose note is still empty: Escape removes it without a trace.
     pub fresh_note: RwSignal<Option<String>>,
     pub flash: RwSignal<Option<(String, u64)>>,
+    /// A card the panel is asked to show and scroll to (`show_card`): the id, whether to focus
+    /// its quote, a serial (asking twice scrolls twice).
+    pub card_wanted: RwSignal<Option<(String, bool, u64)>>,
     pub toast: RwSignal<Option<Toast>>,
     pub banner: RwSignal<Option<Banner>>,
     pub color: RwSignal<Color>,
@@ -147,6 +150,7 @@ impl AppState {
             editing: RwSignal::new(None),
             fresh_note: RwSignal::new(None),
             flash: RwSignal::new(None),
+            card_wanted: RwSignal::new(None),
             toast: RwSignal::new(None),
             banner: RwSignal::new(banner),
             color: RwSignal::new(Color::Yellow),
@@ -631,6 +635,14 @@ impl AppState {
     }
 
     /// Focuses an annotation: its card is highlighted and scrolled to, its marks flash.
+    /// Has the panel show `id`'s card (drawn at once even when it lies past the listed page),
+    /// scroll to it (the panel only: the text stays where it is) and, with `focus`, focus its
+    /// quote.
+    pub fn show_card(&self, id: &str, focus: bool) {
+        let serial = self.next_serial();
+        self.card_wanted.set(Some((id.to_string(), focus, serial)));
+    }
+
     pub fn reveal(&self, id: &str, scroll_text: bool) {
         self.focused.set(Some(id.to_string()));
         let serial = self.next_serial();
