@@ -238,13 +238,22 @@ test('a highlight past the first 50 cards: clicking it or j shows its card, numb
   await expect(page.locator('.card.focused')).toContainText(words[49]);
   await expect(selected).toHaveCount(0);
   await expect(page.locator('.card')).toHaveCount(50);
-  // Once the list reaches it, it is listed in its place and not twice.
   await page.locator('article mark', { hasText: words[57] }).click();
   await expect(page.getByText('Number 58 of 60 in text order.')).toBeVisible();
-  await page.getByRole('button', { name: 'Show 10 more' }).click();
+  // Note on a new highlight after all of them (the article's last words): its card, the 61st,
+  // past the 50 listed, opens with the note editor.
+  const tail = (await page.locator('#article p').last().textContent()).trim().split(/\s+/).slice(-3).join(' ');
+  await dragSelect(page, tail);
+  await page.getByRole('button', { name: 'Note', exact: true }).click();
+  await page.getByRole('textbox', { name: 'Note' }).fill('a note past the list');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(selected).toContainText('Number 61 of 61 in text order.');
+  await expect(selected.locator('.note')).toHaveText('a note past the list');
+  // Once the list reaches it, it is listed in its place and not twice.
+  await page.getByRole('button', { name: 'Show 11 more' }).click();
   await expect(selected).toHaveCount(0);
-  await expect(page.locator('.card')).toHaveCount(60);
-  await expect(page.locator('.card.focused')).toContainText(words[57]);
+  await expect(page.locator('.card')).toHaveCount(61);
+  await expect(page.locator('.card.focused')).toContainText(tail);
 });
 
 test('Clear all and import are undoable as one step each', async ({ page }) => {

@@ -120,6 +120,9 @@ pub fn Panel() -> impl IntoView {
     });
     let beyond = Memo::new(move |_| {
         let id = past_focus.get()?;
+        // Any change to the set, not only to the listing (which compares equal while the page
+        // is unchanged: an edit of this card's note would not show).
+        app.list.track();
         listing.with(|l| filter.with(|f| app.set.with_value(|s| l.past_page(s, f, &id).cloned())))
     });
     // Its position, shown on its card (a change updates that line, not the card): worked out
@@ -134,7 +137,7 @@ pub fn Panel() -> impl IntoView {
     };
     Effect::new(move |shown: Option<Option<String>>| {
         let id = past_focus.get();
-        listing.track();
+        app.list.track();
         filter.track();
         if shown.as_ref() != Some(&id) {
             position.set(place());
