@@ -130,3 +130,19 @@ test('the release page paints the bundled article before the app loads, and noth
     await box(page.locator('#article p').last())];
   expect(after).toEqual(before);
 });
+
+test('when the app cannot start, the article stays readable and a message says why', async ({ page }) => {
+  // The app's JS glue altered on the way: its integrity check (an import map) refuses it.
+  await page.route(/\/marginalia-[0-9a-f]+\.js$/, (route) =>
+    route.fulfill({ contentType: 'text/javascript', body: 'export default async function init() {}' }));
+  await page.goto('/');
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('Marginalia could not start, so highlighting is off.');
+  await expect(alert).toContainText('The article can still be read');
+  // The static copy is given back to assistive technology: its heading and text are there.
+  await expect(page.getByRole('heading', { level: 1, name: 'Pakistan Army Chief Makes Historic Visit to Iran' })).toBeVisible();
+  await expect(page.getByText('Source: Al Monitor')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Undo' })).toBeDisabled();
+  await expect(page.getByText('Select words in the article')).toHaveCount(0);
+  await expect(page.getByText('Highlighting is off: see the message at the top of the page.')).toBeVisible();
+});

@@ -65,12 +65,15 @@ const AFTER_FIRST_FRAME = "await new Promise((go) => document.visibilityState ==
   " : requestAnimationFrame(() => { const c = new MessageChannel(); c.port1.onmessage = go; c.port2.postMessage(0); }));";
 const TRUNK_IMPORT = /import init, \* as bindings from '([^']+)';/;
 let deferred = null;
+// If it cannot start, assets/start-failed.js says so over the (still readable) article.
+const START_FAILED = readFileSync(join(root, 'assets/start-failed.js'), 'utf8');
 const deferStart = (body) => {
   if (!prerendered || !TRUNK_IMPORT.test(body)) return body;
-  return body.replace(TRUNK_IMPORT, (_, glue) => {
+  const start = body.replace(TRUNK_IMPORT, (_, glue) => {
     deferred = glue;
     return `${AFTER_FIRST_FRAME}\nconst bindings = await import('${glue}');\nconst init = bindings.default;`;
   });
+  return `${START_FAILED}\ntry {\n${start}\n} catch (error) {\n  startFailed(error);\n}\n`;
 };
 
 let moved = 0;
