@@ -433,3 +433,54 @@ async fn a_highlight_made_while_stored_annotations_are_read_is_kept_when_the_doc
     );
     let _ = idb::take_doc(&id).await;
 }
+
+#[wasm_bindgen_test]
+async fn a_document_opened_while_another_is_still_being_read_loads_its_annotations() {
+    use marginalia::domain::span::CharSpan;
+    use marginalia::ui::idb;
+    clear_storage();
+    let stamp = (js_sys::Math::random() * 1e9) as u64;
+    let make = |name: &str| {
+        let id = format!("{name}-{stamp}");
+        Document::new(
+            id.clone(),
+            format!("urn:marginalia:test:{id}"),
+            name,
+            vec![Block::paragraph("Words to read twice, quickly.")],
+            None,
+        )
+    };
+    let (first, second) = (make("first"), make("second"));
+    // One highlight stored for the second document.
+    let root = container("mount-switch");
+    let doc = second.clone();
+    let handle = leptos::mount::mount_to(root.clone(), move || view! { <App doc=doc.clone() /> });
+    let article = root.query_selector("#article").unwrap().unwrap();
+    dom::select_doc_span(&article, &[0], CharSpan::new(0, 5)).unwrap();
+    js_sys::eval("dispatchEvent(new KeyboardEvent('keydown', { key: 'h', bubbles: true }))")
+        .unwrap();
+    drop(handle);
+    for _ in 0..50 {
+        sleep_ms(20).await;
+        if idb::count(&second.id).await.unwrap() == 1 {
+            break;
+        }
+    }
+    assert_eq!(idb::count(&second.id).await.unwrap(), 1);
+    // Open the first document and, while its records are being read, the second one.
+    let handle = leptos::mount::mount_to(root.clone(), move || view! { <App doc=first.clone() /> });
+    drop(handle);
+    let doc = second.clone();
+    let handle = leptos::mount::mount_to(root.clone(), move || view! { <App doc=doc.clone() /> });
+    let mut marks = 0;
+    for _ in 0..50 {
+        sleep_ms(20).await;
+        marks = root.query_selector_all("#article mark").unwrap().length();
+        if marks > 0 {
+            break;
+        }
+    }
+    assert_eq!(marks, 1, "the second document's highlight was loaded");
+    drop(handle);
+    let _ = idb::take_doc(&second.id).await;
+}

@@ -34,7 +34,11 @@ const CHANNEL: &str = "marginalia/v1/saved";
 
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
-    static AGAIN: Cell<bool> = const { Cell::new(false) };
+    /// The app that asked while a read was running (the latest one): read for it next. A
+    /// flag was not enough: a document opened while the one before it was still being read
+    /// left its request to that one's loop, which ran it for the closed document, and the new
+    /// one was never loaded (it showed none of its annotations).
+    static AGAIN: Cell<Option<AppState>> = const { Cell::new(None) };
     /// This tab's one channel object: it both listens and announces, so a tab never hears its
     /// own writes (a channel object does not receive what it posts).
     static CHANNEL_OBJECT: RefCell<Option<web_sys::BroadcastChannel>> = const { RefCell::new(None) };
@@ -83,16 +87,14 @@ pub fn announce(doc: &str) {
 /// Reads and merges the stored annotations soon; several requests while one runs give one more.
 pub fn sync_soon(app: AppState) {
     if RUNNING.with(|r| r.replace(true)) {
-        AGAIN.with(|a| a.set(true));
+        AGAIN.with(|a| a.set(Some(app)));
         return;
     }
     leptos::task::spawn_local(async move {
-        loop {
-            AGAIN.with(|a| a.set(false));
+        let mut next = Some(app);
+        while let Some(app) = next {
             sync_now(app).await;
-            if !AGAIN.with(Cell::get) {
-                break;
-            }
+            next = AGAIN.with(Cell::take);
         }
         RUNNING.with(|r| r.set(false));
     });
