@@ -287,11 +287,25 @@ test('phone: no sideways scrolling at 360 px, panel as a bottom sheet, touch tap
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   expect(await page.locator('.panel').evaluate((el) => getComputedStyle(el).position)).toBe('fixed');
+  // The sheet starts closed, as its title bar: the article has the screen.
+  const sheet = page.getByRole('complementary', { name: 'Annotations' });
+  const toggle = sheet.getByRole('button', { name: 'Show' });
+  await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+  expect((await sheet.boundingBox()).height).toBeLessThan(740 * 0.12);
+  await expect(page.getByRole('searchbox', { name: 'Search annotations' })).toBeHidden();
   await dragSelect(page, 'Basij Organization');
   await page.getByRole('button', { name: 'Highlight', exact: true }).tap();
   await expect(marks(page, 'Basij Organization')).toHaveCount(1);
+  await expect(sheet.getByRole('button', { name: 'Show (1)' })).toBeVisible();
+  // Tapping a highlight opens the sheet on its card; Hide closes it.
   await marks(page, 'Basij Organization').tap();
   await expect(page.locator('.card.focused')).toContainText('Basij Organization');
+  await expect(page.locator('.card.focused')).toBeInViewport();
   await page.screenshot({ path: 'target/screenshots/phone.png' });
+  await sheet.getByRole('button', { name: 'Hide' }).tap();
+  await expect(page.locator('.card')).toBeHidden();
+  await expect(sheet.getByRole('button', { name: 'Show (1)' })).toHaveAttribute('aria-expanded', 'false');
+  await sheet.getByRole('button', { name: 'Show (1)' }).tap();
+  await expect(page.locator('.card')).toBeVisible();
   await context.close();
 });

@@ -45,7 +45,8 @@ fn main() {
         out.push_str(&format!("<footer><cite>{}</cite></footer>", escape(source)));
     }
     out.push_str(concat!(
-        r#"</article></main><aside class="panel"><h2>Annotations</h2>"#,
+        r#"</article></main><aside class="panel collapsed"><div class="panel-head">"#,
+        r#"<h2>Annotations</h2><button class="sheet-toggle" disabled>Show</button></div>"#,
         r#"<p class="empty">Select words in the article, then choose Highlight or Note.</p>"#,
         r#"</aside></div></div>"#,
     ));

@@ -138,13 +138,17 @@ fn on_key(
         (false, _, "k") => step(app, false),
         (false, _, "/") => {
             ev.prevent_default();
-            if let Some(el) = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id("search"))
-                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-            {
-                let _ = el.focus();
-            }
+            // On a phone the search box is in the bottom sheet: opened first, focused once shown.
+            app.sheet_open.set(true);
+            request_animation_frame(|| {
+                if let Some(el) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("search"))
+                    .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+                {
+                    let _ = el.focus();
+                }
+            });
         }
         (false, _, "?") => help.set(true),
         (false, _, "Delete") => {

@@ -99,10 +99,17 @@ pub fn Panel() -> impl IntoView {
             )
         });
     });
+    // The bottom sheet (phone) opens for a card asked for and for a note being written.
+    Effect::new(move |_| {
+        if app.editing.with(Option::is_some) {
+            app.sheet_open.set(true);
+        }
+    });
     Effect::new(move |_| {
         let Some((id, focus, _)) = app.card_wanted.get() else {
             return;
         };
+        app.sheet_open.set(true);
         if past_focus.with_untracked(|p| p.as_deref() != Some(id.as_str())) {
             past_focus.set(Some(id.clone()));
         }
@@ -177,8 +184,33 @@ pub fn Panel() -> impl IntoView {
         })
     };
     view! {
-        <aside class="panel" aria-labelledby="panel-title">
-            <h2 id="panel-title">"Annotations"</h2>
+        <aside
+            id="panel"
+            class="panel"
+            class:collapsed=move || !app.sheet_open.get()
+            aria-labelledby="panel-title"
+        >
+            <div class="panel-head">
+                <h2 id="panel-title">"Annotations"</h2>
+                // Only on a phone, where the panel is a bottom sheet (style/main.css).
+                <button
+                    class="sheet-toggle"
+                    aria-controls="panel"
+                    aria-expanded=move || app.sheet_open.get().to_string()
+                    on:click=move |_| app.sheet_open.update(|o| *o = !*o)
+                >
+                    {move || {
+                        if app.sheet_open.get() {
+                            "Hide".to_string()
+                        } else {
+                            match listing.with(|l| l.total) {
+                                0 => "Show".to_string(),
+                                n => format!("Show ({n})"),
+                            }
+                        }
+                    }}
+                </button>
+            </div>
             <div class="filters" role="search">
                 <label class="visually-hidden" for="search">"Search annotations"</label>
                 <input

@@ -123,6 +123,8 @@ pub struct AppState {
     /// A card the panel is asked to show and scroll to (`show_card`): the id, whether to focus
     /// its quote, a serial (asking twice scrolls twice).
     pub card_wanted: RwSignal<Option<(String, bool, u64)>>,
+    /// On a phone the panel is a bottom sheet: open (its cards shown) or just its title bar.
+    pub sheet_open: RwSignal<bool>,
     pub toast: RwSignal<Option<Toast>>,
     pub banner: RwSignal<Option<Banner>>,
     pub color: RwSignal<Color>,
@@ -151,6 +153,7 @@ impl AppState {
             fresh_note: RwSignal::new(None),
             flash: RwSignal::new(None),
             card_wanted: RwSignal::new(None),
+            sheet_open: RwSignal::new(false),
             toast: RwSignal::new(None),
             banner: RwSignal::new(banner),
             color: RwSignal::new(Color::Yellow),
