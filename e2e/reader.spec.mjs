@@ -287,6 +287,12 @@ test('phone: no sideways scrolling at 360 px, panel as a bottom sheet, touch tap
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   expect(await page.locator('.panel').evaluate((el) => getComputedStyle(el).position)).toBe('fixed');
+  // The top bar is one row (its tools scroll sideways), and its last tool is reachable.
+  expect((await page.locator('.topbar').boundingBox()).height).toBeLessThan(70);
+  await page.getByRole('button', { name: 'Keyboard shortcuts' }).tap();
+  await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
+  await page.getByRole('button', { name: 'Close' }).tap();
+  await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeHidden();
   // The sheet starts closed, as its title bar: the article has the screen.
   const sheet = page.getByRole('complementary', { name: 'Annotations' });
   const toggle = sheet.getByRole('button', { name: 'Show' });
