@@ -146,3 +146,35 @@ test('when the app cannot start, the article stays readable and a message says w
   await expect(page.getByText('Select words in the article')).toHaveCount(0);
   await expect(page.getByText('Highlighting is off: see the message at the top of the page.')).toBeVisible();
 });
+
+test('an altered WebAssembly file is refused, not run', async ({ page }) => {
+  // The wasm changed on the way, yet still a valid module that would run (a custom section
+  // added at its end): the loader fetches it with its integrity, so the browser refuses it (a
+  // preload's integrity alone is ignored for a fetch).
+  const messages = [];
+  page.on('console', (m) => messages.push(m.text()));
+  let served = 0;
+  await page.route(/\.wasm$/, async (route) => {
+    const response = await route.fetch();
+    const body = Buffer.concat([await response.body(), Buffer.from([0, 5, 4, ...Buffer.from('evil')])]);
+    served += 1;
+    await route.fulfill({ response, body });
+  });
+  await page.goto('/');
+  await expect(page.getByRole('alert')).toContainText('Marginalia could not start, so highlighting is off.');
+  await expect(page.locator('#article')).toHaveCount(0);
+  expect(served).toBe(1); // the preload and the loader's fetch are one request
+  expect(messages.join('\n')).toContain('integrity');
+});
+
+test('the unaltered build loads its wasm once and logs no warning', async ({ page }) => {
+  const messages = [];
+  page.on('console', (m) => { if (m.type() === 'warning' || m.type() === 'error') messages.push(m.text()); });
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url()); });
+  await openApp(page);
+  await expect(page.locator('#article [data-block]').first()).toBeVisible(); // the app, not the static copy
+  await page.waitForTimeout(500);
+  expect(wasm).toHaveLength(1);
+  expect(messages).toEqual([]);
+});

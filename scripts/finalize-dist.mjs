@@ -9,7 +9,7 @@
 //      default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'
 //    Trunk writes its loader as an inline <script>; this moves every inline script into a hashed
 //    file next to it, adds the CSP meta tag, and refuses to finish if inline styles or handlers remain.
-// Running it twice on the same dist/ is harmless.
+// Running it twice on the same dist/ changes nothing the second time.
 //
 // Usage: node scripts/finalize-dist.mjs DIST [PRERENDER.html]
 import { readFileSync, writeFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
@@ -64,21 +64,32 @@ if (prerenderPath && !html.includes('id="prerender"')) {
 const AFTER_FIRST_FRAME = "await new Promise((go) => document.visibilityState === 'hidden' ? go()" +
   " : requestAnimationFrame(() => { const c = new MessageChannel(); c.port1.onmessage = go; c.port2.postMessage(0); }));";
 const TRUNK_IMPORT = /import init, \* as bindings from '([^']+)';/;
+const TRUNK_WASM = /module_or_path: '([^']+\.wasm)'/;
+const WASM_SRI = '__marginalia_wasm_integrity__';
 let deferred = null;
+let pinnedWasm = null;
 // If it cannot start, assets/start-failed.js says so over the (still readable) article.
 const START_FAILED = readFileSync(join(root, 'assets/start-failed.js'), 'utf8');
 const deferStart = (body) => {
   if (!prerendered || !TRUNK_IMPORT.test(body)) return body;
-  const start = body.replace(TRUNK_IMPORT, (_, glue) => {
+  let start = body.replace(TRUNK_IMPORT, (_, glue) => {
     deferred = glue;
     return `${AFTER_FIRST_FRAME}\nconst bindings = await import('${glue}');\nconst init = bindings.default;`;
+  });
+  // The wasm is fetched with its integrity (filled in below, once its bytes are final): a
+  // preload's `integrity` is ignored for a fetch (Chromium says so in the console), so without
+  // this an altered wasm would run.
+  start = start.replace(TRUNK_WASM, (_, wasm) => {
+    pinnedWasm = wasm;
+    return `module_or_path: fetch('${wasm}', { integrity: '${WASM_SRI}' })`;
   });
   return `${START_FAILED}\ntry {\n${start}\n} catch (error) {\n  startFailed(error);\n}\n`;
 };
 
 let moved = 0;
 html = html.replace(/<script(\s[^>]*)?>([\s\S]*?)<\/script>/g, (whole, attrs = '', body) => {
-  if (/\ssrc=/.test(attrs) || body.trim() === '') return whole;
+  // Left inline: scripts with a file, and (when run again) the guard and the import map, allowed by their hashes.
+  if (/\ssrc=/.test(attrs) || body.trim() === '' || body.trim() === guard || /type="importmap"/.test(attrs)) return whole;
   body = deferStart(body);
   const hash = createHash('sha384').update(body).digest();
   const name = `boot-${hash.toString('hex').slice(0, 16)}.js`;
@@ -100,6 +111,7 @@ if (prerendered && !deferred) {
 if (prerendered) html = html.replace('</head>', `  <script>${guard}</script>\n  </head>`);
 let csp = prerendered ? CSP.replace("'wasm-unsafe-eval'", `'wasm-unsafe-eval' ${guardHash}`) : CSP;
 
+let pinned = 0;
 const sri = (bytes) => `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
 
 let before = 0;
@@ -148,8 +160,25 @@ for (const f of readdirSync(dir)) {
   }
 }
 
+// The wasm's hash goes into the loader that fetches it (before the loader's own hash is taken);
+// its preload keeps no `integrity` (ignored there, and a warning in the console), and the
+// loader's fetch, the same request, uses what was preloaded.
+if (prerendered && !pinnedWasm) {
+  console.error("finalize-dist: Trunk's loader (module_or_path: '….wasm') was not found: the wasm would not be pinned");
+  process.exit(1);
+}
+if (pinnedWasm) {
+  const wasmSri = sri(readFileSync(join(dir, pinnedWasm.replace(/^\//, ''))));
+  for (const f of readdirSync(dir).filter((f) => /^boot-.*\.js$/.test(f))) {
+    const p = join(dir, f);
+    const src = readFileSync(p, 'utf8');
+    if (src.includes(WASM_SRI)) writeFileSync(p, src.replace(WASM_SRI, wasmSri));
+  }
+  pinned += 1;
+}
+html = html.replace(/<link rel="preload"[^>]*>/g, (tag) => (/\.wasm"/.test(tag) ? tag.replace(/\sintegrity="[^"]*"/, '') : tag));
+
 // Every local file index.html pins with `integrity` gets the hash of its bytes as they are now.
-let pinned = 0;
 html = html.replace(/<(?:link|script)\b[^>]*>/g, (tag) => {
   const ref = tag.match(/\s(?:href|src)="\/([^"/?#]+)"/);
   if (!ref || !/\sintegrity="/.test(tag)) return tag;
@@ -171,11 +200,12 @@ if (deferred) {
   pinned += 1;
 }
 
-if (!html.includes('http-equiv="Content-Security-Policy"')) {
+const addCsp = !html.includes('http-equiv="Content-Security-Policy"');
+if (addCsp) {
   html = html.replace(/<meta charset="utf-8"\s*\/?>/i, (m) => `${m}\n    <meta http-equiv="Content-Security-Policy" content="${csp}" />`);
 }
 const problems = [];
-const allowedInline = html.replace(`<script>${guard}</script>`, '').replace(`<script type="importmap">${importMap}</script>`, '');
+const allowedInline = html.replace(`<script>${guard}</script>`, '').replace(/<script type="importmap">[^<]*<\/script>/, '');
 if (/<script(?![^>]*\ssrc=)[^>]*>\s*\S/.test(allowedInline)) problems.push('an inline <script> remains');
 if (/\sstyle="/.test(html)) problems.push('an inline style attribute remains');
 if (/<style[\s>]/.test(html)) problems.push('an inline <style> element remains');
@@ -188,6 +218,6 @@ writeFileSync(indexPath, html);
 console.log(
   `finalize-dist: ${ordered} wasm ordered for gzip and stripped, js+css minified ${before} -> ${after} B, ` +
     `${pinned} integrity hash(es) recomputed, ` +
-    `CSP meta added, ${moved} inline script(s) moved to files` +
+    `${addCsp ? 'CSP meta added' : 'CSP meta kept'}, ${moved} inline script(s) moved to files` +
     `${prerendered ? ', bundled article prerendered, app started after its first frame' : ''}`,
 );
