@@ -131,9 +131,7 @@ fn bench_export_import(c: &mut Criterion, docs: &Inputs) {
         let mut refs: Vec<&Annotation> = anns.iter().collect();
         refs.sort_by_key(|a| a.anchor);
         g.bench_function(name, |b| {
-            b.iter(|| {
-                w3c::to_string_pretty(&w3c::export_collection(&docs.big, black_box(&refs), NOW))
-            })
+            b.iter(|| w3c::export_text(&docs.big, black_box(&refs), NOW))
         });
     }
     g.finish();
@@ -141,7 +139,7 @@ fn bench_export_import(c: &mut Criterion, docs: &Inputs) {
     g.sampling_mode(SamplingMode::Flat);
     for (name, anns) in [("1k", &docs.big_1k), ("10k", &docs.big_10k)] {
         let refs: Vec<&Annotation> = anns.iter().collect();
-        let json = w3c::to_string_pretty(&w3c::export_collection(&docs.big, &refs, NOW));
+        let json = w3c::export_text(&docs.big, &refs, NOW);
         let existing = AnnotationSet::new();
         g.bench_function(name, |b| {
             b.iter(|| {

@@ -41,7 +41,7 @@ fn download_json(app: AppState) {
     let (name, json) = app.doc.with_value(|doc| {
         let json = app.set.with_value(|set| {
             let items = set.in_text_order();
-            w3c::to_string_pretty(&w3c::export_collection(doc, &items, dom::now()))
+            w3c::export_text(doc, &items, dom::now())
         });
         (format!("{}-annotations.json", slugify(&doc.id)), json)
     });
