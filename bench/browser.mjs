@@ -14,7 +14,7 @@
 // Inputs come from `examples/gen_fixtures.rs` (target/bench/fixtures/), the app from the snapshot
 // of dist/ that bench/run.sh takes (target/bench/dist/), the wasm harness from bench/wasm/.
 import { createServer } from 'node:http';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, writeFile, mkdir, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join, extname, normalize, dirname } from 'node:path';
@@ -466,6 +466,29 @@ async function endProfile(cdp, name) {
   log(`  profile: ${file}`);
 }
 
+/** Clicks **Download annotations** and times it: click → the browser's download event, and the
+ * longest task from the click on (the export written as text and handed to a Blob). */
+async function downloadOnce(page) {
+  await page.evaluate(() => { window.__bench.downloadFrom = performance.now(); });
+  const t0 = Date.now();
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 60_000 }),
+    page.getByRole('button', { name: 'Download annotations', exact: true }).click(),
+  ]);
+  const clickToDownload = Date.now() - t0;
+  await page.waitForTimeout(500);
+  const tasks = await page.evaluate(() => {
+    const B = window.__bench;
+    return B.longtasks.filter(([s]) => s >= B.downloadFrom).map(([, d]) => d);
+  });
+  return {
+    click_to_download_ms: clickToDownload,
+    longest_task_ms: Math.max(0, ...tasks),
+    file: download.suggestedFilename(),
+    bytes: (await stat(await download.path())).size,
+  };
+}
+
 /** Drag-selects `phrase`, clicks Highlight, and measures that click to the next frame. */
 async function highlightOnce(page, phrase, traceIndex) {
   const p = await phrasePoints(page, phrase);
@@ -734,6 +757,8 @@ async function main() {
       }
       const count = await storedCount(page, BUNDLED_ID);
       const reference = await stringifyReference(page, BUNDLED_ID);
+      const download = await downloadOnce(page);
+      log(`  Download annotations: longest task ${download.longest_task_ms.toFixed(0)} ms, click → download ${download.click_to_download_ms} ms (${download.file}, ${download.bytes} bytes)`);
       const localAfter = await storedUnits(page);
       await context.close();
       result.ten_k = {
@@ -779,6 +804,7 @@ async function main() {
         committed_start_after_save_ms: median(clicks.map((c) => c.committed_start_after_save_ms)),
         local_storage_writes: [...new Set(clicks.flatMap((c) => c.local_storage_writes))],
         reference,
+        download,
       };
       log(`  stored: ${records?.records} records, ${records?.units} units in IndexedDB; localStorage ${local.all} units (${Object.keys(local.keys).join(', ') || 'empty'}); estimate usage ${seed.estimate_before?.usage} → ${seed.estimate_after?.usage} → ${records?.estimate?.usage} of ${records?.estimate?.quota}`);
       log(`  annotations after the clicks: ${count}; reference: JSON.stringify ${reference.stringify_ms?.toFixed(1)} ms + setItem = ${reference.stringify_and_set_ms?.toFixed(1)} ms (${reference.annotations})${reference.error ? ` (${reference.error})` : ''}`);

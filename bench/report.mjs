@@ -160,6 +160,12 @@ if (t) {
     `painted ${ms(l.fcp, 0)}; highlights ${ms(l.marks_shown, 0)}`, `no annotations: ${ms(t.load_empty.fcp, 0)}`,
     'reported', null,
     `${num(l.marks)} marks${l.marks_first != null && l.marks_first !== l.marks ? ` (${num(l.marks_first)} when the first appeared)` : ' (all there when the first appeared)'}, ${num(l.cards)} cards ("${l.count_text}"); longest task after paint ${ms(l.longest_after_paint, 0)} (${l.over50_after_paint} over 50 ms), before paint ${ms(l.longest_before_paint, 0)}`);
+  const d = t.download;
+  if (d) {
+    row(`Download annotations with ${num(t.annotations_after)} (the W3C JSON file written in the page): the click's longest task; click → the browser's download`,
+      `longest task ${ms(d.longest_task_ms, 0)}; click → download ${ms(d.click_to_download_ms, 0)}`, '—', 'reported', null,
+      `${d.file}, ${num(d.bytes)} bytes`);
+  }
   const b10 = browser.big_paint_10k;
   if (b10?.fcp_ms) {
     row('1 MB article + 10,000 annotations (read from IndexedDB): painted (FCP, median); highlights shown (median)',
