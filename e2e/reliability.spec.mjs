@@ -801,3 +801,41 @@ test('the release build runs under the strict CSP with no violation while a read
   await expect.poll(() => page.evaluate(() => window.__csp.length)).toBeGreaterThan(0);
   expect(await page.evaluate(() => window.__inline)).toBeUndefined();
 });
+
+test('a large import is all there after a reload straight after it (its save goes to the database a slice per task)', async ({ page }) => {
+  const console = watchConsole(page);
+  await openApp(page);
+  // 1,500 annotations (three slices of the save), each a different run of one to four words.
+  const N = 1500;
+  const items = [];
+  for (const text of await page.locator('#article p').allTextContents()) {
+    const words = [...text.matchAll(/\S+/g)];
+    for (let i = 0; i < words.length; i++) {
+      for (let k = 1; k <= 4 && i + k <= words.length && items.length < N; k++) {
+        const start = words[i].index;
+        const last = words[i + k - 1];
+        const end = last.index + last[0].length;
+        items.push({
+          id: `urn:uuid:00000000-0000-4000-8000-${String(items.length).padStart(12, '0')}`,
+          type: 'Annotation',
+          motivation: 'commenting',
+          body: { type: 'TextualBody', value: `note ${items.length}`, purpose: 'commenting' },
+          target: {
+            source: `urn:marginalia:article:${DOC}`,
+            selector: { type: 'TextQuoteSelector', exact: text.slice(start, end), prefix: text.slice(Math.max(0, start - 32), start), suffix: text.slice(end, end + 32) },
+          },
+        });
+      }
+    }
+  }
+  expect(items.length).toBe(N);
+  const collection = { '@context': 'http://www.w3.org/ns/anno.jsonld', type: 'AnnotationCollection', total: N, first: { type: 'AnnotationPage', items } };
+  await page.getByLabel('Import').setInputFiles({ name: 'many.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(collection)) });
+  await expect(page.getByRole('status').filter({ hasText: /added 1,?500, already present 0, unanchored 0, rejected 0/ })).toBeVisible();
+  // Leaving now: the save is scheduled or still handing its records over; all of it is written.
+  await page.reload();
+  await expect(page.locator('#article mark').first()).toBeVisible();
+  expect((await records(page)).length).toBe(N);
+  await expect(page.locator('.count')).toContainText(/1,?500/);
+  console.check();
+});

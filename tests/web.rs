@@ -164,13 +164,13 @@ async fn the_database_writes_reads_counts_and_takes_a_documents_records() {
             .collect(),
         deletes: Vec::new(),
     };
-    idb::write(doc, &put(&["b", "a", "c"])).await.unwrap();
-    idb::write(other, &put(&["a"])).await.unwrap();
+    idb::write(doc, put(&["b", "a", "c"])).await.unwrap();
+    idb::write(other, put(&["a"])).await.unwrap();
     // A second save: one record changed, one deleted; the rest untouched.
     let mut plan = put(&["a"]);
     plan.puts[0].1 = "{\"id\":\"a\",\"note\":\"changed\"}".into();
     plan.deletes.push("b".into());
-    idb::write(doc, &plan).await.unwrap();
+    idb::write(doc, plan).await.unwrap();
     let mut read = idb::read_doc(doc).await.unwrap();
     assert_eq!(read.meta.as_deref(), Some("{\"version\":1}"));
     assert_eq!(read.len(), 2);
@@ -205,6 +205,94 @@ async fn the_database_writes_reads_counts_and_takes_a_documents_records() {
 }
 
 /// Selects `span` of a one-block document and clicks **Highlight**.
+/// `n` records `"{prefix}{i}"` (zero-padded, so in id order) with `value` in their text.
+fn many_puts(prefix: &str, n: usize, value: &str) -> marginalia::domain::storage::SavePlan {
+    marginalia::domain::storage::SavePlan {
+        puts: (0..n)
+            .map(|i| {
+                let id = format!("{prefix}{i:05}");
+                let raw = format!("{{\"id\":\"{id}\",\"v\":\"{value}\"}}");
+                (id, raw)
+            })
+            .collect(),
+        deletes: Vec::new(),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_large_save_is_handed_over_a_slice_per_task_and_commits_whole() {
+    use marginalia::ui::idb;
+    use std::rc::Rc;
+    let doc = "idb-test-large";
+    let _ = idb::take_doc(doc).await;
+    idb::write(doc, many_puts("gone-", 3, "x")).await.unwrap();
+    let puts = 2 * idb::RECORDS_PER_TASK + 34;
+    let mut plan = many_puts("n-", puts, "1");
+    plan.deletes = vec!["gone-00000".into(), "gone-00002".into()];
+    idb::open().await.unwrap();
+    let writing = idb::start_write(doc, Rc::new(plan)).unwrap();
+    // One slice now; the rest from the callbacks, in later tasks.
+    assert_eq!(writing.handed(), idb::RECORDS_PER_TASK);
+    writing.committed().await.unwrap();
+    let all = idb::read_doc(doc).await.unwrap().take_all();
+    assert_eq!(all.len(), puts + 1);
+    assert_eq!(all[0].0, "gone-00001");
+    assert_eq!(all[1].0, "n-00000");
+    let last = format!("n-{:05}", puts - 1);
+    assert_eq!(
+        all[puts],
+        (last.clone(), format!("{{\"id\":\"{last}\",\"v\":\"1\"}}"))
+    );
+    let _ = idb::take_doc(doc).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_save_still_being_handed_over_is_written_at_once_before_any_other_transaction() {
+    use marginalia::ui::idb;
+    use std::rc::Rc;
+    let doc = "idb-test-order";
+    let _ = idb::take_doc(doc).await;
+    idb::open().await.unwrap();
+    let n = 3 * idb::RECORDS_PER_TASK;
+    let first = idb::start_write(doc, Rc::new(many_puts("r-", n, "old"))).unwrap();
+    assert!(first.handed() < n);
+    // A later save of the last record: the first is finished (its order kept) before it starts.
+    let mut last = many_puts("r-", n, "new");
+    last.puts.drain(..n - 1);
+    let later = idb::start_write(doc, Rc::new(last)).unwrap();
+    assert_eq!(first.handed(), n);
+    first.committed().await.unwrap();
+    later.committed().await.unwrap();
+    let all = idb::read_doc(doc).await.unwrap().take_all();
+    assert_eq!(all.len(), n);
+    assert!(all[..n - 1].iter().all(|(_, raw)| raw.contains("\"old\"")));
+    assert!(all[n - 1].1.contains("\"new\""));
+    // One finished at once while its commit is awaited (the page hidden or going away:
+    // finish_writes) is awaited to its end, through the transaction that wrote it.
+    let n = 20 * idb::RECORDS_PER_TASK;
+    let third = idb::start_write(doc, Rc::new(many_puts("r-", n, "third"))).unwrap();
+    let result = Rc::new(std::cell::RefCell::new(None));
+    let r = result.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        *r.borrow_mut() = Some(third.committed().await);
+    });
+    sleep_ms(0).await;
+    assert_eq!(idb::handing(), 1);
+    idb::finish_writes();
+    assert_eq!(idb::handing(), 0);
+    for _ in 0..500 {
+        if result.borrow().is_some() {
+            break;
+        }
+        sleep_ms(10).await;
+    }
+    assert_eq!(result.borrow_mut().take(), Some(Ok(())));
+    let all = idb::read_doc(doc).await.unwrap().take_all();
+    assert_eq!(all.len(), n);
+    assert!(all.iter().all(|(_, raw)| raw.contains("\"third\"")));
+    let _ = idb::take_doc(doc).await;
+}
+
 async fn highlight(root: &web_sys::HtmlElement, span: (usize, usize)) {
     let article = root.query_selector("#article").unwrap().unwrap();
     dom::select_doc_span(

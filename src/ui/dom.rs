@@ -376,6 +376,13 @@ fn futures_channel_once() -> (impl FnOnce(), wasm_bindgen_futures::JsFuture) {
     (tx, wasm_bindgen_futures::JsFuture::from(promise))
 }
 
+/// Is the page hidden (another tab in front, the window minimised, the page being left)?
+pub fn page_hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.hidden())
+}
+
 /// Is the keyboard focus in a place where typing goes (so shortcuts must not fire)?
 pub fn typing_in_field() -> bool {
     web_sys::window()

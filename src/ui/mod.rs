@@ -246,9 +246,20 @@ pub fn App(doc: Document) -> impl IntoView {
         on_key(app, pending, help, ev)
     });
     // A scheduled save runs at once when the page is hidden or left, or this document closes
-    // (then also what waited for the stored annotations to be read: `AppState::close`).
-    let hide = window_event_listener(leptos::ev::pagehide, move |_| app.flush_save());
-    dom::on_document("visibilitychange", move |_| app.flush_save());
+    // (then also what waited for the stored annotations to be read: `AppState::close`). A large
+    // save still handing its records over a slice per task is then written at once: a hidden
+    // page's tasks may be held back, and a page that goes away takes an unfinished transaction
+    // with it.
+    let hide = window_event_listener(leptos::ev::pagehide, move |_| {
+        app.flush_save();
+        idb::finish_writes();
+    });
+    dom::on_document("visibilitychange", move |_| {
+        app.flush_save();
+        if dom::page_hidden() {
+            idb::finish_writes();
+        }
+    });
     on_cleanup(move || {
         keys.remove();
         hide.remove();

@@ -481,11 +481,12 @@ impl AppState {
         let doc = self.persist.with_value(|p| p.doc_id().to_string());
         let app = *self;
         let committed = dom::UserTiming::start("marginalia:save-committed");
-        let started = idb::start_write(&doc, &plan);
+        let plan = std::rc::Rc::new(plan);
+        let started = idb::start_write(&doc, plan.clone());
         drop(timing);
         leptos::task::spawn_local(async move {
             let result = match started {
-                Ok(tx) => idb::committed(&tx).await,
+                Ok(writing) => writing.committed().await,
                 Err(e) => Err(e),
             };
             drop(committed);
