@@ -466,6 +466,12 @@ async function endProfile(cdp, name) {
   log(`  profile: ${file}`);
 }
 
+/** Keeps a download at `path` (the import benchmark reads it back). */
+async function saveDownload(download, path) {
+  await download.saveAs(path);
+  return path;
+}
+
 /** Clicks **Download annotations** and times it: click → the browser's download event, and the
  * longest task from the click on (the export written as text and handed to a Blob). */
 async function downloadOnce(page) {
@@ -486,6 +492,40 @@ async function downloadOnce(page) {
     longest_task_ms: Math.max(0, ...tasks),
     file: download.suggestedFilename(),
     bytes: (await stat(await download.path())).size,
+    saved: await saveDownload(download, join(OUT, 'download-10k.json')),
+  };
+}
+
+/** Imports `file` (a download) into a fresh profile with the bundled article open, as a reader
+ * does (the Import file picker): choose → the import's report shown, its long tasks, and the
+ * save that follows (`marginalia:save` on the main thread, `marginalia:save-committed`). */
+async function importOnce(browser, base, file) {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${base}/`);
+  await page.getByRole('button', { name: 'Download annotations', exact: true }).waitFor();
+  await page.waitForTimeout(1000);
+  const t0 = await page.evaluate(() => performance.now());
+  await page.getByLabel('Import').setInputFiles(file);
+  const report = page.getByRole('status').filter({ hasText: /added [\d,]+, already present/ });
+  await report.waitFor({ timeout: 60_000 });
+  const shown = await page.evaluate(() => performance.now());
+  await page.waitForFunction(() => window.__bench.measures.some(([n]) => n === 'marginalia:save-committed'), null, { timeout: 60_000 });
+  await page.waitForTimeout(500);
+  const r = await page.evaluate((t0) => {
+    const B = window.__bench;
+    const measure = (name) => B.measures.find(([n, s]) => n === name && s >= t0)?.[2] ?? null;
+    return { tasks: B.longtasks.filter(([s]) => s >= t0).map(([, d]) => d), save: measure('marginalia:save'), committed: measure('marginalia:save-committed') };
+  }, t0);
+  const text = (await report.textContent()).replace(/Dismiss$/, '').trim();
+  await context.close();
+  return {
+    choose_to_report_ms: shown - t0,
+    longest_task_ms: Math.max(0, ...r.tasks),
+    tasks_over_50: r.tasks.filter((d) => d > 50).map((d) => Math.round(d)),
+    save_ms: r.save,
+    save_committed_ms: r.committed,
+    report: text,
   };
 }
 
@@ -761,6 +801,8 @@ async function main() {
       log(`  Download annotations: longest task ${download.longest_task_ms.toFixed(0)} ms, click → download ${download.click_to_download_ms} ms (${download.file}, ${download.bytes} bytes)`);
       const localAfter = await storedUnits(page);
       await context.close();
+      const imported = await importOnce(browser, base, download.saved);
+      log(`  Import that file into an empty profile: report after ${imported.choose_to_report_ms.toFixed(0)} ms, longest task ${imported.longest_task_ms.toFixed(0)} ms (over 50 ms: ${imported.tasks_over_50.join(', ') || 'none'}), save ${imported.save_ms?.toFixed(1)} ms (main thread), committed ${imported.save_committed_ms?.toFixed(0)} ms; "${imported.report}"`);
       result.ten_k = {
         load_empty: load0,
         load: load,
@@ -805,6 +847,7 @@ async function main() {
         local_storage_writes: [...new Set(clicks.flatMap((c) => c.local_storage_writes))],
         reference,
         download,
+        imported,
       };
       log(`  stored: ${records?.records} records, ${records?.units} units in IndexedDB; localStorage ${local.all} units (${Object.keys(local.keys).join(', ') || 'empty'}); estimate usage ${seed.estimate_before?.usage} → ${seed.estimate_after?.usage} → ${records?.estimate?.usage} of ${records?.estimate?.quota}`);
       log(`  annotations after the clicks: ${count}; reference: JSON.stringify ${reference.stringify_ms?.toFixed(1)} ms + setItem = ${reference.stringify_and_set_ms?.toFixed(1)} ms (${reference.annotations})${reference.error ? ` (${reference.error})` : ''}`);

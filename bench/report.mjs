@@ -166,6 +166,12 @@ if (t) {
       `longest task ${ms(d.longest_task_ms, 0)}; click → download ${ms(d.click_to_download_ms, 0)}`, '—', 'reported', null,
       `${d.file}, ${num(d.bytes)} bytes`);
   }
+  const im = t.imported;
+  if (im) {
+    row('Import that file into an empty profile (the Import file picker): the longest task; the save after it on the main thread (`marginalia:save`); choose → the import\'s report shown',
+      `longest task ${ms(im.longest_task_ms, 0)}; save ${ms(im.save_ms, 1)}; report shown ${ms(im.choose_to_report_ms, 0)}`, '—', 'reported', null,
+      `tasks over 50 ms: ${im.tasks_over_50.length ? im.tasks_over_50.map((x) => `${x} ms`).join(', ') : 'none'}; committed ${ms(im.save_committed_ms, 0)} after the save began; "${im.report}"`);
+  }
   const b10 = browser.big_paint_10k;
   if (b10?.fcp_ms) {
     row('1 MB article + 10,000 annotations (read from IndexedDB): painted (FCP, median); highlights shown (median)',
