@@ -2,7 +2,7 @@
 // Driven like a reader, on the release build.
 import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { dragSelect, openApp, watchConsole } from './helpers.mjs';
+import { dragSelect, openApp, phrasePoints, watchConsole } from './helpers.mjs';
 
 const DOC = 'pakistan-army-chief-iran';
 const KEY = `marginalia/v1/doc/${DOC}`;
@@ -837,5 +837,25 @@ test('a large import is all there after a reload straight after it (its save goe
   await expect(page.locator('#article mark').first()).toBeVisible();
   expect((await records(page)).length).toBe(N);
   await expect(page.locator('.count')).toContainText(/1,?500/);
+  console.check();
+});
+
+test('a selection being dragged keeps its start when another tab\'s change re-renders the paragraph under it', async ({ page }) => {
+  const console = watchConsole(page);
+  await openApp(page);
+  await highlight(page, 'three-day visit');
+  await expect.poll(async () => (await records(page)).length).toBe(1);
+  // The reader starts dragging across "Foreign Minister", in the same paragraph …
+  const p = await phrasePoints(page, 'Foreign Minister');
+  await page.mouse.move(p.x1, p.y1);
+  await page.mouse.down();
+  await page.mouse.move((p.x1 + p.x2) / 2, (p.y1 + p.y2) / 2, { steps: 4 });
+  // … when another tab removes the highlight: the text the drag started in is drawn anew.
+  await writeRecords(page, {}, { replace: true });
+  await expect(marks(page, 'three-day visit')).toHaveCount(0);
+  await page.mouse.move(p.x2, p.y2, { steps: 4 });
+  await page.mouse.up();
+  await expect.poll(() => page.evaluate(() => String(window.getSelection()))).toBe('Foreign Minister');
+  await expect(page.getByRole('button', { name: 'Highlight', exact: true })).toBeVisible();
   console.check();
 });

@@ -311,6 +311,53 @@ async fn highlight(root: &web_sys::HtmlElement, span: (usize, usize)) {
     leptos::task::tick().await;
 }
 
+#[wasm_bindgen_test]
+async fn a_selection_keeps_its_place_when_its_paragraph_is_re_rendered_under_it() {
+    clear_storage();
+    let text = "The quick brown fox jumps over the lazy dog, then naps in the sun.";
+    let id = format!("keep-sel-{}", (js_sys::Math::random() * 1e9) as u64);
+    let doc = Document::new(
+        id.clone(),
+        format!("urn:marginalia:test:{id}"),
+        "Selection",
+        vec![Block::paragraph(text)],
+        None,
+    );
+    let root = container("mount-keep-selection");
+    let d = doc.clone();
+    let handle = leptos::mount::mount_to(root.clone(), move || view! { <App doc=d.clone() /> });
+    leptos::task::tick().await;
+    sleep_ms(100).await;
+    highlight(&root, (4, 9)).await;
+    highlight(&root, (20, 39)).await;
+    // The reader selects inside the second highlight, backwards (focus before anchor) …
+    let block = root.query_selector("[data-block=\"0\"]").unwrap().unwrap();
+    let mark = block.query_selector_all("mark").unwrap().item(1).unwrap();
+    let inside = mark.first_child().unwrap();
+    let selection = web_sys::window().unwrap().get_selection().unwrap().unwrap();
+    selection
+        .set_base_and_extent(&inside, 10, &inside, 2)
+        .unwrap();
+    assert_eq!(String::from(selection.to_string()), "mps over");
+    // … and that highlight goes (its card's Delete): the nodes the selection was in are replaced.
+    let delete = root
+        .query_selector(".card button[aria-label^=\"Delete highlight: jumps over\"]")
+        .unwrap()
+        .expect("the card of 20..39");
+    delete.unchecked_ref::<web_sys::HtmlElement>().click();
+    leptos::task::tick().await;
+    assert!(!inside.is_connected());
+    assert_eq!(block.query_selector_all("mark").unwrap().length(), 1);
+    assert_eq!(String::from(selection.to_string()), "mps over");
+    assert!(block.contains(selection.anchor_node().as_ref()));
+    assert_eq!(
+        (selection.anchor_offset(), selection.focus_offset()),
+        (21, 13),
+        "the same ends (30 and 22), the same direction, in the text node after the first mark (9)"
+    );
+    drop(handle);
+}
+
 /// A block's HTML without the focus and flash classes (which follow the reader, not the text).
 fn block_markup(root: &web_sys::HtmlElement) -> String {
     let block = root.query_selector("[data-block=\"0\"]").unwrap().unwrap();

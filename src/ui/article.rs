@@ -158,14 +158,15 @@ pub fn ArticleView() -> impl IntoView {
             }
             if let Some(el) = block_element(&root, idx) {
                 let nodes = el.child_nodes().length() as usize;
-                match app.block_patch(idx, &touched, nodes) {
+                let patch = app.block_patch(idx, &touched, nodes);
+                dom::keeping_selection(&el, || match patch {
                     BlockPatch::Whole(html) => el.set_inner_html(&html),
                     BlockPatch::Runs { from, to, html } => {
                         if !dom::replace_nodes(&el, from, to, &html) {
                             el.set_inner_html(&app.block_html(idx));
                         }
                     }
-                }
+                });
             }
         }
     });

@@ -147,6 +147,27 @@ pub fn selection_in(
     ))
 }
 
+/// The DOM point (text node, UTF-16 offset) `char_idx` code points into the text of `block`
+/// (its end when it has fewer).
+fn point_at(block: &Element, mut char_idx: usize) -> Option<(Node, u32)> {
+    let doc = block.owner_document()?;
+    let walker = doc.create_tree_walker_with_what_to_show(block, 4).ok()?;
+    let mut last: Option<Node> = None;
+    while let Some(t) = walker.next_node().ok()? {
+        let data = t.text_content().unwrap_or_default();
+        let n = data.chars().count();
+        if char_idx <= n {
+            let utf16: usize = data.chars().take(char_idx).map(char::len_utf16).sum();
+            return Some((t, utf16 as u32));
+        }
+        char_idx -= n;
+        last = Some(t);
+    }
+    let t = last?;
+    let len = t.text_content().unwrap_or_default().encode_utf16().count() as u32;
+    Some((t, len))
+}
+
 /// Selects `span` (document offsets) of the rendered blocks; used by tests and keyboard flows.
 pub fn select_doc_span(root: &Element, block_starts: &[usize], span: CharSpan) -> Option<()> {
     let doc = web_sys::window()?.document()?;
@@ -157,22 +178,7 @@ pub fn select_doc_span(root: &Element, block_starts: &[usize], span: CharSpan) -
         let el = root
             .query_selector(&format!("[{BLOCK_ATTR}=\"{b}\"]"))
             .ok()??;
-        let mut local = char_idx.checked_sub(*block_starts.get(b)?)?;
-        let walker = doc.create_tree_walker_with_what_to_show(&el, 4).ok()?;
-        let mut last: Option<Node> = None;
-        while let Some(t) = walker.next_node().ok()? {
-            let data = t.text_content().unwrap_or_default();
-            let n = data.chars().count();
-            if local <= n {
-                let utf16: usize = data.chars().take(local).map(char::len_utf16).sum();
-                return Some((t, utf16 as u32));
-            }
-            local -= n;
-            last = Some(t);
-        }
-        let t = last?;
-        let len = t.text_content().unwrap_or_default().encode_utf16().count() as u32;
-        Some((t, len))
+        point_at(&el, char_idx.checked_sub(*block_starts.get(b)?)?)
     };
     let (sn, so) = locate(span.start)?;
     let (en, eo) = locate(span.end)?;
@@ -347,6 +353,41 @@ pub fn replace_nodes(el: &web_sys::Element, from: usize, to: usize, html: &str) 
         Ok(())
     };
     replace().is_ok()
+}
+
+/// Runs `redraw`, which replaces nodes inside `el`, keeping a selection with an end in `el` at
+/// its place in the text (the reader selecting, even mid-drag, while a delete or another tab's
+/// change draws the paragraph anew): the nodes its ends were in are gone.
+pub fn keeping_selection<T>(el: &Element, redraw: impl FnOnce() -> T) -> T {
+    let selection = web_sys::window()
+        .and_then(|w| w.get_selection().ok().flatten())
+        .filter(|s| s.range_count() > 0);
+    let end_in_el = |node: Option<Node>, offset: u32| -> Option<usize> {
+        let node = node?;
+        el.contains(Some(&node))
+            .then(|| char_offset_in_block(el, &node, offset))
+    };
+    let kept = selection.as_ref().and_then(|s| {
+        let anchor = end_in_el(s.anchor_node(), s.anchor_offset());
+        let focus = end_in_el(s.focus_node(), s.focus_offset());
+        (anchor.is_some() || focus.is_some()).then(|| {
+            (
+                anchor.ok_or((s.anchor_node(), s.anchor_offset())),
+                focus.ok_or((s.focus_node(), s.focus_offset())),
+            )
+        })
+    });
+    let out = redraw();
+    if let (Some(sel), Some((anchor, focus))) = (selection, kept) {
+        let point = |end: Result<usize, (Option<Node>, u32)>| match end {
+            Ok(char_idx) => point_at(el, char_idx),
+            Err((node, offset)) => node.map(|n| (n, offset)),
+        };
+        if let (Some((an, ao)), Some((fnode, fo))) = (point(anchor), point(focus)) {
+            let _ = sel.set_base_and_extent(&an, ao, &fnode, fo);
+        }
+    }
+    out
 }
 
 /// Runs `f` once the next frame has been painted (a timeout queued from the frame's callback).
