@@ -313,21 +313,9 @@ async fn highlight(root: &web_sys::HtmlElement, span: (usize, usize)) {
 
 #[wasm_bindgen_test]
 async fn a_selection_keeps_its_place_when_its_paragraph_is_re_rendered_under_it() {
-    clear_storage();
-    let text = "The quick brown fox jumps over the lazy dog, then naps in the sun.";
-    let id = format!("keep-sel-{}", (js_sys::Math::random() * 1e9) as u64);
-    let doc = Document::new(
-        id.clone(),
-        format!("urn:marginalia:test:{id}"),
-        "Selection",
-        vec![Block::paragraph(text)],
-        None,
-    );
+    let (_, doc) = one_paragraph("keep-sel", "Selection");
     let root = container("mount-keep-selection");
-    let d = doc.clone();
-    let handle = leptos::mount::mount_to(root.clone(), move || view! { <App doc=d.clone() /> });
-    leptos::task::tick().await;
-    sleep_ms(100).await;
+    let handle = mount_app(&root, &doc).await;
     highlight(&root, (4, 9)).await;
     highlight(&root, (20, 39)).await;
     // The reader selects inside the second highlight, backwards (focus before anchor) …
@@ -367,23 +355,35 @@ fn block_markup(root: &web_sys::HtmlElement) -> String {
         .replace(" flash", "")
 }
 
-#[wasm_bindgen_test]
-async fn changes_rerender_only_their_runs_and_leave_what_a_fresh_render_shows() {
-    clear_storage();
+/// A document of one paragraph (a fresh id each time), and its text.
+fn one_paragraph(id_prefix: &str, title: &str) -> (&'static str, Document) {
     let text = "The quick brown fox jumps over the lazy dog, then naps in the sun.";
-    let id = format!("patch-test-{}", (js_sys::Math::random() * 1e9) as u64);
+    let id = format!("{id_prefix}-{}", (js_sys::Math::random() * 1e9) as u64);
     let doc = Document::new(
         id.clone(),
         format!("urn:marginalia:test:{id}"),
-        "Runs",
+        title,
         vec![Block::paragraph(text)],
         None,
     );
-    let root = container("mount-runs");
+    (text, doc)
+}
+
+/// The app mounted in `root` with `doc` (storage cleared first), once it has drawn.
+async fn mount_app(root: &web_sys::HtmlElement, doc: &Document) -> impl Drop {
+    clear_storage();
     let d = doc.clone();
     let handle = leptos::mount::mount_to(root.clone(), move || view! { <App doc=d.clone() /> });
     leptos::task::tick().await;
     sleep_ms(100).await;
+    handle
+}
+
+#[wasm_bindgen_test]
+async fn changes_rerender_only_their_runs_and_leave_what_a_fresh_render_shows() {
+    let (text, doc) = one_paragraph("patch-test", "Runs");
+    let root = container("mount-runs");
+    let handle = mount_app(&root, &doc).await;
     // Overlapping, nested and adjacent highlights, then a delete that merges runs back.
     for span in [(4, 19), (10, 30), (16, 25), (30, 39), (0, 3)] {
         highlight(&root, span).await;

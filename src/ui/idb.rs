@@ -185,6 +185,15 @@ fn transaction(
     mode: IdbTransactionMode,
 ) -> Result<IdbTransaction, DbError> {
     finish_writes();
+    transaction_now(db, stores, mode)
+}
+
+/// A transaction, without waiting for saves still handing their records over.
+fn transaction_now(
+    db: &IdbDatabase,
+    stores: &[&str],
+    mode: IdbTransactionMode,
+) -> Result<IdbTransaction, DbError> {
     let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
     db.transaction_with_str_sequence_and_mode(&names, mode)
         .map_err(|e| db_error(&e))
@@ -349,11 +358,11 @@ impl Handing {
 /// A transaction for a save (records and meta), started without waiting for other saves: only
 /// [`start_write`] and [`finish_writes`] start one, each once the saves before are all handed.
 fn write_transaction(db: &IdbDatabase) -> Result<IdbTransaction, DbError> {
-    db.transaction_with_str_sequence_and_mode(
-        &Array::of2(&RECORDS_STORE.into(), &META_STORE.into()),
+    transaction_now(
+        db,
+        &[RECORDS_STORE, META_STORE],
         IdbTransactionMode::Readwrite,
     )
-    .map_err(|e| db_error(&e))
 }
 
 /// Nothing more goes into `tx`: it commits now rather than when the task ends, so that a save
