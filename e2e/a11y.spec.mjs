@@ -43,3 +43,40 @@ for (const scheme of ['light', 'dark']) {
     await axe(page, 'shortcut sheet open');
   });
 }
+
+test('dialogs: the focus moves in, Tab stays inside, Escape closes, the focus comes back', async ({ page }) => {
+  await openApp(page);
+  await dragSelect(page, 'Basij Organization');
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  await expect(page.locator('article mark')).toHaveCount(1);
+
+  const libraryButton = page.getByRole('button', { name: 'Library' });
+  await libraryButton.click();
+  const library = page.getByRole('dialog', { name: 'Library' });
+  await expect(library).toBeFocused();
+  // Round its controls twice over: the focus never leaves the dialog, either way.
+  const stops = await library.evaluate((d) => d.querySelectorAll('button, input, textarea').length);
+  for (const key of ['Tab', 'Shift+Tab']) {
+    for (let i = 0; i < stops * 2 + 1; i++) {
+      await page.keyboard.press(key);
+      expect(await library.evaluate((d) => d.contains(document.activeElement) && d !== document.activeElement), `${key} ${i + 1}`).toBe(true);
+    }
+  }
+  // Shortcuts do not act on the article behind it (Delete would remove the focused highlight).
+  await page.keyboard.press('Delete');
+  await page.keyboard.press('j');
+  await expect(page.locator('article mark')).toHaveCount(1);
+  await page.keyboard.press('Escape');
+  await expect(library).toBeHidden();
+  await expect(libraryButton).toBeFocused();
+
+  const helpButton = page.getByRole('button', { name: 'Keyboard shortcuts' });
+  await helpButton.click();
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(help.getByRole('button', { name: 'Close' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(help.getByRole('button', { name: 'Close' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(help).toBeHidden();
+  await expect(helpButton).toBeFocused();
+});

@@ -315,3 +315,29 @@ test('phone: no sideways scrolling at 360 px, panel as a bottom sheet, touch tap
   await expect(page.locator('.card')).toBeVisible();
   await context.close();
 });
+
+test('phone: Note opens the bottom sheet with the note field focused, so typing writes the note', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  const console = watchConsole(page);
+  await openApp(page);
+  // The toolbar's Note button, tapped.
+  await dragSelect(page, 'Basij Organization');
+  await page.getByRole('button', { name: 'Note', exact: true }).tap();
+  const note = page.getByRole('textbox', { name: 'Note' });
+  await expect(note).toBeFocused();
+  await page.keyboard.type('Founded 1979, on Khomeini’s orders.');
+  await expect(note).toHaveValue('Founded 1979, on Khomeini’s orders.');
+  await page.getByRole('button', { name: 'Save' }).tap();
+  await expect(page.locator('.card .note')).toHaveText(['Founded 1979, on Khomeini’s orders.']);
+  // The `n` key with the sheet closed (a phone with a keyboard).
+  await page.getByRole('complementary', { name: 'Annotations' }).getByRole('button', { name: 'Hide' }).tap();
+  await dragSelect(page, 'Hassan Rouhani');
+  await page.keyboard.press('n');
+  await expect(note).toBeFocused();
+  await page.keyboard.type('President 2013–2021');
+  await expect(note).toHaveValue('President 2013–2021');
+  await expect(marks(page, 'Hassan Rouhani')).toHaveCount(1);
+  console.check();
+  await context.close();
+});

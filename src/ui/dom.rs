@@ -232,6 +232,85 @@ pub fn focus_in_place(el: &Element) {
     }
 }
 
+/// Focuses `el`, now or, when it cannot take the focus yet (inside a bottom sheet that opens in
+/// the same turn, still `display: none`), in the next frames once it is shown (up to `frames`).
+pub fn focus_once_shown(el: web_sys::HtmlElement, frames: u32) {
+    let _ = el.focus();
+    let has_focus = el
+        .owner_document()
+        .and_then(|d| d.active_element())
+        .is_some_and(|a| a == *el.as_ref());
+    if !has_focus && frames > 0 && el.is_connected() {
+        leptos::prelude::request_animation_frame(move || focus_once_shown(el, frames - 1));
+    }
+}
+
+/// The controls inside `root` the Tab key stops at, in document order.
+fn tab_stops(root: &Element) -> Vec<web_sys::HtmlElement> {
+    const STOPS: &str = "a[href], button:not([disabled]), input:not([disabled]), \
+        select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex=\"-1\"])";
+    let Ok(list) = root.query_selector_all(STOPS) else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        .filter(|el| {
+            let r = el.get_bounding_client_rect();
+            r.width() > 0.0 || r.height() > 0.0
+        })
+        .collect()
+}
+
+/// Keys in a modal dialog (its `keydown`): Escape calls `close`; Tab and Shift+Tab go round its
+/// own controls. No key reaches the page's shortcuts behind it.
+pub fn dialog_keydown(ev: &web_sys::KeyboardEvent, close: impl FnOnce()) {
+    ev.stop_propagation();
+    let Some(dialog) = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+    else {
+        return;
+    };
+    match ev.key().as_str() {
+        "Escape" => {
+            ev.prevent_default();
+            close();
+        }
+        "Tab" => {
+            let stops = tab_stops(&dialog);
+            let (Some(first), Some(last)) = (stops.first(), stops.last()) else {
+                ev.prevent_default();
+                return;
+            };
+            let active = dialog.owner_document().and_then(|d| d.active_element());
+            let is = |el: &Element| active.as_ref() == Some(el);
+            let wrap_to = if ev.shift_key() && (is(first) || is(&dialog)) {
+                Some(last)
+            } else if !ev.shift_key() && is(last) {
+                Some(first)
+            } else {
+                None
+            };
+            if let Some(el) = wrap_to {
+                ev.prevent_default();
+                let _ = el.focus();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The element with the keyboard focus, when it is not the page itself.
+pub fn focused_element() -> Option<web_sys::HtmlElement> {
+    let doc = web_sys::window()?.document()?;
+    let el = doc.active_element()?;
+    if doc.body().is_some_and(|b| Element::from(b) == el) {
+        return None;
+    }
+    el.dyn_into().ok()
+}
+
 /// Scrolls `el` to the middle of the view (smoothly unless the reader prefers reduced motion).
 pub fn scroll_into_view(el: &Element) {
     let opts = web_sys::ScrollIntoViewOptions::new();

@@ -397,6 +397,9 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
     });
     let removed = RwSignal::new(None::<Removed>);
     let paste = NodeRef::<leptos::html::Textarea>::new();
+    // Focus goes to the dialog itself (its first control may be a document's Remove).
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    crate::ui::modal_focus(open, dialog, || None);
     let entries = move || {
         version.track();
         open.track();
@@ -459,7 +462,15 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
     view! {
         <Show when=move || open.get()>
             <div class="sheet-backdrop" on:click=move |_| open.set(false)></div>
-            <div class="sheet library" role="dialog" aria-modal="true" aria-labelledby="library-title">
+            <div
+                class="sheet library"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby="library-title"
+                tabindex="-1"
+                node_ref=dialog
+                on:keydown=move |ev| dom::dialog_keydown(&ev, || open.set(false))
+            >
                 <h2 id="library-title">"Library"</h2>
                 <ul class="library-list">
                     {move || entries()

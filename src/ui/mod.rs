@@ -96,6 +96,35 @@ fn step(app: AppState, forward: bool) {
     app.show_card(&id, true);
 }
 
+/// A modal dialog's focus: on opening, `first` (else the dialog itself) takes it, after the
+/// frame that draws the dialog; on closing, it goes back to the control that had it before.
+pub fn modal_focus(
+    open: RwSignal<bool>,
+    dialog: NodeRef<leptos::html::Div>,
+    first: impl Fn() -> Option<web_sys::HtmlElement> + Copy + 'static,
+) {
+    let opener = StoredValue::new_local(None::<web_sys::HtmlElement>);
+    Effect::new(move |was_open: Option<bool>| {
+        let is_open = open.get();
+        if is_open && was_open != Some(true) {
+            opener.set_value(dom::focused_element());
+            request_animation_frame(move || {
+                let el = first().or_else(|| dialog.get_untracked().map(Into::into));
+                if let Some(el) = el {
+                    dom::focus_once_shown(el, 2);
+                }
+            });
+        } else if !is_open && was_open == Some(true) {
+            if let Some(el) = opener.try_update_value(Option::take).flatten() {
+                if el.is_connected() {
+                    let _ = el.focus();
+                }
+            }
+        }
+        is_open
+    });
+}
+
 /// Keyboard shortcuts for the whole page (never while typing in a field).
 fn on_key(
     app: AppState,
@@ -177,18 +206,21 @@ const SHORTCUTS: [(&str, &str); 11] = [
 
 #[component]
 fn HelpSheet(open: RwSignal<bool>) -> impl IntoView {
+    let dialog = NodeRef::<leptos::html::Div>::new();
     let close = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
-        if open.get() {
-            if let Some(b) = close.get() {
-                let _ = b.focus();
-            }
-        }
-    });
+    modal_focus(open, dialog, move || close.get_untracked().map(Into::into));
     view! {
         <Show when=move || open.get()>
             <div class="sheet-backdrop" on:click=move |_| open.set(false)></div>
-            <div class="sheet" role="dialog" aria-modal="true" aria-labelledby="help-title">
+            <div
+                class="sheet"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby="help-title"
+                tabindex="-1"
+                node_ref=dialog
+                on:keydown=move |ev| dom::dialog_keydown(&ev, || open.set(false))
+            >
                 <h2 id="help-title">"Keyboard shortcuts"</h2>
                 <dl>
                     {SHORTCUTS

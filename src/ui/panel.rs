@@ -494,9 +494,10 @@ fn NoteEditor(id: String, initial: String) -> impl IntoView {
     let app = expect_context::<AppState>();
     let area = NodeRef::<leptos::html::Textarea>::new();
     let field_id = format!("note-{}", id.trim_start_matches("urn:uuid:"));
+    // On a phone the editor is drawn in the bottom sheet as it opens: focused once shown.
     Effect::new(move |_| {
         if let Some(el) = area.get() {
-            let _ = el.focus();
+            dom::focus_once_shown(el.into(), 3);
         }
     });
     let save = {
