@@ -7,9 +7,10 @@
 #   2. cargo bench --bench domain   the domain's hot paths natively (criterion, benches/)
 #   3. examples/gen_fixtures.rs     deterministic inputs for the browser (target/bench/fixtures/)
 #   4. bench/wasm                   the domain as the app compiles it, for timing in the page
-#   5. bench/fuzzy/run.sh           fuzzy anchoring vs approx-string-match in Chromium
-#   6. bench/browser.mjs            the release build in headless Chromium
-#   7. bench/report.mjs             the table
+#   5. bench/leptos-floor           Leptos alone, built and finished as the app (size reference)
+#   6. bench/fuzzy/run.sh           fuzzy anchoring vs approx-string-match in Chromium
+#   7. bench/browser.mjs            the release build in headless Chromium
+#   8. bench/report.mjs             the table
 #
 # Figures only: nothing here fails on a timing. `make test` runs none of it.
 set -euo pipefail
@@ -46,6 +47,13 @@ step "the domain in wasm for the page (bench/wasm, the app's release settings)"
 (cd bench/wasm && CARGO_TARGET_DIR="$OUT/wasm/cargo" cargo build --quiet --release --target wasm32-unknown-unknown)
 wasm-bindgen --target web --no-typescript --out-dir "$OUT/wasm/pkg" \
   "$OUT/wasm/cargo/wasm32-unknown-unknown/release/marginalia_bench_wasm.wasm"
+
+step "the size reference: Leptos alone (bench/leptos-floor, the app's release settings)"
+(cd bench/leptos-floor && CARGO_TARGET_DIR="$OUT/wasm/cargo" cargo build --quiet --release --target wasm32-unknown-unknown)
+rm -rf "$OUT/floor"
+wasm-bindgen --target web --no-typescript --out-dir "$OUT/floor" \
+  "$OUT/wasm/cargo/wasm32-unknown-unknown/release/leptos-floor.wasm"
+node bench/leptos-floor/finish.mjs "$OUT/floor"
 
 step "fuzzy anchoring vs approx-string-match (bench/fuzzy)"
 bash bench/fuzzy/run.sh | tail -6
