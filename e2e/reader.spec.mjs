@@ -341,3 +341,40 @@ test('phone: Note opens the bottom sheet with the note field focused, so typing 
   console.check();
   await context.close();
 });
+
+test('phone: the bottom sheet opening on a highlight moves the text so that the highlight stays in view above it', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  await openApp(page);
+  // Visible between the top bar and the sheet's top edge.
+  const inView = async (phrase) => {
+    const [mark, bar, sheet] = await Promise.all([
+      marks(page, phrase).first().boundingBox(), page.locator('.topbar').boundingBox(), page.locator('.panel').boundingBox()]);
+    return mark.y >= bar.y + bar.height && mark.y + mark.height <= sheet.y;
+  };
+  // Moves `phrase` to 85% of the screen's height, where the open sheet would cover it.
+  const lower = (phrase) => page.evaluate((phrase) => {
+    const mark = [...document.querySelectorAll('article mark')].find((m) => m.textContent.includes(phrase));
+    window.scrollBy(0, mark.getBoundingClientRect().top - window.innerHeight * 0.85);
+  }, phrase);
+
+  await dragSelect(page, 'Basij Organization');
+  await page.getByRole('button', { name: 'Highlight', exact: true }).tap();
+  // Tapping a highlight low on the screen (its card's sheet opens over it).
+  await lower('Basij Organization');
+  await marks(page, 'Basij Organization').tap();
+  await expect(page.locator('.card.focused')).toBeInViewport();
+  await expect.poll(() => inView('Basij Organization')).toBe(true);
+
+  // A new note with the selection low on the screen: its highlight, drawn as the sheet opens,
+  // is moved out from under it.
+  await page.getByRole('complementary', { name: 'Annotations' }).getByRole('button', { name: 'Hide' }).tap();
+  await dragSelect(page, 'Hassan Rouhani');
+  // Now at 85% of the screen's height.
+  await page.evaluate(() => window.scrollBy(0, -window.innerHeight * 0.35));
+  expect(await page.evaluate(() => getSelection().getRangeAt(0).getBoundingClientRect().top / innerHeight)).toBeGreaterThan(0.75);
+  await page.keyboard.press('n');
+  await expect(page.getByRole('textbox', { name: 'Note' })).toBeFocused();
+  await expect.poll(() => inView('Hassan Rouhani')).toBe(true);
+  await context.close();
+});

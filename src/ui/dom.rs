@@ -223,6 +223,53 @@ pub fn scroll_card(selector: &str) -> Option<Element> {
     Some(card)
 }
 
+/// On a phone the panel is a bottom sheet over the lower part of the article: scrolls the page
+/// so that `mark` (the highlight whose card the sheet has just opened on) is in view between the
+/// top bar and the sheet. Does nothing where the panel is beside the article.
+pub fn keep_above_sheet(mark: &Element) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(doc) = window.document() else {
+        return;
+    };
+    let Ok(Some(panel)) = doc.query_selector(".panel") else {
+        return;
+    };
+    let fixed = window
+        .get_computed_style(&panel)
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_property_value("position").ok())
+        .is_some_and(|p| p == "fixed");
+    if !fixed {
+        return;
+    }
+    let top = doc
+        .query_selector(".topbar")
+        .ok()
+        .flatten()
+        .map_or(0.0, |bar| bar.get_bounding_client_rect().bottom())
+        + 8.0;
+    let bottom = panel.get_bounding_client_rect().top() - 8.0;
+    let r = mark.get_bounding_client_rect();
+    if r.top() >= top && r.bottom() <= bottom {
+        return;
+    }
+    // Its middle to the middle of the room, or its first line to the top when it is taller.
+    let by = if r.height() > bottom - top {
+        r.top() - top
+    } else {
+        (r.top() + r.bottom()) / 2.0 - (top + bottom) / 2.0
+    };
+    let opts = web_sys::ScrollToOptions::new();
+    opts.set_top(by);
+    if !prefers_reduced_motion() {
+        opts.set_behavior(web_sys::ScrollBehavior::Smooth);
+    }
+    window.scroll_by_with_scroll_to_options(&opts);
+}
+
 /// Focuses `el` (when it can take the focus) without scrolling anything.
 pub fn focus_in_place(el: &Element) {
     if let Some(el) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(el) {

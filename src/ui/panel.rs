@@ -99,10 +99,16 @@ pub fn Panel() -> impl IntoView {
             )
         });
     });
-    // The bottom sheet (phone) opens for a card asked for and for a note being written.
+    // The bottom sheet (phone) opens for a card asked for and for a note being written, and
+    // the page moves its highlight out from under it (a new one is drawn in the next frame).
     Effect::new(move |_| {
-        if app.editing.with(Option::is_some) {
+        if let Some(id) = app.editing.get() {
             app.sheet_open.set(true);
+            dom::after_next_paint(move || {
+                if let Some(mark) = crate::ui::article::marks_of(app, &id).first() {
+                    dom::keep_above_sheet(mark);
+                }
+            });
         }
     });
     Effect::new(move |_| {
@@ -116,6 +122,9 @@ pub fn Panel() -> impl IntoView {
         // A frame later, once the card is drawn.
         let card = format!("[data-card=\"{}\"]", css_escape(&id));
         request_animation_frame(move || {
+            if let Some(mark) = crate::ui::article::marks_of(app, &id).first() {
+                dom::keep_above_sheet(mark);
+            }
             if let Some(card) = dom::scroll_card(&card) {
                 if focus {
                     if let Ok(Some(quote)) = card.query_selector(".quote") {
