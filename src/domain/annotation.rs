@@ -598,7 +598,7 @@ impl AnnotationSet {
     /// Removes every annotation as one undoable step.
     pub fn clear_all(&mut self) -> ChangeSummary {
         let mut all: Vec<Annotation> = self.items.values().cloned().collect();
-        all.sort_by(|a, b| a.id.cmp(&b.id));
+        super::order::sort_by(&mut all, |a, b| a.id.cmp(&b.id));
         self.apply(Transaction {
             kind: ChangeKind::ClearAll,
             changes: all.into_iter().map(|a| (Some(a), None)).collect(),
@@ -608,7 +608,7 @@ impl AnnotationSet {
     /// Every tag in use, sorted, each once.
     pub fn all_tags(&self) -> Vec<String> {
         let mut tags: Vec<String> = self.tag_counts.keys().cloned().collect();
-        tags.sort_by_cached_key(|t| t.to_lowercase());
+        super::order::sort_by_cached_key(&mut tags, |t| t.to_lowercase());
         tags
     }
 }

@@ -164,8 +164,7 @@ impl Pattern {
             .copied()
             .filter(|&c| (c as usize) >= DIRECT)
             .collect();
-        others.sort_unstable();
-        others.dedup();
+        super::order::sort_dedup(&mut others);
         let mut classes = 1u32;
         for &c in pattern {
             if (c as usize) < DIRECT && direct[c as usize] == 0 {

@@ -101,7 +101,7 @@ impl Library {
     /// Entries for display: the bundled article first, then the most recently opened.
     pub fn listing(&self) -> Vec<&Entry> {
         let mut v: Vec<&Entry> = self.entries.iter().collect();
-        v.sort_by(|a, b| {
+        super::order::sort_by(&mut v, |a, b| {
             (b.id == BUNDLED_ID)
                 .cmp(&(a.id == BUNDLED_ID))
                 .then(b.last_opened.cmp(&a.last_opened))

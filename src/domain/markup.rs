@@ -222,7 +222,7 @@ pub fn covering_at<'a>(anns: &[&'a Annotation], char_idx: usize) -> Vec<&'a Anno
                 .is_some_and(|s| s.start <= char_idx && char_idx < s.end)
         })
         .collect();
-    covering.sort_by(|a, b| draw_order(a, b));
+    super::order::sort_by(&mut covering, |a, b| draw_order(a, b));
     covering
 }
 
@@ -266,7 +266,7 @@ pub fn block_runs_html(
         .copied()
         .filter(|a| a.anchor.is_some_and(|s| s.intersect(&abs).is_some()))
         .collect();
-    anns.sort_by(|a, b| draw_order(a, b));
+    super::order::sort_by(&mut anns, |a, b| draw_order(a, b));
     let marks: Vec<CharSpan> = anns
         .iter()
         .map(|a| {

@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod markdown_export;
 pub(crate) mod markdown_reader;
 pub mod markup;
+pub mod order;
 pub mod segment;
 pub mod selector;
 pub mod span;

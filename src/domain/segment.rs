@@ -33,7 +33,7 @@ pub fn segment(text: &str, marks: &[CharSpan], styles: &[CharSpan]) -> Vec<Run> 
             }
         }
     }
-    events.sort_unstable_by_key(|&(pos, is_start, _, _)| (pos, is_start));
+    super::order::sort_by_key(&mut events, |&(pos, is_start, _, _)| (pos, is_start));
     let mut active_marks: Vec<usize> = Vec::new();
     let mut active_styles: Vec<usize> = Vec::new();
     let mut runs = Vec::new();

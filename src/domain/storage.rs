@@ -526,7 +526,7 @@ pub fn merge_remote(local: &AnnotationSet, remote: Vec<Annotation>) -> Vec<Chang
             }
         }
     }
-    changes.sort_by(|a, b| change_id(a).cmp(change_id(b)));
+    super::order::sort_by(&mut changes, |a, b| change_id(a).cmp(change_id(b)));
     changes
 }
 

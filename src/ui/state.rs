@@ -6,6 +6,7 @@ use crate::domain::annotation::{
 };
 use crate::domain::article::Document;
 use crate::domain::markup::{self, MarkState};
+use crate::domain::order;
 use crate::domain::span::CharSpan;
 use crate::domain::storage;
 use crate::domain::time::Timestamp;
@@ -224,8 +225,7 @@ impl AppState {
             .dirty_blocks
             .try_update_value(std::mem::take)
             .unwrap_or_default();
-        v.sort_unstable();
-        v.dedup();
+        order::sort_dedup(&mut v);
         let spans = self
             .dirty_spans
             .try_update_value(std::mem::take)
@@ -398,8 +398,7 @@ impl AppState {
                 .iter()
                 .flat_map(|s| doc.blocks_touching(*s))
                 .collect();
-            v.sort_unstable();
-            v.dedup();
+            order::sort_dedup(&mut v);
             v
         });
         if !touched.is_empty() {
