@@ -5,6 +5,7 @@
 use crate::domain::article::{slugify, ArticleError, Block, BlockKind, Document, Style, StyleSpan};
 use crate::domain::markdown_reader::{self, Event, Tag, TagEnd};
 use crate::domain::span::CharSpan;
+use crate::domain::text::Megabytes;
 use std::fmt;
 
 /// The largest article a reader can open.
@@ -33,7 +34,7 @@ impl DocFormat {
 /// Why a reader's file could not be opened.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OpenError {
-    TooLarge { bytes: usize },
+    TooLarge { bytes: u64 },
     Empty { name: String },
 }
 
@@ -42,8 +43,8 @@ impl fmt::Display for OpenError {
         match self {
             OpenError::TooLarge { bytes } => write!(
                 f,
-                "the file is {:.1} MB; Marginalia opens articles of up to {} MB",
-                *bytes as f64 / (1024.0 * 1024.0),
+                "the file is {} MB; Marginalia opens articles of up to {} MB",
+                Megabytes(*bytes),
                 MAX_DOCUMENT_BYTES / (1024 * 1024)
             ),
             OpenError::Empty { name } => write!(f, "{name} has no text to read"),
@@ -93,7 +94,9 @@ pub fn open_document(
     text: &str,
 ) -> Result<Document, OpenError> {
     if text.len() > MAX_DOCUMENT_BYTES {
-        return Err(OpenError::TooLarge { bytes: text.len() });
+        return Err(OpenError::TooLarge {
+            bytes: text.len() as u64,
+        });
     }
     let id = document_id(file_name, text);
     let iri = document_iri(&id);

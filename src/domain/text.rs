@@ -114,12 +114,46 @@ pub fn char_idx_to_utf16_idx(s: &str, char_idx: usize) -> usize {
     s.chars().take(char_idx).map(char::len_utf16).sum()
 }
 
+/// A size in bytes shown in MB (MiB) with one decimal, rounded half up: `Megabytes(5_662_310)`
+/// shows as `5.4`. Integer arithmetic, so the app carries no float formatting for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Megabytes(pub u64);
+
+impl fmt::Display for Megabytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const MB: u64 = 1024 * 1024;
+        let tenths = (self.0.saturating_mul(10).saturating_add(MB / 2)) / MB;
+        write!(f, "{}.{}", tenths / 10, tenths % 10)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
     const MIXED: &str = "a😀e\u{301}中文 العربية 🇵🇰!";
+
+    #[test]
+    fn megabytes_show_one_decimal_like_the_float_formatting_did() {
+        for bytes in [
+            0u64,
+            1,
+            52_428,
+            52_429,
+            1_048_576,
+            5_242_880,
+            5_242_881,
+            5_662_310,
+            20_971_520,
+            20_971_521,
+            104_857_599,
+            u64::MAX / 20,
+        ] {
+            let float = format!("{:.1}", bytes as f64 / (1024.0 * 1024.0));
+            assert_eq!(Megabytes(bytes).to_string(), float, "{bytes} bytes");
+        }
+    }
 
     #[test]
     fn utf16_and_code_points_agree_on_emoji_and_marks() {

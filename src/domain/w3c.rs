@@ -19,6 +19,7 @@ use crate::domain::article::Document;
 use crate::domain::selector::{describe, TextPositionSelector, TextQuoteSelector};
 use crate::domain::span::CharSpan;
 use crate::domain::storage::{self, StorageError};
+use crate::domain::text::Megabytes;
 use crate::domain::time::Timestamp;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -407,7 +408,7 @@ pub fn to_string_pretty(v: &Value) -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ImportError {
     TooLarge {
-        bytes: usize,
+        bytes: u64,
     },
     InvalidJson {
         line: usize,
@@ -424,8 +425,8 @@ impl fmt::Display for ImportError {
         match self {
             ImportError::TooLarge { bytes } => write!(
                 f,
-                "the file is {:.1} MB; Marginalia imports files of up to {} MB",
-                *bytes as f64 / (1024.0 * 1024.0),
+                "the file is {} MB; Marginalia imports files of up to {} MB",
+                Megabytes(*bytes),
                 MAX_IMPORT_BYTES / (1024 * 1024)
             ),
             ImportError::InvalidJson {
@@ -1128,7 +1129,7 @@ pub fn import(
 ) -> Result<ImportPlan, ImportError> {
     if json_text.len() > MAX_IMPORT_BYTES {
         return Err(ImportError::TooLarge {
-            bytes: json_text.len(),
+            bytes: json_text.len() as u64,
         });
     }
     let text = json_text.strip_prefix('\u{feff}').unwrap_or(json_text);

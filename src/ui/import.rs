@@ -67,9 +67,8 @@ pub fn import_file(app: AppState, report: ImportReport, file: web_sys::File) {
     if size > MAX_IMPORT_BYTES as f64 {
         report.0.set(Some(Report {
             text: format!(
-                "Nothing was imported from {name}: the file is {:.1} MB; Marginalia imports files of up to {} MB.",
-                size / (1024.0 * 1024.0),
-                MAX_IMPORT_BYTES / (1024 * 1024)
+                "Nothing was imported from {name}: {}.",
+                w3c::ImportError::TooLarge { bytes: size as u64 }
             ),
             details: Vec::new(),
             error: true,

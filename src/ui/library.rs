@@ -7,7 +7,9 @@ use crate::domain::article::{Document, BUNDLED_ID};
 use crate::domain::library::{
     make_fragment, parse_fragment, text_key, Entry, Library, StoredText, LIBRARY_KEY,
 };
-use crate::domain::markdown::{document_id, open_document, DocFormat, MAX_DOCUMENT_BYTES};
+use crate::domain::markdown::{
+    document_id, open_document, DocFormat, OpenError, MAX_DOCUMENT_BYTES,
+};
 use crate::domain::storage;
 use crate::ui::import::{ImportReport, Report};
 use crate::ui::state::AppState;
@@ -174,11 +176,11 @@ impl Nav {
 pub fn open_file(nav: Nav, file: web_sys::File) {
     let name = file.name();
     if file.size() > MAX_DOCUMENT_BYTES as f64 {
-        nav.error.set(Some(format!(
-            "Could not open {name}: the file is {:.1} MB; Marginalia opens articles of up to {} MB.",
-            file.size() / (1024.0 * 1024.0),
-            MAX_DOCUMENT_BYTES / (1024 * 1024)
-        )));
+        let too_large = OpenError::TooLarge {
+            bytes: file.size() as u64,
+        };
+        nav.error
+            .set(Some(format!("Could not open {name}: {too_large}.")));
         return;
     }
     leptos::task::spawn_local(async move {
