@@ -101,8 +101,8 @@ pub fn SelectionToolbar(pending: RwSignal<Option<Pending>>) -> impl IntoView {
                 class="sel-toolbar"
                 role="toolbar"
                 aria-label="Annotate selection"
-                style:top=move || format!("{}px", pending.get().map(|p| p.top).unwrap_or(0.0))
-                style:left=move || format!("{}px", pending.get().map(|p| p.left).unwrap_or(0.0))
+                style:top=move || format!("{}px", pending.get().map_or(0, |p| p.top.round() as i32))
+                style:left=move || format!("{}px", pending.get().map_or(0, |p| p.left.round() as i32))
                 on:mousedown=|ev: leptos::ev::MouseEvent| ev.prevent_default()
             >
                 <div class="swatches" role="radiogroup" aria-label="Colour">
