@@ -23,7 +23,7 @@ use crate::domain::article::Document;
 use crate::domain::time::Timestamp;
 use serde_json::{json, Value};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 /// The envelope format this build writes (and the newest it reads).
@@ -495,22 +495,16 @@ pub fn newer<'a>(a: &'a Annotation, b: &'a Annotation) -> &'a Annotation {
 /// the presence of an annotation created or deleted in that instant follows whichever save is
 /// merged; contents never regress. Changes come sorted by id.
 pub fn merge_remote(local: &AnnotationSet, remote: Vec<Annotation>) -> Vec<Change> {
-    let mut remote_by_id: BTreeMap<String, Annotation> = BTreeMap::new();
-    for a in remote {
-        remote_by_id.insert(a.id.clone(), a);
-    }
-    let local_ids: BTreeSet<&str> = local.iter().map(|a| a.id.as_str()).collect();
+    let remote = latest_by_id(remote, |a| a);
     let mut changes = Vec::new();
     // Removed elsewhere.
-    for id in &local_ids {
-        if !remote_by_id.contains_key(*id) {
-            if let Some(a) = local.get(id) {
-                changes.push((Some(a.clone()), None));
-            }
+    for ours in local.iter() {
+        if find_by_id(&remote, &ours.id, |a| a).is_none() {
+            changes.push((Some(ours.clone()), None));
         }
     }
-    for (id, mut theirs) in remote_by_id {
-        match local.get(&id) {
+    for mut theirs in remote {
+        match local.get(&theirs.id) {
             None => changes.push((None, Some(theirs))),
             Some(ours) => {
                 if same_stored(ours, &theirs) {
@@ -528,6 +522,26 @@ pub fn merge_remote(local: &AnnotationSet, remote: Vec<Annotation>) -> Vec<Chang
     }
     super::order::sort_by(&mut changes, |a, b| change_id(a).cmp(change_id(b)));
     changes
+}
+
+/// `list` sorted by id with one entry per id, the last one `list` gives for it (a list naming an
+/// id twice counts its last entry). A sorted list and [`find_by_id`] instead of a map: the app
+/// already carries this sort, and every map type is a copy of the map code of its own.
+fn latest_by_id<T>(mut list: Vec<T>, ann: impl Fn(&T) -> &Annotation) -> Vec<T> {
+    // Stable: entries of one id stay in list order, so after reversing the latest comes first.
+    super::order::sort_by(&mut list, |a, b| ann(a).id.cmp(&ann(b).id));
+    list.reverse();
+    list.dedup_by(|later, kept| ann(later).id == ann(kept).id);
+    list.reverse();
+    list
+}
+
+/// The entry for `id` in a list from [`latest_by_id`].
+fn find_by_id<'l, T>(sorted: &'l [T], id: &str, ann: impl Fn(&T) -> &Annotation) -> Option<&'l T> {
+    sorted
+        .binary_search_by(|x| ann(x).id.as_str().cmp(id))
+        .ok()
+        .and_then(|i| sorted.get(i))
 }
 
 fn change_id(c: &Change) -> &str {
@@ -562,33 +576,27 @@ pub fn keep_local_work(
 /// Does `set` hold exactly the annotations of `list` (ignoring anchors)? After a merge, a `false`
 /// means some local version won and the caller should save so the other tabs catch up.
 pub fn same_state(set: &AnnotationSet, list: &[Annotation]) -> bool {
-    let mut by_id: BTreeMap<&str, &Annotation> = BTreeMap::new();
-    for a in list {
-        by_id.insert(a.id.as_str(), a);
-    }
-    by_id.len() == set.len()
-        && by_id
+    let latest = latest_by_id(list.iter().collect(), |a| *a);
+    latest.len() == set.len()
+        && latest
             .iter()
-            .all(|(id, a)| set.get(id).is_some_and(|b| same_stored(a, b)))
+            .all(|a| set.get(&a.id).is_some_and(|b| same_stored(a, b)))
 }
 
 /// The ids where `set` and the stored `list` disagree (only on one side, or different in a stored
 /// field): after a merge, what this tab must write so storage and the other tabs catch up.
 pub fn differing_ids(set: &AnnotationSet, list: &[Annotation]) -> BTreeSet<String> {
-    let mut by_id: BTreeMap<&str, &Annotation> = BTreeMap::new();
-    for a in list {
-        by_id.insert(a.id.as_str(), a);
-    }
+    let latest = latest_by_id(list.iter().collect(), |a| *a);
     let mut ids: BTreeSet<String> = set
         .iter()
-        .filter(|a| !by_id.get(a.id.as_str()).is_some_and(|b| same_stored(a, b)))
+        .filter(|a| !find_by_id(&latest, &a.id, |x| *x).is_some_and(|b| same_stored(a, b)))
         .map(|a| a.id.clone())
         .collect();
     ids.extend(
-        by_id
-            .keys()
-            .filter(|id| set.get(id).is_none())
-            .map(|id| id.to_string()),
+        latest
+            .iter()
+            .filter(|a| set.get(&a.id).is_none())
+            .map(|a| a.id.clone()),
     );
     ids
 }
@@ -767,6 +775,35 @@ mod tests {
         let same: Vec<Annotation> = set.iter().cloned().collect();
         assert!(differing_ids(&set, &same).is_empty());
         assert!(same_state(&set, &same));
+    }
+
+    #[test]
+    fn a_list_naming_an_id_twice_counts_its_last_entry() {
+        let text = doc().text().clone();
+        let a = ann("urn:uuid:a", &text, CharSpan::new(0, 3), 5);
+        let b = ann("urn:uuid:b", &text, CharSpan::new(4, 7), 5);
+        let mut b_old = b.clone();
+        b_old.note = "older".into();
+        b_old.modified = Timestamp(1);
+        let mut b_new = b.clone();
+        b_new.note = "newer".into();
+        b_new.modified = Timestamp(9);
+        let set = AnnotationSet::from_annotations(vec![a.clone(), b.clone()]);
+        // The last entry wins even when an earlier one is the later edit.
+        let list = vec![b_new.clone(), a.clone(), b.clone()];
+        assert!(same_state(&set, &list));
+        assert!(differing_ids(&set, &list).is_empty());
+        assert!(merge_remote(&set, list).is_empty());
+        let list = vec![b.clone(), a.clone(), b_old.clone(), b_new.clone()];
+        assert!(!same_state(&set, &list));
+        let ids: Vec<String> = differing_ids(&set, &list).into_iter().collect();
+        assert_eq!(ids, ["urn:uuid:b"]);
+        let changes = merge_remote(&set, list);
+        assert_eq!(changes, vec![(Some(b.clone()), Some(b_new.clone()))]);
+        // Only the remote side removes what it does not name; ids come back sorted.
+        let c = ann("urn:uuid:c", &text, CharSpan::new(8, 13), 5);
+        let changes = merge_remote(&set, vec![c.clone(), c.clone(), b.clone()]);
+        assert_eq!(changes, vec![(Some(a), None), (None, Some(c))]);
     }
 
     #[test]
