@@ -9,9 +9,10 @@
 //! is missing). The release build aborts after the hook (`panic = "abort"`);
 //! the page and its message stay.
 
+use crate::domain::order;
 use crate::domain::storage::{SavePlan, STORAGE_VERSION};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use wasm_bindgen::JsCast;
 
 /// Id of the message element (one message, however many panics follow).
@@ -24,8 +25,9 @@ pub const TEST_HASH: &str = "#marginalia-test-panic";
 struct Rescue {
     file_name: String,
     doc: String,
-    /// Annotation id → its record (the JSON the store holds), as this tab holds it now.
-    records: BTreeMap<String, String>,
+    /// Annotation id → its record (the JSON the store holds), as this tab holds it now. (The
+    /// download sorts them by id; a map type the app already has costs no code of its own.)
+    records: HashMap<String, String>,
 }
 
 thread_local! {
@@ -39,7 +41,7 @@ pub fn remember_doc(file_name: &str, doc: &str) {
             *r = Some(Rescue {
                 file_name: file_name.to_string(),
                 doc: doc.to_string(),
-                records: BTreeMap::new(),
+                records: HashMap::new(),
             });
         }
     });
@@ -97,7 +99,9 @@ pub fn remembered() -> Option<(String, String)> {
                         "{{\"version\":{STORAGE_VERSION},\"doc\":{},\"annotations\":[",
                         serde_json::to_string(&x.doc).unwrap_or_default()
                     );
-                    for (i, raw) in x.records.values().enumerate() {
+                    let mut records: Vec<(&String, &String)> = x.records.iter().collect();
+                    order::sort_by(&mut records, |a, b| a.0.cmp(b.0));
+                    for (i, (_, raw)) in records.into_iter().enumerate() {
                         if i > 0 {
                             json.push(',');
                         }
