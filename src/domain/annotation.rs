@@ -319,7 +319,7 @@ pub struct AnnotationSet {
     /// Each id's place in `items`.
     keys: HashMap<String, OrderKey>,
     /// How many annotations carry each tag.
-    tag_counts: BTreeMap<String, usize>,
+    tag_counts: HashMap<String, usize>,
     undo: Vec<Transaction>,
     redo: Vec<Transaction>,
     /// Ids changed (created, edited, deleted, by any path) since [`AnnotationSet::take_changed`]:
@@ -608,7 +608,8 @@ impl AnnotationSet {
     /// Every tag in use, sorted, each once.
     pub fn all_tags(&self) -> Vec<String> {
         let mut tags: Vec<String> = self.tag_counts.keys().cloned().collect();
-        super::order::sort_by_cached_key(&mut tags, |t| t.to_lowercase());
+        // Case-insensitive, then "Army" before "army": the same list whatever the map's order.
+        super::order::sort_by_cached_key(&mut tags, |t| (t.to_lowercase(), t.clone()));
         tags
     }
 }
