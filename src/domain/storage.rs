@@ -94,6 +94,14 @@ pub(crate) fn json_error_parts(e: &serde_json::Error) -> (usize, usize, String) 
     (e.line(), e.column(), message)
 }
 
+/// An annotation in the stored form, from an already parsed JSON value (an older envelope after
+/// migration, an item of an imported backup). Through the text, so that the app carries one copy
+/// of the annotation's reader (`from_str`, the common path) and not a second one for values; the
+/// error is the reader's message without a position in that text.
+pub(crate) fn annotation_from_value(item: &Value) -> Result<Annotation, String> {
+    serde_json::from_str(&item.to_string()).map_err(|e| json_error_parts(&e).2)
+}
+
 /// The stored value for `annotations` of document `doc_id` (in the order given).
 ///
 /// Serialised straight from the structs (no intermediate `serde_json::Value`: several times
@@ -343,7 +351,7 @@ pub fn decode_envelope(raw: &str) -> Result<Stored, StorageError> {
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
-            serde_json::from_value::<Annotation>(item)
+            annotation_from_value(&item)
                 .map_err(|e| StorageError::WrongShape(format!("annotation {}: {e}", i + 1)))
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -804,6 +812,24 @@ mod tests {
         let c = ann("urn:uuid:c", &text, CharSpan::new(8, 13), 5);
         let changes = merge_remote(&set, vec![c.clone(), c.clone(), b.clone()]);
         assert_eq!(changes, vec![(Some(a), None), (None, Some(c))]);
+    }
+
+    #[test]
+    fn an_item_already_parsed_reads_as_from_text_and_its_errors_carry_no_position() {
+        let d = doc();
+        let mut a = ann("urn:uuid:1", d.text(), CharSpan::new(4, 7), 5);
+        a.note = "a \"note\" 😀".into();
+        a.tags = vec!["x".into()];
+        let value = serde_json::to_value(&a).unwrap();
+        a.anchor = None;
+        assert_eq!(annotation_from_value(&value), Ok(a));
+        let bad: Value = serde_json::from_str(r#"{"id": "x", "quote": {"exact": 5}}"#).unwrap();
+        let e = annotation_from_value(&bad).unwrap_err();
+        assert!(
+            e.starts_with("invalid type: integer `5`, expected a string"),
+            "{e}"
+        );
+        assert!(!e.contains("line"), "{e}");
     }
 
     #[test]

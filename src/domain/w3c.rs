@@ -1043,7 +1043,7 @@ fn parse_hypothesis(item: &Value) -> Result<Parsed, String> {
 }
 
 fn parse_stored(item: Value) -> Result<Parsed, String> {
-    let a: Annotation = serde_json::from_value(item).map_err(|e| e.to_string())?;
+    let a = storage::annotation_from_value(&item)?;
     if a.quote.exact.is_empty() {
         return Err("its quote is empty".into());
     }
