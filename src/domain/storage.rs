@@ -451,17 +451,16 @@ fn same_stored(a: &Annotation, b: &Annotation) -> bool {
 /// nothing is stored under its id or where it is the newer version ([`newer`]); a stored record
 /// that cannot be read is left alone. Deletes stand (they name annotations made in this tab).
 pub fn keep_newer(mut plan: SavePlan, stored: &[(String, String)]) -> SavePlan {
-    let stored: HashMap<&str, &str> = stored
-        .iter()
-        .map(|(id, raw)| (id.as_str(), raw.as_str()))
-        .collect();
-    plan.puts.retain(|(id, raw)| match stored.get(id.as_str()) {
-        None => true,
-        Some(old) => match (decode_record(id, old), decode_record(id, raw)) {
-            (Ok(old), Ok(new)) => std::ptr::eq(newer(&new, &old), &new),
-            _ => false,
+    let stored = latest_by_id(stored.iter().collect(), |(id, _)| id.as_str());
+    plan.puts.retain(
+        |(id, raw)| match find_by_id(&stored, id, |(id, _)| id.as_str()) {
+            None => true,
+            Some((_, old)) => match (decode_record(id, old), decode_record(id, raw)) {
+                (Ok(old), Ok(new)) => std::ptr::eq(newer(&new, &old), &new),
+                _ => false,
+            },
         },
-    });
+    );
     plan
 }
 
@@ -503,11 +502,11 @@ pub fn newer<'a>(a: &'a Annotation, b: &'a Annotation) -> &'a Annotation {
 /// the presence of an annotation created or deleted in that instant follows whichever save is
 /// merged; contents never regress. Changes come sorted by id.
 pub fn merge_remote(local: &AnnotationSet, remote: Vec<Annotation>) -> Vec<Change> {
-    let remote = latest_by_id(remote, |a| a);
+    let remote = latest_by_id(remote, |a| a.id.as_str());
     let mut changes = Vec::new();
     // Removed elsewhere.
     for ours in local.iter() {
-        if find_by_id(&remote, &ours.id, |a| a).is_none() {
+        if find_by_id(&remote, &ours.id, |a| a.id.as_str()).is_none() {
             changes.push((Some(ours.clone()), None));
         }
     }
@@ -535,19 +534,19 @@ pub fn merge_remote(local: &AnnotationSet, remote: Vec<Annotation>) -> Vec<Chang
 /// `list` sorted by id with one entry per id, the last one `list` gives for it (a list naming an
 /// id twice counts its last entry). A sorted list and [`find_by_id`] instead of a map: the app
 /// already carries this sort, and every map type is a copy of the map code of its own.
-fn latest_by_id<T>(mut list: Vec<T>, ann: impl Fn(&T) -> &Annotation) -> Vec<T> {
+fn latest_by_id<T>(mut list: Vec<T>, id: impl Fn(&T) -> &str) -> Vec<T> {
     // Stable: entries of one id stay in list order, so after reversing the latest comes first.
-    super::order::sort_by(&mut list, |a, b| ann(a).id.cmp(&ann(b).id));
+    super::order::sort_by(&mut list, |a, b| id(a).cmp(id(b)));
     list.reverse();
-    list.dedup_by(|later, kept| ann(later).id == ann(kept).id);
+    list.dedup_by(|later, kept| id(later) == id(kept));
     list.reverse();
     list
 }
 
-/// The entry for `id` in a list from [`latest_by_id`].
-fn find_by_id<'l, T>(sorted: &'l [T], id: &str, ann: impl Fn(&T) -> &Annotation) -> Option<&'l T> {
+/// The entry whose id is `wanted` in a list from [`latest_by_id`].
+fn find_by_id<'l, T>(sorted: &'l [T], wanted: &str, id: impl Fn(&T) -> &str) -> Option<&'l T> {
     sorted
-        .binary_search_by(|x| ann(x).id.as_str().cmp(id))
+        .binary_search_by(|x| id(x).cmp(wanted))
         .ok()
         .and_then(|i| sorted.get(i))
 }
@@ -584,7 +583,7 @@ pub fn keep_local_work(
 /// Does `set` hold exactly the annotations of `list` (ignoring anchors)? After a merge, a `false`
 /// means some local version won and the caller should save so the other tabs catch up.
 pub fn same_state(set: &AnnotationSet, list: &[Annotation]) -> bool {
-    let latest = latest_by_id(list.iter().collect(), |a| *a);
+    let latest = latest_by_id(list.iter().collect(), |a| a.id.as_str());
     latest.len() == set.len()
         && latest
             .iter()
@@ -594,10 +593,12 @@ pub fn same_state(set: &AnnotationSet, list: &[Annotation]) -> bool {
 /// The ids where `set` and the stored `list` disagree (only on one side, or different in a stored
 /// field): after a merge, what this tab must write so storage and the other tabs catch up.
 pub fn differing_ids(set: &AnnotationSet, list: &[Annotation]) -> BTreeSet<String> {
-    let latest = latest_by_id(list.iter().collect(), |a| *a);
+    let latest = latest_by_id(list.iter().collect(), |a| a.id.as_str());
     let mut ids: BTreeSet<String> = set
         .iter()
-        .filter(|a| !find_by_id(&latest, &a.id, |x| *x).is_some_and(|b| same_stored(a, b)))
+        .filter(|a| {
+            !find_by_id(&latest, &a.id, |x| x.id.as_str()).is_some_and(|b| same_stored(a, b))
+        })
         .map(|a| a.id.clone())
         .collect();
     ids.extend(

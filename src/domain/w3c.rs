@@ -23,7 +23,7 @@ use crate::domain::text::Megabytes;
 use crate::domain::time::Timestamp;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// The Web Annotation JSON-LD context.
@@ -1150,11 +1150,11 @@ pub fn import(
         unanchored: 0,
         rejected: Vec::new(),
     };
-    let mut by_exact: HashMap<&str, Vec<&Annotation>> = HashMap::new();
-    for a in existing.iter() {
-        by_exact.entry(a.quote.exact.as_str()).or_default().push(a);
-    }
-    let mut seen_ids: HashSet<String> = HashSet::new();
+    // The existing annotations by their words (in text order among equal words), and the ids
+    // added so far: a sorted list and a set type the app has anyway, not map types of their own.
+    let mut by_exact: Vec<&Annotation> = existing.iter().collect();
+    super::order::sort_by(&mut by_exact, |a, b| a.quote.exact.cmp(&b.quote.exact));
+    let mut seen_ids: BTreeSet<String> = BTreeSet::new();
     for (i, (kind, item)) in items.into_iter().enumerate() {
         let parsed = match kind {
             Kind::W3c => parse_w3c(&item, doc),
@@ -1171,9 +1171,12 @@ pub fn import(
                 continue;
             }
         };
+        let exact = a.quote.exact.as_str();
         let same = by_exact
-            .get(a.quote.exact.as_str())
-            .and_then(|list| list.iter().find(|e| e.same_content(&a)));
+            .iter()
+            .skip(by_exact.partition_point(|e| e.quote.exact.as_str() < exact))
+            .take_while(|e| e.quote.exact == exact)
+            .find(|e| e.same_content(&a));
         if existing.get(&a.id).is_some() || seen_ids.contains(&a.id) {
             plan.already_present.push(a.id);
         } else if let Some(e) = same {
@@ -1782,7 +1785,7 @@ mod tests {
         ) {
             let d = doc();
             // A set keys by id: keep the first of each id.
-            let mut seen = HashSet::new();
+            let mut seen = std::collections::HashSet::new();
             let anns: Vec<Annotation> =
                 anns.into_iter().filter(|a| seen.insert(a.id.clone())).collect();
             let set = AnnotationSet::from_annotations(anns.clone());
