@@ -55,6 +55,11 @@ wasm-bindgen --target web --no-typescript --out-dir "$OUT/floor" \
   "$OUT/wasm/cargo/wasm32-unknown-unknown/release/leptos-floor.wasm"
 node bench/leptos-floor/finish.mjs "$OUT/floor"
 
+step "the size of the domain alone: its load, anchor and save path, no UI (bench/wasm, finished as the app)"
+rm -rf "$OUT/domain-alone"
+cp -r "$OUT/wasm/pkg" "$OUT/domain-alone"
+node bench/leptos-floor/finish.mjs "$OUT/domain-alone" marginalia_bench_wasm "$OUT/domain-alone.json"
+
 step "fuzzy anchoring vs approx-string-match (bench/fuzzy)"
 bash bench/fuzzy/run.sh | tail -6
 
