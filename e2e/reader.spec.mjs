@@ -289,6 +289,17 @@ test('phone: no sideways scrolling at 360 px, panel as a bottom sheet, touch tap
   expect(await page.locator('.panel').evaluate((el) => getComputedStyle(el).position)).toBe('fixed');
   // The top bar is one row (its tools scroll sideways), and its last tool is reachable.
   expect((await page.locator('.topbar').boundingBox()).height).toBeLessThan(70);
+  // The row's edges fade, so that a tool cut off at the edge says there are more; the last one,
+  // scrolled to, stands clear of the fade.
+  const tools = page.getByRole('navigation', { name: 'Annotation tools' });
+  expect(await tools.evaluate((el) => getComputedStyle(el).maskImage)).toContain('linear-gradient');
+  expect(await tools.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+  await page.getByRole('button', { name: 'Keyboard shortcuts' }).scrollIntoViewIfNeeded();
+  const fade = await tools.evaluate((el) => parseFloat(getComputedStyle(el).paddingRight));
+  const bar = await tools.boundingBox();
+  const last = await page.getByRole('button', { name: 'Keyboard shortcuts' }).boundingBox();
+  expect(fade).toBeGreaterThan(10);
+  expect(last.x + last.width).toBeLessThanOrEqual(bar.x + bar.width - fade + 1);
   await page.getByRole('button', { name: 'Keyboard shortcuts' }).tap();
   await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
   await page.getByRole('button', { name: 'Close' }).tap();
