@@ -26,11 +26,6 @@ pub fn sort_by_cached_key<T, K: Ord>(items: &mut Vec<T>, key: impl FnMut(&T) -> 
     put_in_order(items, &order);
 }
 
-/// Sorts `items` by a key, stably, like `slice::sort_by_key`.
-pub fn sort_by_key<T, K: Ord>(items: &mut Vec<T>, mut key: impl FnMut(&T) -> K) {
-    sort_by(items, |a, b| key(a).cmp(&key(b)));
-}
-
 /// Sorts `items` and removes the repeats, like `sort_unstable` followed by `dedup`.
 pub fn sort_dedup<T: Ord>(items: &mut Vec<T>) {
     sort_by(items, T::cmp);
@@ -68,12 +63,6 @@ mod tests {
             let mut std_sorted = v.clone();
             std_sorted.sort_by_key(|a| a.0);
             prop_assert_eq!(&ours, &std_sorted);
-
-            let mut by_key = v.clone();
-            sort_by_key(&mut by_key, |x| std::cmp::Reverse(x.1));
-            let mut std_by_key = v.clone();
-            std_by_key.sort_by_key(|x| std::cmp::Reverse(x.1));
-            prop_assert_eq!(by_key, std_by_key);
 
             let mut cached = v.clone();
             sort_by_cached_key(&mut cached, |x| x.1 % 7);

@@ -57,7 +57,6 @@ pub fn segment(text: &str, marks: &[CharSpan], styles: &[CharSpan]) -> Vec<Run> 
     if len == 0 {
         return Vec::new();
     }
-    // Events: (position, is_start, kind 0 = mark / 1 = style, index).
     let mut events: Vec<Event> = Vec::with_capacity(2 * (marks.len() + styles.len()));
     for (kind, spans) in [(0u8, marks), (1u8, styles)] {
         for (i, s) in spans.iter().enumerate() {
