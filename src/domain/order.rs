@@ -6,7 +6,7 @@
 //! comparison instead, so the sorting code exists once, and then moves the items into that order;
 //! the cost is one indirect call per comparison and one pass to move the items, which is nothing
 //! beside the work of the callers (blocks of a few dozen marks, tag lists, merge results). The
-//! one hot path, segmentation, orders its boundaries without comparing (`segment`).
+//! one hot path, segmentation, orders its boundaries by insertion or counting (`segment`).
 
 use std::cmp::Ordering;
 

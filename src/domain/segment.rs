@@ -16,8 +16,8 @@ pub struct Run {
 /// A boundary: (position, is_start, kind 0 = mark / 1 = style, index into that kind's spans).
 type Event = (usize, bool, u8, usize);
 
-/// `events` by position, the ends before the starts at one position, stably. No sorting code
-/// of its own in the shipped wasm, and faster than comparing on this hot path (every paragraph
+/// `events` by position, the ends before the starts at one position, stably. No copy of the
+/// standard library's sort in the shipped wasm, and faster than comparing on this hot path (every paragraph
 /// with marks, on every render): a few events are sorted by insertion; many, by counting on
 /// `2 * position + is_start` (positions are at most `len`), which is linear.
 fn in_position_order(mut events: Vec<Event>, len: usize) -> Vec<Event> {
