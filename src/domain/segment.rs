@@ -17,9 +17,9 @@ pub struct Run {
 type Event = (usize, bool, u8, usize);
 
 /// `events` by position, the ends before the starts at one position, stably. No copy of the
-/// standard library's sort in the shipped wasm, and faster than comparing on this hot path (every paragraph
-/// with marks, on every render): a few events are sorted by insertion; many, by counting on
-/// `2 * position + is_start` (positions are at most `len`), which is linear.
+/// standard library's sort in the shipped wasm, and faster than one on this hot path (every
+/// paragraph with marks, on every render): a few events are sorted by insertion; many, by
+/// counting on `2 * position + is_start` (positions are at most `len`), which is linear.
 fn in_position_order(mut events: Vec<Event>, len: usize) -> Vec<Event> {
     let key = |e: &Event| 2 * e.0.min(len) + usize::from(e.1);
     if events.len() <= 32 {
