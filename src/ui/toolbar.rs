@@ -45,7 +45,11 @@ pub fn read_selection(app: &AppState) -> Option<Pending> {
     } else {
         rect.bottom() + 8.0
     };
-    let left = (rect.left() + rect.width() / 2.0 - 90.0).clamp(8.0, (viewport_w - 200.0).max(8.0));
+    // `min` then `max`, not `clamp`: clamp's panic message would bring the float formatter
+    // (about 6 KB gzip) into the shipped wasm.
+    let left = (rect.left() + rect.width() / 2.0 - 90.0)
+        .min(viewport_w - 200.0)
+        .max(8.0);
     Some(Pending { span, top, left })
 }
 
