@@ -311,6 +311,14 @@ test('phone: no sideways scrolling at 360 px, panel as a bottom sheet, touch tap
   expect((await sheet.boundingBox()).height).toBeLessThan(740 * 0.12);
   await expect(page.getByRole('searchbox', { name: 'Search annotations' })).toBeHidden();
   await dragSelect(page, 'Basij Organization');
+  // The selection toolbar is most of the screen wide here: it stays whole on the screen
+  // (it once ran off the right edge, taking the Note button with it).
+  const selBar = page.getByRole('toolbar', { name: 'Annotate selection' });
+  await expect(selBar.getByRole('button', { name: 'Note' })).toBeInViewport({ ratio: 1 });
+  await expect.poll(async () => {
+    const b = await selBar.boundingBox();
+    return b.x >= 0 && b.x + b.width <= 360;
+  }).toBe(true);
   await page.getByRole('button', { name: 'Highlight', exact: true }).tap();
   await expect(marks(page, 'Basij Organization')).toHaveCount(1);
   await expect(sheet.getByRole('button', { name: 'Show (1)' })).toBeVisible();
@@ -324,6 +332,16 @@ test('phone: no sideways scrolling at 360 px, panel as a bottom sheet, touch tap
   await expect(sheet.getByRole('button', { name: 'Show (1)' })).toHaveAttribute('aria-expanded', 'false');
   await sheet.getByRole('button', { name: 'Show (1)' }).tap();
   await expect(page.locator('.card')).toBeVisible();
+  // On a 320 px screen the toolbar is wider than the screen allows: it wraps, still whole.
+  await sheet.getByRole('button', { name: 'Hide' }).tap();
+  await page.setViewportSize({ width: 320, height: 740 });
+  await dragSelect(page, 'Islamic Revolution');
+  await expect(selBar.getByRole('button', { name: 'Note' })).toBeInViewport({ ratio: 1 });
+  await expect(selBar.getByRole('button', { name: 'Highlight', exact: true })).toBeInViewport({ ratio: 1 });
+  await expect.poll(async () => {
+    const b = await selBar.boundingBox();
+    return b.x >= 0 && b.x + b.width <= 320;
+  }).toBe(true);
   await context.close();
 });
 

@@ -7,12 +7,35 @@ use crate::ui::state::AppState;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// The selection the toolbar acts on (document offsets, trimmed) and where to show it.
+/// The selection the toolbar acts on (document offsets, trimmed) and where it is on screen
+/// (viewport pixels: its top, bottom and horizontal centre), for placing the toolbar beside it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Pending {
     pub span: CharSpan,
     pub top: f64,
-    pub left: f64,
+    pub bottom: f64,
+    pub center: f64,
+}
+
+/// Clear space kept between the toolbar and the screen's edges, in pixels.
+const EDGE: f64 = 8.0;
+
+/// Where the toolbar goes (its top-left corner, viewport pixels), given its own size: above the
+/// selection when there is room, else below it; centred on it, but never past either side of
+/// the screen (the toolbar is at most the screen's width less the margins: it wraps in CSS).
+fn place(p: &Pending, width: f64, height: f64, viewport_w: f64) -> (f64, f64) {
+    let above = p.top - height - 4.0;
+    let top = if above >= EDGE {
+        above
+    } else {
+        p.bottom + EDGE
+    };
+    // `min` then `max`, not `clamp`: clamp's panic message would bring the float formatter
+    // (about 8 KB gzip) into the shipped wasm.
+    let left = (p.center - width / 2.0)
+        .min(viewport_w - width - EDGE)
+        .max(EDGE);
+    (top.round(), left.round())
 }
 
 /// The pending selection, shared through context (the toolbar, shortcuts and Re-attach use it).
@@ -35,22 +58,12 @@ pub fn read_selection(app: &AppState) -> Option<Pending> {
     let span = app
         .doc
         .with_value(|d| d.text().trim_span(CharSpan::new(start, end)))?;
-    let viewport_w = web_sys::window()?
-        .inner_width()
-        .ok()?
-        .as_f64()
-        .unwrap_or(1024.0);
-    let top = if rect.top() > 56.0 {
-        rect.top() - 48.0
-    } else {
-        rect.bottom() + 8.0
-    };
-    // `min` then `max`, not `clamp`: clamp's panic message would bring the float formatter
-    // (about 6 KB gzip) into the shipped wasm.
-    let left = (rect.left() + rect.width() / 2.0 - 90.0)
-        .min(viewport_w - 200.0)
-        .max(8.0);
-    Some(Pending { span, top, left })
+    Some(Pending {
+        span,
+        top: rect.top(),
+        bottom: rect.bottom(),
+        center: rect.left() + rect.width() / 2.0,
+    })
 }
 
 /// Highlights the pending selection; with `note`, also opens the note editor.
@@ -99,14 +112,37 @@ pub fn SelectionToolbar(pending: RwSignal<Option<Pending>>) -> impl IntoView {
         // Let the browser settle the selection first.
         request_animation_frame(refresh);
     });
+    // Placed once shown, from its own measured size: on a phone the toolbar is most of the
+    // screen's width, and a guessed width put its Note button off the edge. Effects run before
+    // the next paint, so it is never seen in the wrong place.
+    let bar = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        let (Some(p), Some(el)) = (pending.get(), bar.get()) else {
+            return;
+        };
+        let viewport_w = web_sys::window()
+            .and_then(|w| w.inner_width().ok())
+            .and_then(|w| w.as_f64())
+            .unwrap_or(1024.0);
+        let style = web_sys::HtmlElement::style(&el);
+        // Measured at the left edge, where it has the whole width to lay out in.
+        let _ = style.set_property("left", "0");
+        let (top, left) = place(
+            &p,
+            el.offset_width().into(),
+            el.offset_height().into(),
+            viewport_w,
+        );
+        let _ = style.set_property("top", &format!("{}px", top as i32));
+        let _ = style.set_property("left", &format!("{}px", left as i32));
+    });
     view! {
         <Show when=move || pending.with(Option::is_some)>
             <div
                 class="sel-toolbar"
                 role="toolbar"
                 aria-label="Annotate selection"
-                style:top=move || format!("{}px", pending.get().map_or(0, |p| p.top.round() as i32))
-                style:left=move || format!("{}px", pending.get().map_or(0, |p| p.left.round() as i32))
+                node_ref=bar
                 on:mousedown=|ev: leptos::ev::MouseEvent| ev.prevent_default()
             >
                 <div class="swatches" role="radiogroup" aria-label="Colour">
