@@ -127,6 +127,35 @@ test('search with / , the count of matches, filter by colour, clearing restores'
   await expect(page.locator('.card')).toHaveCount(2);
 });
 
+test('the selection toolbar stays beside the words when the page scrolls, and clear of the top bar', async ({ page }) => {
+  await openApp(page);
+  await dragSelect(page, 'Islamic Revolution');
+  const bar = page.getByRole('toolbar', { name: 'Annotate selection' });
+  await expect(bar).toBeVisible();
+  const gap = async () => {
+    const b = await bar.boundingBox();
+    const top = await page.evaluate(() => getSelection().getRangeAt(0).getBoundingClientRect().top);
+    return Math.round(top - b.y);
+  };
+  await expect.poll(gap).toBeGreaterThan(0); // above the words: there is room
+  const before = await gap();
+  await page.mouse.wheel(0, 150);
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(100);
+  expect(Math.abs((await gap()) - before)).toBeLessThanOrEqual(1);
+  // Words just under the top bar: the toolbar goes below them rather than under the bar.
+  await page.evaluate(() => {
+    const top = document.querySelector('.topbar').getBoundingClientRect().bottom;
+    const r = getSelection().getRangeAt(0);
+    window.scrollBy(0, r.getBoundingClientRect().top - top - 10);
+    // Selected afresh where the words now are (the selection's change places the toolbar).
+    getSelection().removeAllRanges();
+    getSelection().addRange(r);
+  });
+  const topBar = await page.locator('.topbar').boundingBox();
+  await expect.poll(gap).toBeLessThan(0); // below the words
+  expect((await bar.boundingBox()).y).toBeGreaterThanOrEqual(topBar.y + topBar.height);
+});
+
 test('overlapping highlights are deeper and clicks cycle between them', async ({ page }) => {
   await openApp(page);
   await highlight(page, 'Basij Organization');

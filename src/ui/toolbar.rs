@@ -20,12 +20,13 @@ pub struct Pending {
 /// Clear space kept between the toolbar and the screen's edges, in pixels.
 const EDGE: f64 = 8.0;
 
-/// Where the toolbar goes (its top-left corner, viewport pixels), given its own size: above the
-/// selection when there is room, else below it; centred on it, but never past either side of
-/// the screen (the toolbar is at most the screen's width less the margins: it wraps in CSS).
-fn place(p: &Pending, width: f64, height: f64, viewport_w: f64) -> (f64, f64) {
+/// Where the toolbar goes (its top-left corner, in the viewport's pixels), given its own size:
+/// above the selection when there is room below the page's top bar (whose bottom edge is
+/// `top_bar`), else below it; centred on it, but never past either side of the screen (the
+/// toolbar is at most the screen's width less the margins: it wraps in CSS).
+fn place(p: &Pending, width: f64, height: f64, viewport_w: f64, top_bar: f64) -> (f64, f64) {
     let above = p.top - height - 4.0;
-    let top = if above >= EDGE {
+    let top = if above >= top_bar + EDGE {
         above
     } else {
         p.bottom + EDGE
@@ -120,10 +121,23 @@ pub fn SelectionToolbar(pending: RwSignal<Option<Pending>>) -> impl IntoView {
         let (Some(p), Some(el)) = (pending.get(), bar.get()) else {
             return;
         };
-        let viewport_w = web_sys::window()
-            .and_then(|w| w.inner_width().ok())
-            .and_then(|w| w.as_f64())
-            .unwrap_or(1024.0);
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        // The page's width without its scroll bar, and how far it is scrolled: the toolbar is
+        // placed on the page, beside the words, so that it scrolls with them.
+        let viewport_w = window
+            .document()
+            .and_then(|d| d.document_element())
+            .map_or(1024.0, |e| f64::from(e.client_width()));
+        let (scroll_x, scroll_y) = (
+            window.scroll_x().unwrap_or(0.0),
+            window.scroll_y().unwrap_or(0.0),
+        );
+        let top_bar = window
+            .document()
+            .and_then(|d| d.query_selector(".topbar").ok().flatten())
+            .map_or(0.0, |e| e.get_bounding_client_rect().bottom());
         let style = web_sys::HtmlElement::style(&el);
         // Measured at the left edge, where it has the whole width to lay out in.
         let _ = style.set_property("left", "0");
@@ -132,9 +146,10 @@ pub fn SelectionToolbar(pending: RwSignal<Option<Pending>>) -> impl IntoView {
             el.offset_width().into(),
             el.offset_height().into(),
             viewport_w,
+            top_bar,
         );
-        let _ = style.set_property("top", &format!("{}px", top as i32));
-        let _ = style.set_property("left", &format!("{}px", left as i32));
+        let _ = style.set_property("top", &format!("{}px", (top + scroll_y).round() as i32));
+        let _ = style.set_property("left", &format!("{}px", (left + scroll_x).round() as i32));
     });
     view! {
         <Show when=move || pending.with(Option::is_some)>
