@@ -77,6 +77,22 @@ test('malformed JSON, an unknown shape and an oversized file change nothing and 
   await expect(page.getByRole('button', { name: 'Undo' })).toBeDisabled();
 });
 
+test('a report arriving while the reader is down the page is shown where they are, under the top bar', async ({ page }) => {
+  await openApp(page);
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight / 2));
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(300);
+  await page.getByLabel('Import').setInputFiles(file('broken-scrolled.json', '{"type": '));
+  const report = page.getByRole('alert');
+  await expect(report).toContainText('Nothing was imported from broken-scrolled.json');
+  await expect(report).toBeInViewport({ ratio: 1 });
+  const [bar, box] = await Promise.all([page.locator('.topbar').boundingBox(), report.boundingBox()]);
+  expect(box.y).toBeGreaterThanOrEqual(bar.y + bar.height - 1);
+  await report.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(report).toBeHidden();
+  // The reader stayed where they were.
+  expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(300);
+});
+
 test('a dropped file is imported; an unanchored annotation is listed and re-attached in one action', async ({ page }) => {
   await openApp(page);
   const w3c = [{

@@ -24,12 +24,12 @@ fn main() {
     let mut out = String::new();
     out.push_str(concat!(
         r#"<div id="prerender" class="prerender" aria-hidden="true" inert>"#,
-        r#"<header class="topbar"><span class="brand">Marginalia<small>highlights stay on this device</small></span>"#,
+        r#"<div class="top"><header class="topbar"><span class="brand">Marginalia<small>highlights stay on this device</small></span>"#,
         r#"<nav class="tools"><button disabled>Undo</button><button disabled>Redo</button>"#,
         r#"<button disabled>Download annotations</button><button disabled>Download Markdown</button>"#,
         r#"<span class="button-like">Import</span><button disabled>Library</button>"#,
         r#"<button disabled>Clear all</button><button disabled>?</button></nav></header>"#,
-        r#"<section class="messages"><div class="toast-region"></div></section>"#,
+        r#"<section class="messages"><div class="toast-region"></div></section></div>"#,
         r#"<div class="layout"><main class="reading"><article class="doc">"#,
     ));
     out.push_str(&format!(

@@ -246,7 +246,7 @@ pub fn keep_above_sheet(mark: &Element) {
         return;
     }
     let top = doc
-        .query_selector(".topbar")
+        .query_selector(".top")
         .ok()
         .flatten()
         .map_or(0.0, |bar| bar.get_bounding_client_rect().bottom())

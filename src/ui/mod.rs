@@ -316,7 +316,10 @@ pub fn App(doc: Document) -> impl IntoView {
             app.show_toast("Cleared all annotations", true);
         }
     };
+    // The top bar and the messages under it stay at the top of the screen together: a report or
+    // a warning that arrives while the reader is down the page is seen where they are.
     view! {
+        <div class="top">
         <header class="topbar">
             <span class="brand">"Marginalia" <small>"highlights stay on this device"</small></span>
             <nav class="tools" aria-label="Annotation tools">
@@ -341,6 +344,7 @@ pub fn App(doc: Document) -> impl IntoView {
             </Show>
             <ToastView />
         </section>
+        </div>
         <div class="layout">
             <main class="reading">
                 <ArticleView />

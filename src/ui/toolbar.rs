@@ -21,8 +21,8 @@ pub struct Pending {
 const EDGE: f64 = 8.0;
 
 /// Where the toolbar goes (its top-left corner, in the viewport's pixels), given its own size:
-/// above the selection when there is room below the page's top bar (whose bottom edge is
-/// `top_bar`), else below it; centred on it, but never past either side of the screen (the
+/// above the selection when there is room below the top bar and any messages under it (whose
+/// bottom edge is `top_bar`), else below it; centred on it, but never past either side of the screen (the
 /// toolbar is at most the screen's width less the margins: it wraps in CSS).
 fn place(p: &Pending, width: f64, height: f64, viewport_w: f64, top_bar: f64) -> (f64, f64) {
     let above = p.top - height - 4.0;
@@ -136,7 +136,7 @@ pub fn SelectionToolbar(pending: RwSignal<Option<Pending>>) -> impl IntoView {
         );
         let top_bar = window
             .document()
-            .and_then(|d| d.query_selector(".topbar").ok().flatten())
+            .and_then(|d| d.query_selector(".top").ok().flatten())
             .map_or(0.0, |e| e.get_bounding_client_rect().bottom());
         let style = web_sys::HtmlElement::style(&el);
         // Measured at the left edge, where it has the whole width to lay out in.
