@@ -361,8 +361,16 @@ test('phone: no sideways scrolling at 360 px, panel as a bottom sheet, touch tap
   await expect(sheet.getByRole('button', { name: 'Show (1)' })).toHaveAttribute('aria-expanded', 'false');
   await sheet.getByRole('button', { name: 'Show (1)' }).tap();
   await expect(page.locator('.card')).toBeVisible();
-  // On a 320 px screen the toolbar is wider than the screen allows: it wraps, still whole.
+  // A toast stands clear of the closed sheet's title bar.
   await sheet.getByRole('button', { name: 'Hide' }).tap();
+  await page.keyboard.press('Delete');
+  const toast = page.locator('.toast', { hasText: 'Deleted' });
+  await expect(toast).toBeVisible();
+  const [toastBox, sheetBox] = await Promise.all([toast.boundingBox(), sheet.boundingBox()]);
+  expect(toastBox.y + toastBox.height).toBeLessThanOrEqual(sheetBox.y);
+  await toast.getByRole('button', { name: 'Undo' }).tap();
+  await expect(marks(page, 'Basij Organization')).toHaveCount(1);
+  // On a 320 px screen the toolbar is wider than the screen allows: it wraps, still whole.
   await page.setViewportSize({ width: 320, height: 740 });
   await dragSelect(page, 'Islamic Revolution');
   await expect(selBar.getByRole('button', { name: 'Note' })).toBeInViewport({ ratio: 1 });
