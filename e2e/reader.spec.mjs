@@ -444,3 +444,25 @@ test('phone: the bottom sheet opening on a highlight moves the text so that the 
   await expect.poll(() => inView('Hassan Rouhani')).toBe(true);
   await context.close();
 });
+
+test('between phone and desktop widths the top bar stays one row and never covers the panel', async ({ browser }) => {
+  for (const width of [820, 1024]) {
+    const context = await browser.newContext({ viewport: { width, height: 700 } });
+    const page = await context.newPage();
+    await openApp(page);
+    const bar = await page.locator('.topbar').boundingBox();
+    expect(bar.height, `${width} px`).toBeLessThan(60);
+    // Down the page, the panel's heading and search box are still below the bar, in full.
+    await page.evaluate(() => window.scrollTo(0, 600));
+    const panel = page.getByRole('complementary', { name: 'Annotations' });
+    const heading = await panel.getByRole('heading', { name: 'Annotations' }).boundingBox();
+    expect(heading.y, `${width} px`).toBeGreaterThanOrEqual(bar.y + bar.height - 1);
+    // Every tool can be reached: the last one, scrolled to, is whole and can be used.
+    const help = page.getByRole('button', { name: 'Keyboard shortcuts' });
+    await help.scrollIntoViewIfNeeded();
+    await expect(help).toBeInViewport({ ratio: 1 });
+    await help.click();
+    await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
+    await context.close();
+  }
+});
