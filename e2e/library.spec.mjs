@@ -35,6 +35,11 @@ test('open a .md file → heading → highlight → bundled article has its own 
   await expect(link).toHaveAttribute('rel', 'noopener noreferrer');
   await expect(link).toHaveAttribute('target', '_blank');
   await expect(page.locator('article blockquote')).toHaveText('A quoted passage worth remembering.');
+  // A list's items sit together; the list keeps a paragraph's space after it.
+  const items = await page.locator('article .list-item').evaluateAll((ps) => ps.map((p) => p.getBoundingClientRect()));
+  const after = await page.locator('article .list-item + p:not(.list-item)').boundingBox();
+  expect(items).toHaveLength(2);
+  expect(items[1].top - items[0].bottom).toBeLessThan(after.y - items[1].bottom - 8);
   await expect(page.locator('article')).toContainText('<img src=x onerror="window.__pwned=1">');
   expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
 
