@@ -305,6 +305,9 @@ test('print: no controls, notes as numbered footnotes', async ({ page }) => {
   await expect(page.locator('.panel')).toBeHidden();
   await expect(page.locator('.topbar')).toBeHidden();
   await expect(page.locator('.print-notes li')).toHaveText(['Hassan Rouhani — President 2013–2021']);
+  // The focused highlight's ring is the screen's, not the page's.
+  await expect(page.locator('mark.hl.active')).toHaveCount(1);
+  await expect(page.locator('mark.hl.active')).toHaveCSS('outline-style', 'none');
   const marker = await page.locator('mark.fn-end').evaluate((el) => getComputedStyle(el, '::after').content);
   expect(marker).toContain('counter');
 });
