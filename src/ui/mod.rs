@@ -320,30 +320,30 @@ pub fn App(doc: Document) -> impl IntoView {
     // a warning that arrives while the reader is down the page is seen where they are.
     view! {
         <div class="top">
-        <header class="topbar">
-            <span class="brand">"Marginalia" <small>"highlights stay on this device"</small></span>
-            <nav class="tools" aria-label="Annotation tools">
-                <button disabled=move || !can_undo() on:click=move |_| app.undo() title="Undo (Ctrl+Z)">"Undo"</button>
-                <button disabled=move || !can_redo() on:click=move |_| app.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
-                <button on:click=move |_| download_json(app)>"Download annotations"</button>
-                <button on:click=move |_| download_markdown(app)>"Download Markdown"</button>
-                <ImportButton />
+            <header class="topbar">
+                <span class="brand">"Marginalia" <small>"highlights stay on this device"</small></span>
+                <nav class="tools" aria-label="Annotation tools">
+                    <button disabled=move || !can_undo() on:click=move |_| app.undo() title="Undo (Ctrl+Z)">"Undo"</button>
+                    <button disabled=move || !can_redo() on:click=move |_| app.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
+                    <button on:click=move |_| download_json(app)>"Download annotations"</button>
+                    <button on:click=move |_| download_markdown(app)>"Download Markdown"</button>
+                    <ImportButton />
+                    <Show when=move || nav.is_some()>
+                        <button on:click=move |_| library_open.set(true) title="Your documents, and opening your own articles">"Library"</button>
+                    </Show>
+                    <button disabled=is_empty on:click=clear_all title="Remove every annotation (undoable)">"Clear all"</button>
+                    <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| help.set(true)>"?"</button>
+                </nav>
+            </header>
+            <section class="messages" aria-label="Messages">
+                <Banner />
+                <ImportReportView />
                 <Show when=move || nav.is_some()>
-                    <button on:click=move |_| library_open.set(true) title="Your documents, and opening your own articles">"Library"</button>
+                    <library::NavError />
+                    <library::CarryOverOffer />
                 </Show>
-                <button disabled=is_empty on:click=clear_all title="Remove every annotation (undoable)">"Clear all"</button>
-                <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| help.set(true)>"?"</button>
-            </nav>
-        </header>
-        <section class="messages" aria-label="Messages">
-            <Banner />
-            <ImportReportView />
-            <Show when=move || nav.is_some()>
-                <library::NavError />
-                <library::CarryOverOffer />
-            </Show>
-            <ToastView />
-        </section>
+                <ToastView />
+            </section>
         </div>
         <div class="layout">
             <main class="reading">

@@ -22,8 +22,8 @@ const EDGE: f64 = 8.0;
 
 /// Where the toolbar goes (its top-left corner, in the viewport's pixels), given its own size:
 /// above the selection when there is room below the top bar and any messages under it (whose
-/// bottom edge is `top_bar`), else below it; centred on it, but never past either side of the screen (the
-/// toolbar is at most the screen's width less the margins: it wraps in CSS).
+/// bottom edge is `top_bar`), else below it; centred on it, but never past either side of the
+/// screen (the toolbar is at most the screen's width less the margins: it wraps in CSS).
 fn place(p: &Pending, width: f64, height: f64, viewport_w: f64, top_bar: f64) -> (f64, f64) {
     let above = p.top - height - 4.0;
     let top = if above >= top_bar + EDGE {
