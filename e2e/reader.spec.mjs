@@ -142,6 +142,20 @@ test('the selection toolbar stays beside the words when the page scrolls, and cl
   await page.mouse.wheel(0, 150);
   await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(100);
   expect(Math.abs((await gap()) - before)).toBeLessThanOrEqual(1);
+  // A narrower window reflows the paragraph: the toolbar follows the words (centred on them,
+  // kept 8 px inside the screen).
+  const offset = async () => {
+    const b = await bar.boundingBox();
+    const r = await page.evaluate(() => {
+      const r = getSelection().getRangeAt(0).getBoundingClientRect();
+      return { x: (r.left + r.right) / 2, top: r.top, width: document.documentElement.clientWidth };
+    });
+    const left = Math.max(Math.min(r.x - b.width / 2, r.width - b.width - 8), 8);
+    return { dx: Math.abs(b.x - left), dy: r.top - b.y };
+  };
+  await page.setViewportSize({ width: 900, height: 720 });
+  await expect.poll(async () => (await offset()).dx).toBeLessThan(2);
+  expect(Math.abs((await offset()).dy - before)).toBeLessThanOrEqual(1);
   // Words just under the top bar: the toolbar goes below them rather than under the bar.
   await page.evaluate(() => {
     const top = document.querySelector('.topbar').getBoundingClientRect().bottom;

@@ -108,11 +108,16 @@ pub fn SelectionToolbar(pending: RwSignal<Option<Pending>>) -> impl IntoView {
             dragging.try_set_value(true);
         }
     });
-    dom::on_document("pointerup", move |_| {
+    // A drag ends, or a resized window reflows the text: once the browser has settled the
+    // selection, the toolbar shows for it, beside the words where they now are.
+    let settle = move |_: web_sys::Event| {
         dragging.try_set_value(false);
-        // Let the browser settle the selection first.
         request_animation_frame(refresh);
-    });
+    };
+    dom::on_document("pointerup", settle);
+    if let Some(window) = web_sys::window() {
+        dom::on_target(window.into(), "resize", settle);
+    }
     // Placed once shown, from its own measured size: on a phone the toolbar is most of the
     // screen's width, and a guessed width put its Note button off the edge. Effects run before
     // the next paint, so it is never seen in the wrong place.
