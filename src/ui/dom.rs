@@ -223,6 +223,15 @@ pub fn scroll_card(selector: &str) -> Option<Element> {
     Some(card)
 }
 
+/// Where the top bar, with any messages under it, ends on the screen (viewport pixels): what is
+/// above it is hidden by it.
+pub fn top_bar_bottom(doc: &web_sys::Document) -> f64 {
+    doc.query_selector(".top")
+        .ok()
+        .flatten()
+        .map_or(0.0, |bar| bar.get_bounding_client_rect().bottom())
+}
+
 /// On a phone the panel is a bottom sheet over the lower part of the article: scrolls the page
 /// so that `mark` (the highlight whose card the sheet has just opened on) is in view between the
 /// top bar and the sheet. Does nothing where the panel is beside the article.
@@ -245,12 +254,7 @@ pub fn keep_above_sheet(mark: &Element) {
     if !fixed {
         return;
     }
-    let top = doc
-        .query_selector(".top")
-        .ok()
-        .flatten()
-        .map_or(0.0, |bar| bar.get_bounding_client_rect().bottom())
-        + 8.0;
+    let top = top_bar_bottom(&doc) + 8.0;
     let bottom = panel.get_bounding_client_rect().top() - 8.0;
     let r = mark.get_bounding_client_rect();
     if r.top() >= top && r.bottom() <= bottom {

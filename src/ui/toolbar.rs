@@ -36,7 +36,7 @@ fn place(p: &Pending, width: f64, height: f64, viewport_w: f64, top_bar: f64) ->
     let left = (p.center - width / 2.0)
         .min(viewport_w - width - EDGE)
         .max(EDGE);
-    (top.round(), left.round())
+    (top, left)
 }
 
 /// The pending selection, shared through context (the toolbar, shortcuts and Re-attach use it).
@@ -129,20 +129,19 @@ pub fn SelectionToolbar(pending: RwSignal<Option<Pending>>) -> impl IntoView {
         let Some(window) = web_sys::window() else {
             return;
         };
+        let Some(document) = window.document() else {
+            return;
+        };
         // The page's width without its scroll bar, and how far it is scrolled: the toolbar is
         // placed on the page, beside the words, so that it scrolls with them.
-        let viewport_w = window
-            .document()
-            .and_then(|d| d.document_element())
+        let viewport_w = document
+            .document_element()
             .map_or(1024.0, |e| f64::from(e.client_width()));
         let (scroll_x, scroll_y) = (
             window.scroll_x().unwrap_or(0.0),
             window.scroll_y().unwrap_or(0.0),
         );
-        let top_bar = window
-            .document()
-            .and_then(|d| d.query_selector(".top").ok().flatten())
-            .map_or(0.0, |e| e.get_bounding_client_rect().bottom());
+        let top_bar = dom::top_bar_bottom(&document);
         let style = web_sys::HtmlElement::style(&el);
         // Measured at the left edge, where it has the whole width to lay out in.
         let _ = style.set_property("left", "0");
