@@ -77,7 +77,7 @@ test('malformed JSON, an unknown shape and an oversized file change nothing and 
   await expect(page.getByRole('button', { name: 'Undo' })).toBeDisabled();
 });
 
-test('a report arriving while the reader is down the page is shown where they are, under the top bar', async ({ page }) => {
+test('a report arriving while the reader is down the page is shown where they are, under the top bar, and the panel moves below it', async ({ page }) => {
   await openApp(page);
   await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight / 2));
   await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(300);
@@ -87,10 +87,24 @@ test('a report arriving while the reader is down the page is shown where they ar
   await expect(report).toBeInViewport({ ratio: 1 });
   const [bar, box] = await Promise.all([page.locator('.topbar').boundingBox(), report.boundingBox()]);
   expect(box.y).toBeGreaterThanOrEqual(bar.y + bar.height - 1);
+  // The panel, sticking beside the article, moves down below the report rather than under it:
+  // its heading and search box are not covered.
+  const panelTop = () => page.evaluate(() => document.querySelector('.panel').getBoundingClientRect().top);
+  const uncovered = (name) => page.evaluate((name) => {
+    const el = name === 'heading' ? document.querySelector('.panel h2') : document.querySelector('.panel input[type=search]');
+    const r = el.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.left + 4, r.top + 2);
+    return el === hit || el.contains(hit);
+  }, name);
+  await expect.poll(panelTop).toBeGreaterThanOrEqual(box.y + box.height - 1);
+  expect(await uncovered('heading')).toBe(true);
+  expect(await uncovered('search')).toBe(true);
   await report.getByRole('button', { name: 'Dismiss' }).click();
   await expect(report).toBeHidden();
-  // The reader stayed where they were.
+  // The reader stayed where they were, and the panel went back up under the top bar.
   expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(300);
+  await expect.poll(panelTop).toBeLessThan(bar.y + bar.height + 1);
+  expect(await uncovered('heading')).toBe(true);
 });
 
 test('a dropped file is imported; an unanchored annotation is listed and re-attached in one action', async ({ page }) => {

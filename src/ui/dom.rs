@@ -576,6 +576,43 @@ pub fn on_document(event: &str, f: impl Fn(web_sys::Event) + 'static) {
     }
 }
 
+/// Keeps the CSS custom property `var` on the root element equal to the height, in whole
+/// pixels, of the element `selector` finds, through every change of that height (a message
+/// shown or dismissed, text wrapping differently after a resize), for as long as the current
+/// reactive owner lives. The desktop panel sticks below the top bar and its messages with it.
+pub fn publish_height(selector: &str, var: &'static str) {
+    use wasm_bindgen::closure::Closure;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let found = doc.query_selector(selector).ok().flatten();
+    let Some(el) = found.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) else {
+        return;
+    };
+    let Some(root) = doc
+        .document_element()
+        .and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    let watched = el.clone();
+    let write = move || {
+        let px = format!("{}px", watched.offset_height());
+        let _ = root.style().set_property(var, &px);
+    };
+    write();
+    let closure = Closure::<dyn Fn()>::new(write);
+    let Ok(observer) = web_sys::ResizeObserver::new(closure.as_ref().unchecked_ref()) else {
+        return;
+    };
+    observer.observe(&el);
+    let held = send_wrapper::SendWrapper::new((observer, closure));
+    leptos::prelude::on_cleanup(move || {
+        let (observer, _closure) = held.take();
+        observer.disconnect();
+    });
+}
+
 /// Listens to `event` on `target` for as long as the current reactive owner lives.
 pub fn on_target(target: web_sys::EventTarget, event: &str, f: impl Fn(web_sys::Event) + 'static) {
     use wasm_bindgen::closure::Closure;

@@ -317,7 +317,9 @@ pub fn App(doc: Document) -> impl IntoView {
         }
     };
     // The top bar and the messages under it stay at the top of the screen together: a report or
-    // a warning that arrives while the reader is down the page is seen where they are.
+    // a warning that arrives while the reader is down the page is seen where they are. Their
+    // height is `--top-h`, below which the desktop panel sticks.
+    Effect::new(move || dom::publish_height(".top", "--top-h"));
     view! {
         <div class="top">
             <header class="topbar">
