@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { minify as minifyJs } from 'terser';
 import { minify as minifyCss } from 'csso';
 import { hasNameSection, nameInLikenessOrder } from './wasm-order.mjs';
+import { writeServiceWorker, SERVICE_WORKER } from './service-worker.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // The wasm features the release build is optimised with (the same list as index.html's
@@ -70,6 +71,10 @@ let deferred = null;
 let pinnedWasm = null;
 // If it cannot start, assets/start-failed.js says so over the (still readable) article.
 const START_FAILED = readFileSync(join(root, 'assets/start-failed.js'), 'utf8');
+// 5. Once the app has started, and the browser is idle, the service worker (assets/sw.js, written
+//    last by scripts/service-worker.mjs) is registered: the app opens again without a network.
+const REGISTER_WORKER = "if ('serviceWorker' in navigator) (window.requestIdleCallback || setTimeout)(() => " +
+  `navigator.serviceWorker.register('/${SERVICE_WORKER}').catch(() => {}));`;
 const deferStart = (body) => {
   if (!prerendered || !TRUNK_IMPORT.test(body)) return body;
   let start = body.replace(TRUNK_IMPORT, (_, glue) => {
@@ -83,7 +88,7 @@ const deferStart = (body) => {
     pinnedWasm = wasm;
     return `module_or_path: fetch('${wasm}', { integrity: '${WASM_SRI}' })`;
   });
-  return `${START_FAILED}\ntry {\n${start}\n} catch (error) {\n  startFailed(error);\n}\n`;
+  return `${START_FAILED}\ntry {\n${start}\n${REGISTER_WORKER}\n} catch (error) {\n  startFailed(error);\n}\n`;
 };
 
 let moved = 0;
@@ -119,6 +124,7 @@ let after = 0;
 let ordered = 0;
 for (const f of readdirSync(dir)) {
   const p = join(dir, f);
+  if (f === SERVICE_WORKER) continue; // written last, minified then
   if (f.endsWith('.wasm')) {
     const wasm = readFileSync(p);
     if (!hasNameSection(wasm)) {
@@ -215,9 +221,12 @@ if (problems.length) {
   process.exit(1);
 }
 writeFileSync(indexPath, html);
+// The worker is registered by the loader of a prerendered page (this run's or an earlier run's).
+const worker = html.includes('id="prerender"') ? await writeServiceWorker(dir) : null;
 console.log(
   `finalize-dist: ${ordered} wasm ordered for gzip and stripped, js+css minified ${before} -> ${after} B, ` +
     `${pinned} integrity hash(es) recomputed, ` +
     `${addCsp ? 'CSP meta added' : 'CSP meta kept'}, ${moved} inline script(s) moved to files` +
-    `${prerendered ? ', bundled article prerendered, app started after its first frame' : ''}`,
+    `${prerendered ? ', bundled article prerendered, app started after its first frame' : ''}` +
+    `${worker ? `, service worker keeps ${worker.files} files (version ${worker.version})` : ''}`,
 );
