@@ -5,7 +5,8 @@
 // - Installing keeps a copy of every file of this build (index.html as "/") in a cache named
 //   after its version; activating deletes the caches of earlier builds.
 // - The app's page ("/"): from the network when it answers within NAVIGATION_TIMEOUT_MS, else
-//   this build's copy — a page from the network always comes with the files it names.
+//   this build's copy — a page from the network always comes with the files it names. Its
+//   request starts while the worker starts (navigation preload).
 // - This build's files (their names carry their hash): from the cache, else the network.
 // - Anything else (other pages of the origin, other builds' files): left to the network.
 const VERSION = '__MARGINALIA_VERSION__';
@@ -18,7 +19,9 @@ self.addEventListener('install', (event) => {
 });
 
 self.addEventListener('activate', (event) => {
-  event.waitUntil(caches.keys()
+  // Navigation preload: the page's request starts while the worker is starting, not after.
+  const preload = self.registration.navigationPreload ? self.registration.navigationPreload.enable() : Promise.resolve();
+  event.waitUntil(preload.catch(() => {}).then(() => caches.keys())
     .then((keys) => Promise.all(keys.filter((k) => k.startsWith('marginalia-') && k !== CACHE).map((k) => caches.delete(k))))
     .then(() => self.clients.claim()));
 });
@@ -26,14 +29,15 @@ self.addEventListener('activate', (event) => {
 const cached = (request) => caches.open(CACHE).then((cache) => cache.match(request));
 
 /** The app's page: the network's answer, or this build's copy when the network fails or is late. */
-function page(request) {
+function page(event) {
+  const request = event.request;
   return new Promise((resolve) => {
     let answered = false;
     const answer = (response) => {
       if (!answered) { answered = true; resolve(response); }
     };
     const timer = setTimeout(() => cached('/').then((hit) => hit && answer(hit)), NAVIGATION_TIMEOUT_MS);
-    fetch(request).then(
+    Promise.resolve(event.preloadResponse).then((preloaded) => preloaded || fetch(request)).then(
       (response) => { clearTimeout(timer); answer(response); },
       () => { clearTimeout(timer); cached('/').then((hit) => answer(hit || Response.error())); },
     );
@@ -46,7 +50,7 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.mode === 'navigate') {
-    if (url.pathname === '/' || url.pathname === '/index.html') event.respondWith(page(request));
+    if (url.pathname === '/' || url.pathname === '/index.html') event.respondWith(page(event));
     return;
   }
   if (FILES.includes(url.pathname)) event.respondWith(cached(request).then((hit) => hit || fetch(request)));
