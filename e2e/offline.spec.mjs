@@ -108,3 +108,27 @@ test('a new build replaces the kept one once the network is back, and is the one
   expect(await buildMarker(page)).toBe('new');
   await context.setOffline(false);
 });
+
+test('the app can be installed: its manifest is valid and names an icon, a start address and a worker', async ({ page }) => {
+  const stop = await serve(build('install'));
+  try {
+    await page.goto(`${ORIGIN}/`);
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    await workerInControl(page);
+    const cdp = await page.context().newCDPSession(page);
+    const manifest = await cdp.send('Page.getAppManifest');
+    expect(manifest.errors).toEqual([]);
+    const parsed = JSON.parse(manifest.data);
+    expect(parsed.name).toBe('Marginalia');
+    expect(parsed.start_url).toBe('/');
+    const icon = await page.request.get(`${ORIGIN}${parsed.icons[0].src}`);
+    expect(icon.ok()).toBe(true);
+    expect(icon.headers()['content-type']).toContain('image/svg+xml');
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    // The test's browser context is incognito-like, which Chromium never installs from; nothing
+    // else may stand in the way.
+    expect(installabilityErrors.map((e) => e.errorId).filter((id) => id !== 'in-incognito')).toEqual([]);
+  } finally {
+    await stop();
+  }
+});
