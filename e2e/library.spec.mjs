@@ -155,3 +155,64 @@ test('pasted text opens; a file over 5 MB is refused with a clear message', asyn
   await page.getByRole('dialog', { name: 'Library' }).getByLabel('Open a file').setInputFiles({ name: 'huge.txt', mimeType: 'text/plain', buffer: Buffer.alloc(6 * 1024 * 1024, 97) });
   await expect(page.getByRole('alert').filter({ hasText: 'up to 5 MB' })).toBeVisible();
 });
+
+test('a right-to-left article reads right to left, paragraph by paragraph, and highlights like any other', async ({ page }) => {
+  const console = watchConsole(page);
+  await openApp(page);
+  await page.getByRole('button', { name: 'Library' }).click();
+  const lib = page.getByRole('dialog', { name: 'Library' });
+  await lib.getByLabel('Or paste text').fill([
+    '# گزارش سفر فرمانده ارتش',
+    'فرمانده ارتش پاکستان به تهران سفر کرد و با مقامات ایرانی دیدار کرد.',
+    'An English summary of the visit follows the Persian text.',
+    '- نخستین نکته درباره سفر',
+    '> نقل قولی از یک مقام',
+  ].join('\n\n'));
+  await lib.getByRole('button', { name: 'Open pasted text' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('گزارش سفر فرمانده ارتش');
+  const style = (loc, prop) => loc.evaluate((el, prop) => getComputedStyle(el)[prop], prop);
+  const blocks = page.locator('#article [data-block]');
+  await expect(blocks).toHaveCount(4);
+  expect(await style(page.getByRole('heading', { level: 1 }), 'direction')).toBe('rtl');
+  expect(await style(blocks.nth(0), 'direction')).toBe('rtl');
+  expect(await style(blocks.nth(1), 'direction')).toBe('ltr');
+  // A list item's marker and a quotation's rule stand on the right of right-to-left text.
+  expect(await style(blocks.nth(2), 'direction')).toBe('rtl');
+  expect(parseFloat(await style(blocks.nth(2), 'paddingRight'))).toBeGreaterThan(0);
+  expect(parseFloat(await style(blocks.nth(2), 'paddingLeft'))).toBe(0);
+  expect(parseFloat(await style(blocks.nth(3), 'borderRightWidth'))).toBeGreaterThan(0);
+  expect(parseFloat(await style(blocks.nth(3), 'borderLeftWidth'))).toBe(0);
+  // The first paragraph's text starts at its right edge.
+  const [para, first] = await blocks.nth(0).evaluate((p) => {
+    const r = document.createRange();
+    r.setStart(p.firstChild, 0); r.setEnd(p.firstChild, 1);
+    return [p.getBoundingClientRect().right, r.getBoundingClientRect().right];
+  });
+  expect(Math.abs(para - first)).toBeLessThan(2);
+
+  // Drag across a phrase from its first letter (on the right) to its last (on the left).
+  const phrase = 'به تهران سفر کرد';
+  const p = await blocks.nth(0).evaluate((el, phrase) => {
+    const node = el.firstChild;
+    const at = node.data.indexOf(phrase);
+    const rect = (i) => { const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1); return r.getBoundingClientRect(); };
+    const a = rect(at), z = rect(at + phrase.length - 1);
+    return { x1: a.right - 1, y1: a.top + a.height / 2, x2: z.left + 1, y2: z.top + z.height / 2 };
+  }, phrase);
+  await page.mouse.move(p.x1, p.y1);
+  await page.mouse.down();
+  await page.mouse.move(p.x2, p.y2, { steps: 8 });
+  await page.mouse.up();
+  await expect.poll(() => page.evaluate(() => String(window.getSelection()))).toBe(phrase);
+  await page.getByRole('button', { name: 'Note', exact: true }).click();
+  await page.getByRole('textbox', { name: 'Note' }).fill('یادداشت من');
+  expect(await style(page.getByRole('textbox', { name: 'Note' }), 'direction')).toBe('rtl');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.locator('#article mark')).toHaveText([phrase]);
+  const card = page.locator('.card');
+  await expect(card.locator('.quote')).toHaveText(`“${phrase}”`);
+  expect(await style(card.locator('.quote'), 'direction')).toBe('rtl');
+  await expect(card.locator('.note')).toHaveText('یادداشت من');
+  expect(await style(card.locator('.note'), 'direction')).toBe('rtl');
+  console.check();
+});

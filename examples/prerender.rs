@@ -33,7 +33,7 @@ fn main() {
         r#"<div class="layout"><main class="reading"><article class="doc">"#,
     ));
     out.push_str(&format!(
-        r#"<h1>{}</h1><div class="blocks">"#,
+        r#"<h1 dir="auto">{}</h1><div class="blocks">"#,
         escape(&doc.title)
     ));
     for (idx, block) in doc.blocks.iter().enumerate() {

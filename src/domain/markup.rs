@@ -60,6 +60,8 @@ pub fn push_escaped(out: &mut String, s: &str) {
 
 /// Appends block `block` as its element (`<p>`, `<h2>`, `<blockquote>` …) holding `inner`,
 /// with `data-block="idx"` when `idx` is given (the app's blocks; a static copy has none).
+/// Every block takes its direction from its own text (`dir="auto"`): a paragraph in Persian,
+/// Urdu, Arabic or Hebrew reads right to left, beside English ones that read left to right.
 pub fn push_block_element(out: &mut String, block: &Block, idx: Option<usize>, inner: &str) {
     let (tag, class, marker) = match &block.kind {
         BlockKind::Heading(2) => ("h2", None, None),
@@ -76,6 +78,7 @@ pub fn push_block_element(out: &mut String, block: &Block, idx: Option<usize>, i
     };
     out.push('<');
     out.push_str(tag);
+    out.push_str(" dir=\"auto\"");
     if let Some(class) = class {
         out.push_str(" class=\"");
         out.push_str(class);
@@ -493,7 +496,7 @@ mod tests {
         push_block_element(&mut out, &quote, None, "y &amp; z");
         assert_eq!(
             out,
-            "<p class=\"list-item\" data-marker=\"3. \" data-block=\"4\">x</p><blockquote>y &amp; z</blockquote>"
+            "<p dir=\"auto\" class=\"list-item\" data-marker=\"3. \" data-block=\"4\">x</p><blockquote dir=\"auto\">y &amp; z</blockquote>"
         );
     }
 

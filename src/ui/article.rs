@@ -172,7 +172,7 @@ pub fn ArticleView() -> impl IntoView {
     });
     view! {
         <article class=class id="article" aria-labelledby="doc-title" on:click=move |ev| click_mark(app, ev)>
-            <h1 id="doc-title">{title}</h1>
+            <h1 id="doc-title" dir="auto">{title}</h1>
             <div class="blocks" node_ref=blocks inner_html=html></div>
             {source.map(|s| view! { <footer><cite>{s}</cite></footer> })}
             <PrintNotes />
@@ -218,7 +218,7 @@ fn PrintNotes() -> impl IntoView {
             {move || notes
                 .get()
                 .into_iter()
-                .map(|(quote, note)| view! { <li><q>{quote}</q>" — "{note}</li> })
+                .map(|(quote, note)| view! { <li dir="auto"><q>{quote}</q>" — "{note}</li> })
                 .collect_view()}
         </ol>
     }

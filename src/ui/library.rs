@@ -490,7 +490,7 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
                             let rm_label = format!("Remove {}", e.title);
                             view! {
                                 <li>
-                                    <button class="doc-link" aria-current=is_current.then_some("page") on:click=move |_| {
+                                    <button class="doc-link" dir="auto" aria-current=is_current.then_some("page") on:click=move |_| {
                                         open.set(false);
                                         nav.go(&id, None);
                                     }>{e.title.clone()}</button>

@@ -225,6 +225,7 @@ pub fn Panel() -> impl IntoView {
                 <input
                     id="search"
                     type="search"
+                    dir="auto"
                     placeholder="Search quotes, notes, tags ( / )"
                     prop:value=move || filter.with(|f| f.query.clone())
                     on:input=move |ev| filter.update(|f| f.query = event_target_value(&ev))
@@ -357,7 +358,7 @@ fn Tags(id: String, tags: Vec<String>) -> impl IntoView {
                         let t2 = t.clone();
                         view! {
                             <li class="tag">
-                                "#"{t.clone()}
+                                "#"<bdi>{t.clone()}</bdi>
                                 <button class="tag-remove" aria-label=label title="Remove tag" on:click=move |_| {
                                     let t = t2.clone();
                                     app.update(&id, ChangeKind::Retag, move |a| a.tags.retain(|x| *x != t));
@@ -372,6 +373,7 @@ fn Tags(id: String, tags: Vec<String>) -> impl IntoView {
                 id=field_id
                 class="tag-input"
                 type="text"
+                dir="auto"
                 list="tag-suggestions"
                 placeholder="Add tag"
                 maxlength="200"
@@ -437,6 +439,7 @@ fn Card(a: Annotation, #[prop(optional)] past: bool) -> impl IntoView {
             })}
             <button
                 class="quote"
+                dir="auto"
                 aria-label=quote_label
                 disabled=!anchored
                 on:click=move |_| app.reveal(&id_go, true)
@@ -448,7 +451,7 @@ fn Card(a: Annotation, #[prop(optional)] past: bool) -> impl IntoView {
                 fallback={
                     let note = note.clone();
                     move || {
-                        has_note.then(|| view! { <p class="note">{note.clone()}</p> })
+                        has_note.then(|| view! { <p class="note" dir="auto">{note.clone()}</p> })
                     }
                 }
             >
@@ -545,6 +548,7 @@ fn NoteEditor(id: String, initial: String) -> impl IntoView {
         <label for=field_id.clone()>"Note"</label>
         <textarea
             id=field_id
+            dir="auto"
             node_ref=area
             prop:value=initial
             maxlength="100000"
