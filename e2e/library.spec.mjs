@@ -84,11 +84,17 @@ test('deep links open a document at an annotation; removing a document is undoab
   await expect(page.locator('.card.focused')).toContainText('second point about memory');
 
   await page.goto('/#doc=pakistan-army-chief-iran');
+  // Its reading place goes with it, and comes back with Undo.
+  const placeKey = `marginalia/v1/place/${decodeURIComponent(docId)}`;
+  const place = () => page.evaluate((k) => localStorage.getItem(k), placeKey);
+  await page.evaluate((k) => localStorage.setItem(k, '3:250'), placeKey);
   await page.getByRole('button', { name: 'Library' }).click();
   const lib = page.getByRole('dialog', { name: 'Library' });
   await lib.getByRole('button', { name: 'Remove Field Notes on Reading' }).click();
   await expect(lib.getByRole('button', { name: 'Field Notes on Reading', exact: true })).toHaveCount(0);
+  expect(await place()).toBeNull();
   await lib.getByRole('button', { name: 'Undo' }).click();
+  expect(await place()).toBe('3:250');
   await lib.getByRole('button', { name: 'Field Notes on Reading', exact: true }).click();
   await expect(page.locator('article mark')).toHaveText(['second point about memory']);
 
@@ -214,5 +220,75 @@ test('a right-to-left article reads right to left, paragraph by paragraph, and h
   expect(await style(card.locator('.quote'), 'direction')).toBe('rtl');
   await expect(card.locator('.note')).toHaveText('یادداشت من');
   expect(await style(card.locator('.note'), 'direction')).toBe('rtl');
+  console.check();
+});
+
+test('a document opens again where the reader left it: after a reload, in a new tab, and from the library', async ({ page, context }) => {
+  const console = watchConsole(page);
+  await openApp(page);
+  await page.getByRole('button', { name: 'Library' }).click();
+  const paras = Array.from({ length: 240 }, (_, i) => `Paragraph ${i} of a long report, with enough words in it to wrap over two lines at this width, like a paragraph of a real report.`);
+  await page.getByRole('dialog', { name: 'Library' }).getByLabel('Or paste text').fill(`# A long report\n\n${paras.join('\n\n')}`);
+  await page.getByRole('button', { name: 'Open pasted text' }).click();
+  await expect(page.locator('#article [data-block]')).toHaveCount(240);
+  const reportUrl = page.url();
+  /** The paragraph at the top of the reading area, below the top bar. */
+  const atTop = (p = page) => p.evaluate(() => {
+    const edge = document.querySelector('.top').getBoundingClientRect().bottom;
+    const block = [...document.querySelectorAll('#article [data-block]')].find((b) => b.getBoundingClientRect().bottom > edge + 1);
+    return block.textContent.split(' of ')[0];
+  });
+  /** Scrolls the way a reader does (the mouse wheel) until `paragraph` is at the top. */
+  const scrollTo = async (p, paragraph) => {
+    await p.mouse.move(400, 400);
+    for (let i = 0; i < 200 && (await atTop(p)) !== paragraph; i++) {
+      const below = await p.evaluate((n) => {
+        const edge = document.querySelector('.top').getBoundingClientRect().bottom;
+        const block = [...document.querySelectorAll('#article [data-block]')].find((b) => b.textContent.startsWith(`${n} `));
+        return block.getBoundingClientRect().top - edge;
+      }, paragraph);
+      await p.mouse.wheel(0, Math.max(-1500, Math.min(1500, below + 4)));
+      await p.waitForTimeout(60);
+    }
+    expect(await atTop(p)).toBe(paragraph);
+  };
+  await scrollTo(page, 'Paragraph 150');
+  await expect.poll(() => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('marginalia/v1/place/pasted-')).length)).toBe(1);
+
+  await page.reload();
+  await expect(page.locator('#article [data-block]')).toHaveCount(240);
+  await expect.poll(() => atTop()).toBe('Paragraph 150');
+
+  const tab = await context.newPage();
+  await tab.goto(reportUrl);
+  await expect(tab.locator('#article [data-block]')).toHaveCount(240);
+  await expect.poll(() => atTop(tab)).toBe('Paragraph 150');
+  await tab.close();
+
+  // The bundled article, never scrolled, opens at its top; its own place is kept apart.
+  await page.getByRole('button', { name: 'Library' }).click();
+  await page.getByRole('dialog', { name: 'Library' }).getByRole('button', { name: 'Pakistan Army Chief Makes Historic Visit to Iran' }).click();
+  await expect(page.locator('#article [data-block]')).toHaveCount(7);
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBe(0);
+  await page.mouse.wheel(0, 600);
+  await expect.poll(() => page.evaluate(() => Object.keys(localStorage).filter((k) => k === 'marginalia/v1/place/pakistan-army-chief-iran').length)).toBe(1);
+  const bundledTop = await atTop();
+  await page.getByRole('button', { name: 'Library' }).click();
+  await page.getByRole('dialog', { name: 'Library' }).getByRole('button', { name: 'A long report', exact: true }).click();
+  await expect(page.locator('#article [data-block]')).toHaveCount(240);
+  await expect.poll(() => atTop()).toBe('Paragraph 150');
+  await page.goBack();
+  await expect(page.locator('#article [data-block]')).toHaveCount(7);
+  await expect.poll(() => atTop()).toBe(bundledTop);
+
+  // Back at the top of the report, nothing is kept: it opens at its top.
+  await page.goForward();
+  await expect(page.locator('#article [data-block]')).toHaveCount(240);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await expect.poll(() => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('marginalia/v1/place/pasted-')).length)).toBe(0);
+  await page.reload();
+  await expect(page.locator('#article [data-block]')).toHaveCount(240);
+  await page.waitForTimeout(300);
+  expect(await page.evaluate(() => window.scrollY)).toBe(0);
   console.check();
 });

@@ -127,6 +127,43 @@ pub fn parse_fragment(fragment: &str) -> (Option<String>, Option<String>) {
     (doc, annotation)
 }
 
+/// Where the reader was in a document, kept under [`place_key`] so that reopening it (a reload,
+/// a new tab, the library) goes back there: the block at the top of the reading area and how
+/// far down into it, in thousandths of its height. Blocks rather than pixels, so the place
+/// survives another window width or font size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadingPlace {
+    pub block_idx: usize,
+    /// 0 (the block's top) to 1000 (its bottom).
+    pub permille: u16,
+}
+
+pub fn place_key(doc_id: &str) -> String {
+    format!("marginalia/v1/place/{doc_id}")
+}
+
+impl ReadingPlace {
+    /// `block_idx:permille`, e.g. `12:345`.
+    pub fn encode(&self) -> String {
+        format!("{}:{}", self.block_idx, self.permille)
+    }
+
+    /// The place `raw` names; `None` for anything else (a place is a convenience: an unreadable
+    /// one is forgotten, never an error).
+    pub fn decode(raw: &str) -> Option<ReadingPlace> {
+        let (block, permille) = raw.split_once(':')?;
+        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !all_digits(block) || !all_digits(permille) {
+            return None;
+        }
+        let place = ReadingPlace {
+            block_idx: block.parse().ok()?,
+            permille: permille.parse().ok()?,
+        };
+        (place.permille <= 1000).then_some(place)
+    }
+}
+
 /// `#doc=<id>` (and `&annotation=<id>`), percent-encoded.
 pub fn make_fragment(doc: &str, annotation: Option<&str>) -> String {
     let mut s = format!("#doc={}", percent_encode(doc));
@@ -171,6 +208,60 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_place_reads_back_as_written(block_idx in 0usize..1_000_000, permille in 0u16..=1000) {
+            let place = ReadingPlace { block_idx, permille };
+            prop_assert_eq!(ReadingPlace::decode(&place.encode()), Some(place));
+        }
+
+        #[test]
+        fn any_text_decodes_to_a_place_or_none_without_panicking(raw in "[0-9:a -]{0,12}|.{0,24}") {
+            if let Some(place) = ReadingPlace::decode(&raw) {
+                prop_assert!(place.permille <= 1000);
+                prop_assert_eq!(ReadingPlace::decode(&place.encode()), Some(place));
+            }
+        }
+    }
+
+    #[test]
+    fn unreadable_places_are_forgotten() {
+        for raw in [
+            "",
+            ":",
+            "12",
+            "12:",
+            ":5",
+            "-1:5",
+            "1:-5",
+            "1:1001",
+            "1:5:6",
+            " 1:5",
+            "1:5 ",
+            "a:b",
+            "1.5:3",
+            "99999999999999999999999:1",
+        ] {
+            assert_eq!(ReadingPlace::decode(raw), None, "{raw:?}");
+        }
+        assert_eq!(
+            ReadingPlace::decode("0:0"),
+            Some(ReadingPlace {
+                block_idx: 0,
+                permille: 0
+            })
+        );
+        assert_eq!(
+            ReadingPlace::decode("7:1000"),
+            Some(ReadingPlace {
+                block_idx: 7,
+                permille: 1000
+            })
+        );
+        assert_eq!(place_key("notes-1"), "marginalia/v1/place/notes-1");
+    }
 
     fn entry(id: &str, name: &str, t: i64) -> Entry {
         Entry {

@@ -453,13 +453,19 @@ pub fn perf_now() -> f64 {
 /// below the top edge), found by bisection (the children are stacked in order); the number
 /// of children when none does.
 pub fn first_child_in_view(root: &Element) -> usize {
+    first_child_below(root, 0.0)
+}
+
+/// The index of the first child of `root` whose bottom is below `edge` (viewport pixels), by
+/// bisection; the number of children when none is.
+pub fn first_child_below(root: &Element, edge: f64) -> usize {
     let children = root.children();
     let (mut lo, mut hi) = (0u32, children.length());
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
         let below_top = children
             .item(mid)
-            .is_some_and(|el| el.get_bounding_client_rect().bottom() > 0.0);
+            .is_some_and(|el| el.get_bounding_client_rect().bottom() > edge);
         if below_top {
             hi = mid;
         } else {

@@ -5,7 +5,7 @@
 use crate::domain::annotation::{Annotation, ChangeKind};
 use crate::domain::article::{Document, BUNDLED_ID};
 use crate::domain::library::{
-    make_fragment, parse_fragment, text_key, Entry, Library, StoredText, LIBRARY_KEY,
+    make_fragment, parse_fragment, place_key, text_key, Entry, Library, StoredText, LIBRARY_KEY,
 };
 use crate::domain::markdown::{
     document_id, open_document, DocFormat, OpenError, MAX_DOCUMENT_BYTES,
@@ -20,18 +20,18 @@ fn store() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
-fn get(key: &str) -> Option<String> {
+pub(crate) fn get(key: &str) -> Option<String> {
     store()?.get_item(key).ok()?
 }
 
-fn set(key: &str, value: &str) -> Result<(), String> {
+pub(crate) fn set(key: &str, value: &str) -> Result<(), String> {
     store()
         .ok_or("this browser has no localStorage")?
         .set_item(key, value)
         .map_err(|_| "the browser's storage is full".to_string())
 }
 
-fn remove(key: &str) {
+pub(crate) fn remove(key: &str) {
     if let Some(s) = store() {
         let _ = s.remove_item(key);
     }
@@ -376,9 +376,14 @@ pub fn NavError() -> impl IntoView {
     }
 }
 
-/// A removed document, kept for Undo: its entry, stored text, old localStorage annotations and
-/// database records.
-type Removed = (Entry, Option<String>, Option<String>, Vec<(String, String)>);
+/// A removed document, kept for Undo: its entry, what localStorage held under its keys
+/// ([`local_keys`]) and its database records.
+type Removed = (Entry, Vec<(String, String)>, Vec<(String, String)>);
+
+/// A document's localStorage keys: its text, an earlier build's annotations, its reading place.
+fn local_keys(id: &str) -> [String; 3] {
+    [text_key(id), storage::storage_key(id), place_key(id)]
+}
 
 /// The library sheet: every document, opening files, pasting text, removing documents.
 #[component]
@@ -427,26 +432,26 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
     let remove_doc = move |id: String| {
         let mut lib = load_library();
         if let Some(entry) = lib.remove(&id) {
-            let text = get(&text_key(&id));
-            let legacy = get(&storage::storage_key(&id));
+            let held: Vec<(String, String)> = local_keys(&id)
+                .into_iter()
+                .filter_map(|k| get(&k).map(|v| (k, v)))
+                .collect();
             save_library(&lib);
-            remove(&text_key(&id));
-            remove(&storage::storage_key(&id));
+            for k in local_keys(&id) {
+                remove(&k);
+            }
             version.update(|v| *v += 1);
             leptos::task::spawn_local(async move {
                 // Kept in memory until the toast's Undo is gone.
                 let records = idb::take_doc(&entry.id).await.unwrap_or_default();
-                let _ = removed.try_set(Some((entry, text, legacy, records)));
+                let _ = removed.try_set(Some((entry, held, records)));
             });
         }
     };
     let undo_remove = move |_| {
-        if let Some((entry, text, legacy, records)) = removed.get_untracked() {
-            if let Some(t) = text {
-                let _ = set(&text_key(&entry.id), &t);
-            }
-            if let Some(n) = legacy {
-                let _ = set(&storage::storage_key(&entry.id), &n);
+        if let Some((entry, held, records)) = removed.get_untracked() {
+            for (k, v) in held {
+                let _ = set(&k, &v);
             }
             let id = entry.id.clone();
             leptos::task::spawn_local(async move {
@@ -503,7 +508,7 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
                         })
                         .collect_view()}
                 </ul>
-                {move || removed.get().map(|(e, _, _, _)| view! {
+                {move || removed.get().map(|(e, _, _)| view! {
                     <p role="status">{format!("Removed {} — ", e.title)}<button on:click=undo_remove>"Undo"</button></p>
                 })}
                 <h3>"Open your own article"</h3>

@@ -9,6 +9,7 @@ pub mod library;
 pub mod panel;
 pub mod panic;
 pub mod persist;
+pub mod place;
 pub mod state;
 pub mod sync;
 pub mod toolbar;
@@ -270,6 +271,8 @@ pub fn App(doc: Document) -> impl IntoView {
     if let Some(nav) = nav {
         library::attach(app, nav);
     }
+    let deep_link = nav.is_some_and(|n| n.target_annotation.get_untracked().is_some());
+    place::keep(&app.doc.with_value(|d| d.id.clone()), deep_link);
     let library_open = RwSignal::new(false);
     sync::install(app);
     persist::guard_note_length(app);

@@ -1,0 +1,148 @@
+//! Where the reader was: saved as they read (a moment after the page stops scrolling, and when
+//! it is left), and gone back to when the document is opened again — after a reload, in a new
+//! tab, or from the library. A link to an annotation goes to the annotation instead.
+
+use crate::domain::library::{place_key, ReadingPlace};
+use crate::ui::{dom, library};
+use leptos::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// How long the page must stay still before its place is written.
+const SETTLE: Duration = Duration::from_millis(300);
+
+/// Whether a document was shown earlier in this page's life. The first one may have had its
+/// scroll position put back by the browser itself (a reload of the prerendered article).
+static SHOWN_BEFORE: AtomicBool = AtomicBool::new(false);
+
+/// The article's blocks, the top of the reading area (below the top bar and its messages) and
+/// the page's scroll offset.
+fn reading_area() -> Option<(web_sys::Element, f64, f64)> {
+    let window = web_sys::window()?;
+    let doc = window.document()?;
+    let blocks = doc.query_selector("#article .blocks").ok()??;
+    Some((blocks, dom::top_bar_bottom(&doc), window.scroll_y().ok()?))
+}
+
+/// The place at the top of the reading area; `None` at the top of the page (nothing to keep).
+fn current() -> Option<ReadingPlace> {
+    let (blocks, edge, scroll_y) = reading_area()?;
+    if scroll_y < 1.0 {
+        return None;
+    }
+    let block_idx = dom::first_child_below(&blocks, edge);
+    // Below the last block (the source line, the page's end): the last block's bottom.
+    let (block_idx, el) = match blocks.children().item(block_idx as u32) {
+        Some(el) => (block_idx, el),
+        None => {
+            let last = blocks.children().length().checked_sub(1)?;
+            (last as usize, blocks.children().item(last)?)
+        }
+    };
+    let r = el.get_bounding_client_rect();
+    let into = (edge - r.top()).max(0.0) / r.height().max(1.0);
+    Some(ReadingPlace {
+        block_idx,
+        permille: (into * 1000.0).min(1000.0) as u16,
+    })
+}
+
+/// Scrolls so that `place` is at the top of the reading area (at once: no animation), then
+/// again on the next frames while it is not: in a long document the blocks out of sight have
+/// an estimated height (`content-visibility: auto`) until they are first drawn, so the first
+/// jump lands near the place, and the blocks drawn around it a frame or two later show where
+/// it really is. Stops after `STILL_FRAMES` frames without a correction, after `frames_left`
+/// frames, or as soon as the page was scrolled by someone else (the reader).
+fn go_to(place: ReadingPlace, frames_left: u32, still: u32, was_at: Option<f64>) {
+    const STILL_FRAMES: u32 = 3;
+    let now_at = web_sys::window().and_then(|w| w.scroll_y().ok());
+    if was_at.zip(now_at).is_some_and(|(a, b)| (a - b).abs() > 1.0) {
+        return;
+    }
+    let Some(at) = scroll_to_place(place) else {
+        return;
+    };
+    let moved = now_at.is_none_or(|b| (at - b).abs() > 1.0);
+    let still = if moved { 0 } else { still + 1 };
+    if still < STILL_FRAMES && frames_left > 0 {
+        request_animation_frame(move || go_to(place, frames_left - 1, still, Some(at)));
+    }
+}
+
+/// One jump to `place`; the scroll offset it set.
+fn scroll_to_place(place: ReadingPlace) -> Option<f64> {
+    let (blocks, edge, scroll_y) = reading_area()?;
+    let last = blocks.children().length().checked_sub(1)?;
+    let el = blocks.children().item((place.block_idx as u32).min(last))?;
+    let r = el.get_bounding_client_rect();
+    let y = (scroll_y + r.top() + r.height() * f64::from(place.permille) / 1000.0 - edge)
+        .max(0.0)
+        .round();
+    web_sys::window()?.scroll_to_with_x_and_y(0.0, y);
+    // The offset the page really has (it cannot scroll past its end).
+    web_sys::window()?.scroll_y().ok()
+}
+
+fn save(key: &str) {
+    match current() {
+        Some(place) => {
+            let _ = library::set(key, &place.encode());
+        }
+        None => library::remove(key),
+    }
+}
+
+/// Keeps the reading place of document `doc_id` for as long as it is shown; goes back to it now
+/// unless `deep_link` (an annotation the address asks for) takes the reader elsewhere.
+pub fn keep(doc_id: &str, deep_link: bool) {
+    let key = place_key(doc_id);
+    let first = !SHOWN_BEFORE.swap(true, Ordering::Relaxed);
+    let saved = library::get(&key).and_then(|raw| ReadingPlace::decode(&raw));
+    // Once the article is in the page (effects run after the component is mounted).
+    Effect::new(move |_| {
+        if deep_link {
+            return;
+        }
+        let browser_restored = first
+            && web_sys::window()
+                .and_then(|w| w.scroll_y().ok())
+                .unwrap_or(0.0)
+                >= 1.0;
+        match saved {
+            Some(place) if !browser_restored => go_to(place, 30, 0, None),
+            // Another document was being read: this one starts at its top.
+            None if !first => {
+                if let Some(w) = web_sys::window() {
+                    w.scroll_to_with_x_and_y(0.0, 0.0);
+                }
+            }
+            _ => {}
+        }
+    });
+    let timer = StoredValue::new(None::<TimeoutHandle>);
+    let key_later = key.clone();
+    let scrolled = window_event_listener(leptos::ev::scroll, move |_| {
+        if let Some(t) = timer.get_value() {
+            t.clear();
+        }
+        let key = key_later.clone();
+        let handle = set_timeout_with_handle(
+            move || {
+                // Not once this document is gone (its owner, and `timer`, disposed).
+                if timer.try_set_value(None).is_none() {
+                    save(&key);
+                }
+            },
+            SETTLE,
+        );
+        timer.set_value(handle.ok());
+    });
+    let left = window_event_listener(leptos::ev::pagehide, move |_| save(&key));
+    on_cleanup(move || {
+        scrolled.remove();
+        left.remove();
+        if let Some(t) = timer.try_get_value().flatten() {
+            t.clear();
+        }
+    });
+}
