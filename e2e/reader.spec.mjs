@@ -170,6 +170,22 @@ test('the selection toolbar stays beside the words when the page scrolls, and cl
   expect((await bar.boundingBox()).y).toBeGreaterThanOrEqual(topBar.y + topBar.height);
 });
 
+test('Copy puts the quote and where it is from on the clipboard; without a clipboard it says why', async ({ page, context }) => {
+  const console = watchConsole(page);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await openApp(page);
+  await highlight(page, 'Basij Organization');
+  await page.getByRole('button', { name: 'Copy quote: Basij Organization' }).click();
+  await expect(page.locator('.toast')).toHaveText('Copied the quote and its source');
+  expect(await page.evaluate(() => navigator.clipboard.readText()))
+    .toBe('“Basij Organization” — Pakistan Army Chief Makes Historic Visit to Iran (Al Monitor)');
+  // A page served without https has no clipboard: the reader is told, nothing breaks.
+  await page.evaluate(() => Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined, configurable: true }));
+  await page.getByRole('button', { name: 'Copy quote: Basij Organization' }).click();
+  await expect(page.locator('.toast')).toHaveText('Could not copy the quote: this browser allows copying only on a secure (https) page.');
+  console.check();
+});
+
 test('overlapping highlights are deeper and clicks cycle between them', async ({ page }) => {
   await openApp(page);
   await highlight(page, 'Basij Organization');

@@ -395,6 +395,17 @@ fn Tags(id: String, tags: Vec<String>) -> impl IntoView {
 #[derive(Clone, Copy)]
 struct PastPosition(RwSignal<Option<(usize, usize)>>);
 
+/// Copies `quote` as a citation (`domain::cite`) and says whether it worked.
+fn copy_quote(app: AppState, quote: &str) {
+    let text = app.doc.with_value(|d| crate::domain::cite::citation(d, quote));
+    leptos::task::spawn_local(async move {
+        match crate::ui::dom::copy_text(&text).await {
+            Ok(()) => app.show_toast("Copied the quote and its source", false),
+            Err(why) => app.show_toast(format!("Could not copy the quote: {why}."), false),
+        }
+    });
+}
+
 /// One annotation's card; `past`: shown after the listed page (the one the reader is on), with
 /// its position ([`PastPosition`]).
 #[component]
@@ -417,6 +428,8 @@ fn Card(a: Annotation, #[prop(optional)] past: bool) -> impl IntoView {
     let created = local_time(a.created);
     let quote_label = format!("Go to highlight: {}", shorten(&a.quote.exact, 60));
     let delete_label = format!("Delete highlight: {}", shorten(&a.quote.exact, 40));
+    let copy_label = format!("Copy quote: {}", shorten(&a.quote.exact, 40));
+    let exact = a.quote.exact.clone();
     let editing = move || {
         app.editing
             .with(|e| e.as_deref() == Some(id_editing.as_str()))
@@ -495,6 +508,7 @@ fn Card(a: Annotation, #[prop(optional)] past: bool) -> impl IntoView {
                         app.editing.set(Some(id.clone()));
                     }
                 }>{if has_note { "Edit note" } else { "Add note" }}</button>
+                <button aria-label=copy_label title="Copy the quote and where it is from" on:click=move |_| copy_quote(app, &exact)>"Copy"</button>
                 <button aria-label=delete_label on:click=move |_| app.delete(&id_del)>"Delete"</button>
             </div>
         </li>
