@@ -397,7 +397,9 @@ struct PastPosition(RwSignal<Option<(usize, usize)>>);
 
 /// Copies `quote` as a citation (`domain::cite`) and says whether it worked.
 fn copy_quote(app: AppState, quote: &str) {
-    let text = app.doc.with_value(|d| crate::domain::cite::citation(d, quote));
+    let text = app
+        .doc
+        .with_value(|d| crate::domain::cite::citation(d, quote));
     leptos::task::spawn_local(async move {
         match crate::ui::dom::copy_text(&text).await {
             Ok(()) => app.show_toast("Copied the quote and its source", false),
