@@ -271,8 +271,10 @@ pub fn App(doc: Document) -> impl IntoView {
     if let Some(nav) = nav {
         library::attach(app, nav);
     }
-    let deep_link = nav.is_some_and(|n| n.target_annotation.get_untracked().is_some());
-    place::keep(&app.doc.with_value(|d| d.id.clone()), deep_link);
+    // Going back to the reading place belongs to the app that navigates between documents (an
+    // `App` mounted on its own, as in the browser tests, only keeps it).
+    let go_back = nav.is_some_and(|n| n.target_annotation.get_untracked().is_none());
+    place::keep(&app.doc.with_value(|d| d.id.clone()), go_back);
     let library_open = RwSignal::new(false);
     sync::install(app);
     persist::guard_note_length(app);

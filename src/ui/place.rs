@@ -92,15 +92,16 @@ fn save(key: &str) {
     }
 }
 
-/// Keeps the reading place of document `doc_id` for as long as it is shown; goes back to it now
-/// unless `deep_link` (an annotation the address asks for) takes the reader elsewhere.
-pub fn keep(doc_id: &str, deep_link: bool) {
+/// Keeps the reading place of document `doc_id` for as long as it is shown; with `go_back`, goes
+/// back to it now (the app passes false when the address asks for an annotation, which is
+/// where the reader is taken instead).
+pub fn keep(doc_id: &str, go_back: bool) {
     let key = place_key(doc_id);
     let first = !SHOWN_BEFORE.swap(true, Ordering::Relaxed);
     let saved = library::get(&key).and_then(|raw| ReadingPlace::decode(&raw));
     // Once the article is in the page (effects run after the component is mounted).
     Effect::new(move |_| {
-        if deep_link {
+        if !go_back {
             return;
         }
         let browser_restored = first
