@@ -41,7 +41,7 @@ const want = (section) => !ONLY || ONLY.has(section);
  * for finding where the time goes, not for the table. */
 const TRACE = !!process.env.BENCH_TRACE;
 /** `BENCH_PROFILE=1`: a V8 CPU profile (50 µs samples) of each click to its frame,
- * target/bench/click-N.cpuprofile, and of the load with 10,000 (load-10k.cpuprofile); with `BENCH_DIST` pointing at a `trunk build --release`
+ * target/bench/click-N.cpuprofile, and of the load with 10,000 (load-10k.cpuprofile) and the import of 10,008 (import-10k.cpuprofile); with `BENCH_DIST` pointing at a `trunk build --release`
  * output (names kept), the wasm functions are named. */
 const PROFILE = !!process.env.BENCH_PROFILE;
 /** `BENCH_PAINT_VARIANTS=/a.html,/b.html`: other pages of the dist (variants of index.html, made
@@ -519,11 +519,17 @@ async function importOnce(browser, base, file) {
   await page.goto(`${base}/`);
   await page.getByRole('button', { name: 'Download annotations', exact: true }).waitFor();
   await page.waitForTimeout(1000);
+  const cdp = PROFILE ? await context.newCDPSession(page) : null;
+  if (PROFILE) await startProfile(cdp, 50);
   const t0 = await page.evaluate(() => performance.now());
   await page.getByLabel('Import').setInputFiles(file);
   const report = page.getByRole('status').filter({ hasText: /added [\d,]+, already present/ });
   await report.waitFor({ timeout: 60_000 });
   const shown = await page.evaluate(() => performance.now());
+  if (PROFILE) {
+    await endProfile(cdp, 'import-10k.cpuprofile');
+    await cdp.detach();
+  }
   await page.waitForFunction(() => window.__bench.measures.some(([n]) => n === 'marginalia:save-committed'), null, { timeout: 60_000 });
   await page.waitForTimeout(500);
   const r = await page.evaluate((t0) => {

@@ -42,6 +42,67 @@ test('a download imported into an empty profile gives back the same annotations;
   await fresh.close();
 });
 
+test('a long import shows how far it got while the page keeps painting; then one undoable step; its download is whole', async ({ page }) => {
+  await openApp(page);
+  // 6,000 annotations: every run of one to four words, over again with other notes.
+  const N = 6000;
+  const texts = await page.locator('#article p').allTextContents();
+  const items = [];
+  for (let pass = 0; items.length < N; pass++) {
+    for (const text of texts) {
+      const words = [...text.matchAll(/\S+/g)];
+      for (let i = 0; i < words.length; i++) {
+        for (let k = 1; k <= 4 && i + k <= words.length && items.length < N; k++) {
+          const start = words[i].index;
+          const end = words[i + k - 1].index + words[i + k - 1][0].length;
+          items.push({
+            type: 'Annotation',
+            body: { type: 'TextualBody', value: `pass ${pass} note ${items.length}` },
+            target: { source: 'urn:marginalia:article:pakistan-army-chief-iran', selector: { type: 'TextQuoteSelector', exact: text.slice(start, end), prefix: text.slice(Math.max(0, start - 32), start), suffix: text.slice(end, end + 32) } },
+          });
+        }
+      }
+    }
+  }
+  // Every status the page shows, with the frames painted by then and whether it can be dismissed.
+  await page.evaluate(() => {
+    window.__frames = 0;
+    const tick = () => { window.__frames++; requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+    window.__statuses = [];
+    new MutationObserver(() => {
+      for (const el of document.querySelectorAll('.status[role=status]')) {
+        const last = window.__statuses[window.__statuses.length - 1];
+        const text = el.firstChild?.textContent ?? '';
+        if (!last || last.text !== text) window.__statuses.push({ text, frame: window.__frames, dismiss: !!el.querySelector('button') });
+      }
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
+  const collection = { type: 'AnnotationCollection', first: { type: 'AnnotationPage', items } };
+  await page.getByLabel('Import').setInputFiles(file('long.json', JSON.stringify(collection)));
+  const done = page.getByRole('status').filter({ hasText: /added 6,?000, already present 0, unanchored 0, rejected 0/ });
+  await expect(done).toBeVisible({ timeout: 30_000 });
+  await expect(done.getByRole('button', { name: 'Dismiss' })).toBeVisible();
+  const statuses = await page.evaluate(() => window.__statuses);
+  const busy = statuses.filter((s) => /^Importing from long\.json: [\d,]+ of 6,?000 items checked…$/.test(s.text));
+  expect(busy.length, JSON.stringify(statuses.map((s) => s.text))).toBeGreaterThan(0);
+  expect(busy.every((s) => !s.dismiss)).toBe(true);
+  // The page painted while the import was under way, not only after it.
+  const last = statuses[statuses.length - 1];
+  expect(last.text).toMatch(/^Imported from long\.json/);
+  expect(last.frame).toBeGreaterThan(busy[0].frame);
+  await expect(page.locator('.count')).toContainText(/6,?000/);
+  // Their download is written a slice per task too: one whole file all the same.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download annotations' }).first().click()]);
+  await download.saveAs('target/e2e-files/long-download.json');
+  const written = JSON.parse(readFileSync('target/e2e-files/long-download.json', 'utf8'));
+  expect(written.total).toBe(N);
+  expect(written.first.items).toHaveLength(N);
+  expect(new Set(written.first.items.map((i) => i.body[0].value)).size).toBe(N);
+  await page.keyboard.press('Control+z');
+  await expect(page.locator('article mark')).toHaveCount(0);
+});
+
 test('Hypothesis export: anchored by quote, UTF-16 positions not trusted; rejects explained per item', async ({ page }) => {
   await openApp(page);
   const hypothesis = {

@@ -396,6 +396,47 @@ pub fn export_text(doc: &Document, annotations: &[&Annotation], now: Timestamp) 
     serde_json::to_string_pretty(&collection_out(doc, &id, annotations, now)).unwrap_or_default()
 }
 
+/// How deep the download's items sit (collection → first page → items), in indents of two.
+const ITEM_INDENT: &str = "      ";
+
+/// The download's text around its items, for writing it a few annotations at a time: `head`,
+/// then [`push_export_item`] for each of the `total` annotations (in the order given to
+/// [`export_text`]), then `tail` — together exactly [`export_text`], to the byte.
+pub fn export_head_tail(doc: &Document, total: usize, now: Timestamp) -> (String, String) {
+    let id = collection_id(doc);
+    let mut frame = collection_out(doc, &id, &[], now);
+    frame.total = total;
+    frame.first.part_of.total = total;
+    let text = serde_json::to_string_pretty(&frame).unwrap_or_default();
+    // The only `"items": []` outside a string (inside one its quotes would be escaped).
+    const EMPTY: &str = "\"items\": []";
+    match text.find(EMPTY) {
+        Some(at) if total > 0 => (
+            format!("{}\"items\": [\n", &text[..at]),
+            format!("\n    ]{}", &text[at + EMPTY.len()..]),
+        ),
+        _ => (text, String::new()),
+    }
+}
+
+/// Appends annotation number `index` (from 0) of the download to `out`: see
+/// [`export_head_tail`].
+pub fn push_export_item(out: &mut String, doc: &Document, a: &Annotation, index: usize) {
+    if index > 0 {
+        out.push_str(",\n");
+    }
+    let item = serde_json::to_string_pretty(&ItemOut::of(doc, a, None)).unwrap_or_default();
+    out.push_str(ITEM_INDENT);
+    // A newline in JSON text is always between tokens (one inside a string is written `\n`).
+    for (i, line) in item.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(ITEM_INDENT);
+        }
+        out.push_str(line);
+    }
+}
+
 /// Pretty JSON text of an export.
 pub fn to_string_pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
@@ -1120,6 +1161,8 @@ fn finish(
 /// An item is *already present* when its id is in `existing` or earlier in the file, or when an
 /// annotation of `existing` has the same quote, anchor, note and tags; it is then skipped, never
 /// overwritten. Unanchored items are still added (with `anchor: None`).
+///
+/// The same in steps, for a caller that lets the page breathe in between: [`ImportRun`].
 pub fn import(
     doc: &Document,
     json_text: &str,
@@ -1127,69 +1170,149 @@ pub fn import(
     now: Timestamp,
     new_id: &mut dyn FnMut() -> String,
 ) -> Result<ImportPlan, ImportError> {
-    if json_text.len() > MAX_IMPORT_BYTES {
-        return Err(ImportError::TooLarge {
-            bytes: json_text.len() as u64,
-        });
+    let mut run = ImportRun::start(json_text)?;
+    run.check(doc, usize::MAX, now, new_id);
+    Ok(run.plan(existing))
+}
+
+/// An import in steps: [`ImportRun::start`] reads the file whole (the one step that cannot be
+/// split), [`ImportRun::check`] checks and anchors the next items, [`ImportRun::plan`] compares
+/// them with the annotations there are by then. Together they are [`import`], item for item.
+pub struct ImportRun {
+    format: ImportFormat,
+    total: usize,
+    /// The items not checked yet, in file order.
+    rest: std::vec::IntoIter<(Kind, Value)>,
+    /// The items checked so far, each an annotation or why it is rejected.
+    checked: Vec<Result<Annotation, Rejected>>,
+}
+
+impl std::fmt::Debug for ImportRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ImportRun({:?}, {} of {} checked)",
+            self.format,
+            self.checked.len(),
+            self.total
+        )
     }
-    let text = json_text.strip_prefix('\u{feff}').unwrap_or(json_text);
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        let (line, column, message) = storage::json_error_parts(&e);
-        ImportError::InvalidJson {
-            line,
-            column,
-            message,
+}
+
+impl ImportRun {
+    /// Reads `json_text` (a file's contents) and finds its items; checks none of them.
+    pub fn start(json_text: &str) -> Result<ImportRun, ImportError> {
+        if json_text.len() > MAX_IMPORT_BYTES {
+            return Err(ImportError::TooLarge {
+                bytes: json_text.len() as u64,
+            });
         }
-    })?;
-    let (format, items) = items_of(value)?;
-    let mut plan = ImportPlan {
-        format,
-        items: items.len(),
-        to_add: Vec::new(),
-        already_present: Vec::new(),
-        unanchored: 0,
-        rejected: Vec::new(),
-    };
-    // The existing annotations by their words (in text order among equal words), and the ids
-    // added so far: a sorted list and a set type the app has anyway, not map types of their own.
-    let mut by_exact: Vec<&Annotation> = existing.iter().collect();
-    super::order::sort_by(&mut by_exact, |a, b| a.quote.exact.cmp(&b.quote.exact));
-    let mut seen_ids: BTreeSet<String> = BTreeSet::new();
-    for (i, (kind, item)) in items.into_iter().enumerate() {
-        let parsed = match kind {
-            Kind::W3c => parse_w3c(&item, doc),
-            Kind::Hypothesis => parse_hypothesis(&item),
-            Kind::Stored => parse_stored(item),
-        };
-        let a = match parsed.and_then(|p| finish(doc, p, now, new_id)) {
-            Ok(a) => a,
-            Err(reason) => {
-                plan.rejected.push(Rejected {
-                    item: i + 1,
-                    reason,
-                });
-                continue;
+        let text = json_text.strip_prefix('\u{feff}').unwrap_or(json_text);
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            let (line, column, message) = storage::json_error_parts(&e);
+            ImportError::InvalidJson {
+                line,
+                column,
+                message,
             }
-        };
-        let exact = a.quote.exact.as_str();
-        let same = by_exact
-            .iter()
-            .skip(by_exact.partition_point(|e| e.quote.exact.as_str() < exact))
-            .take_while(|e| e.quote.exact == exact)
-            .find(|e| e.same_content(&a));
-        if existing.get(&a.id).is_some() || seen_ids.contains(&a.id) {
-            plan.already_present.push(a.id);
-        } else if let Some(e) = same {
-            plan.already_present.push(e.id.clone());
-        } else {
-            seen_ids.insert(a.id.clone());
-            if a.anchor.is_none() {
-                plan.unanchored += 1;
-            }
-            plan.to_add.push(a);
-        }
+        })?;
+        let (format, items) = items_of(value)?;
+        Ok(ImportRun {
+            format,
+            total: items.len(),
+            rest: items.into_iter(),
+            checked: Vec::new(),
+        })
     }
-    Ok(plan)
+
+    /// What kind of file it is.
+    pub fn format(&self) -> ImportFormat {
+        self.format
+    }
+
+    /// Items in the file.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// Items checked so far.
+    pub fn checked(&self) -> usize {
+        self.checked.len()
+    }
+
+    /// Checks and anchors up to `max_items` more items against `doc` (see [`import`] for ids and
+    /// times); true when every item is checked.
+    pub fn check(
+        &mut self,
+        doc: &Document,
+        max_items: usize,
+        now: Timestamp,
+        new_id: &mut dyn FnMut() -> String,
+    ) -> bool {
+        for _ in 0..max_items {
+            let Some((kind, item)) = self.rest.next() else {
+                break;
+            };
+            let parsed = match kind {
+                Kind::W3c => parse_w3c(&item, doc),
+                Kind::Hypothesis => parse_hypothesis(&item),
+                Kind::Stored => parse_stored(item),
+            };
+            let item = self.checked.len() + 1;
+            self.checked.push(
+                parsed
+                    .and_then(|p| finish(doc, p, now, new_id))
+                    .map_err(|reason| Rejected { item, reason }),
+            );
+        }
+        self.rest.len() == 0
+    }
+
+    /// Compares the checked items with `existing`. Items not checked yet are left out (call it
+    /// once [`ImportRun::check`] returned true).
+    pub fn plan(self, existing: &AnnotationSet) -> ImportPlan {
+        let mut plan = ImportPlan {
+            format: self.format,
+            items: self.total,
+            to_add: Vec::new(),
+            already_present: Vec::new(),
+            unanchored: 0,
+            rejected: Vec::new(),
+        };
+        // The existing annotations by their words (in text order among equal words), and the
+        // ids added so far: a sorted list and a set type the app has anyway, not map types of
+        // their own.
+        let mut by_exact: Vec<&Annotation> = existing.iter().collect();
+        super::order::sort_by(&mut by_exact, |a, b| a.quote.exact.cmp(&b.quote.exact));
+        let mut seen_ids: BTreeSet<String> = BTreeSet::new();
+        for checked in self.checked {
+            let a = match checked {
+                Ok(a) => a,
+                Err(rejected) => {
+                    plan.rejected.push(rejected);
+                    continue;
+                }
+            };
+            let exact = a.quote.exact.as_str();
+            let same = by_exact
+                .iter()
+                .skip(by_exact.partition_point(|e| e.quote.exact.as_str() < exact))
+                .take_while(|e| e.quote.exact == exact)
+                .find(|e| e.same_content(&a));
+            if existing.get(&a.id).is_some() || seen_ids.contains(&a.id) {
+                plan.already_present.push(a.id);
+            } else if let Some(e) = same {
+                plan.already_present.push(e.id.clone());
+            } else {
+                seen_ids.insert(a.id.clone());
+                if a.anchor.is_none() {
+                    plan.unanchored += 1;
+                }
+                plan.to_add.push(a);
+            }
+        }
+        plan
+    }
 }
 
 #[cfg(test)]
@@ -1800,6 +1923,58 @@ mod tests {
             // And again on top: nothing new.
             let again = import(&d, &json, &set, Timestamp(2), &mut ids()).unwrap();
             prop_assert!(again.to_add.is_empty());
+        }
+
+        #[test]
+        fn download_in_pieces_is_the_download(
+            anns in prop::collection::vec(arb_annotation(&doc()), 0..6),
+            title in ".{0,12}",
+        ) {
+            let mut d = doc();
+            // Titles that look like the text around the items must not confuse it.
+            d.title = format!("{title} \"items\": [] ]\n");
+            let refs: Vec<&Annotation> = anns.iter().collect();
+            let (mut text, tail) = export_head_tail(&d, refs.len(), Timestamp(9));
+            for (i, a) in refs.iter().enumerate() {
+                push_export_item(&mut text, &d, a, i);
+            }
+            text.push_str(&tail);
+            prop_assert_eq!(text, export_text(&d, &refs, Timestamp(9)));
+        }
+
+        #[test]
+        fn import_in_steps_is_import_in_one(
+            anns in prop::collection::vec(arb_annotation(&doc()), 0..10),
+            here in prop::collection::vec(any::<bool>(), 10),
+            steps in prop::collection::vec(0usize..4, 1..12),
+        ) {
+            let d = doc();
+            // A file with a bad item among them, some of its annotations already in the set.
+            let mut items: Vec<Value> = anns.iter().map(|a| annotation_to_w3c(&d, a)).collect();
+            items.insert(items.len() / 2, json!({"target": {"selector": 7}}));
+            let json = serde_json::to_string(&items).unwrap();
+            let existing = AnnotationSet::from_annotations(
+                anns.iter().zip(&here).filter(|(_, h)| **h).map(|(a, _)| a.clone()).collect::<Vec<_>>(),
+            );
+            let whole = import(&d, &json, &existing, Timestamp(5), &mut ids()).unwrap();
+            let mut run = ImportRun::start(&json).unwrap();
+            prop_assert_eq!(run.total(), items.len());
+            prop_assert_eq!(run.format(), whole.format);
+            let mut new_id = ids();
+            let mut done = false;
+            for (i, n) in steps.iter().cycle().take(4 * items.len() + 4).enumerate() {
+                let before = run.checked();
+                done = run.check(&d, *n, Timestamp(5), &mut new_id);
+                prop_assert_eq!(run.checked(), (before + n).min(items.len()), "step {}", i);
+                if done {
+                    break;
+                }
+            }
+            // Steps of 0 items only: finish in one.
+            if !done {
+                prop_assert!(run.check(&d, usize::MAX, Timestamp(5), &mut new_id));
+            }
+            prop_assert_eq!(run.plan(&existing), whole);
         }
 
         #[test]

@@ -1,63 +1,129 @@
-//! Import: a file picker and dropping a file on the page. The file is checked whole by the
-//! domain first, then applied as one undoable step, and the reader gets a report.
+//! Import: a file picker and dropping a file on the page. The file is read whole and its items
+//! checked by the domain in steps (the page stays responsive, and a long file shows how far it
+//! got), then applied as one undoable step, and the reader gets a report.
 
 use crate::domain::annotation::{uuid_v4_urn, ChangeKind};
-use crate::domain::w3c::{self, MAX_IMPORT_BYTES};
+use crate::domain::w3c::{self, ImportRun, MAX_IMPORT_BYTES};
 use crate::ui::dom;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// What the last import did, shown until dismissed.
+/// What the last import did, shown until dismissed; or, while `busy`, how far it is.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Report {
     pub text: String,
     pub details: Vec<String>,
     pub error: bool,
+    /// Under way: no Dismiss, and the next report replaces it.
+    pub busy: bool,
+}
+
+impl Report {
+    pub fn done(text: String, details: Vec<String>) -> Report {
+        Report {
+            text,
+            details,
+            error: false,
+            busy: false,
+        }
+    }
+
+    pub fn error(text: String) -> Report {
+        Report {
+            text,
+            details: Vec::new(),
+            error: true,
+            busy: false,
+        }
+    }
+
+    fn busy(text: String) -> Report {
+        Report {
+            text,
+            details: Vec::new(),
+            error: false,
+            busy: true,
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
 pub struct ImportReport(pub RwSignal<Option<Report>>);
 
-/// Imports `text` (the contents of `name`) into the open document.
-pub fn import_text(app: AppState, report: ImportReport, name: &str, text: &str) {
+/// How long one step of an import may hold the page (ms); then the browser gets a turn.
+const STEP_MS: f64 = 8.0;
+/// Items checked between looks at the clock.
+const ITEMS_PER_LOOK: usize = 64;
+/// From this many items on, the report shows the import's progress while it runs.
+const SHOW_PROGRESS_FROM: usize = 2_000;
+
+/// Imports `text` (the contents of `name`) into the open document: the file is read in one
+/// task, its items checked in steps of about [`STEP_MS`], and the result added in one more.
+/// Stops without a word when the document is closed meanwhile.
+pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: &str) {
     let now = dom::now();
     let mut new_id = || uuid_v4_urn(dom::random_bytes());
-    let planned = app.doc.with_value(|doc| {
-        app.set
-            .with_value(|set| w3c::import(doc, text, set, now, &mut new_id))
-    });
-    match planned {
-        Err(e) => report.0.set(Some(Report {
-            text: format!("Nothing was imported from {name}: {e}."),
-            details: Vec::new(),
-            error: true,
-        })),
-        Ok(plan) => {
-            let added = plan.to_add.len();
-            let summary = format!(
-                "Imported from {name} ({}): added {added}, already present {}, unanchored {}, rejected {}.",
-                plan.format.label(),
-                plan.already_present.len(),
-                plan.unanchored,
-                plan.rejected.len()
-            );
-            let details = plan.rejected.iter().map(|r| r.to_string()).collect();
-            if added > 0 {
-                let summary = app
-                    .set
-                    .try_update_value(|set| set.add_all(ChangeKind::Import, plan.to_add));
-                if let Some(summary) = summary {
-                    app.after_change(&summary);
-                }
+    let Some(doc_id) = app.doc.try_with_value(|d| d.id.clone()) else {
+        return;
+    };
+    let mut run = match ImportRun::start(text) {
+        Ok(run) => run,
+        Err(e) => {
+            report.0.try_set(Some(Report::error(format!(
+                "Nothing was imported from {name}: {e}."
+            ))));
+            return;
+        }
+    };
+    let progress = run.total() >= SHOW_PROGRESS_FROM;
+    loop {
+        let step_start = dom::perf_now();
+        let done = loop {
+            let done = app.doc.try_with_value(|doc| {
+                (doc.id == doc_id).then(|| run.check(doc, ITEMS_PER_LOOK, now, &mut new_id))
+            });
+            match done {
+                Some(Some(true)) => break true,
+                Some(Some(false)) if dom::perf_now() - step_start < STEP_MS => {}
+                Some(Some(false)) => break false,
+                // The document was closed or another opened: the import goes with it.
+                _ => return,
             }
-            report.0.set(Some(Report {
-                text: summary,
-                details,
-                error: false,
-            }));
+        };
+        if done {
+            break;
+        }
+        if progress {
+            report.0.try_set(Some(Report::busy(format!(
+                "Importing from {name}: {} of {} items checked…",
+                run.checked(),
+                run.total()
+            ))));
+        }
+        dom::yield_to_browser().await;
+    }
+    let Some(plan) = app.set.try_with_value(|set| run.plan(set)) else {
+        return;
+    };
+    let added = plan.to_add.len();
+    let summary = format!(
+        "Imported from {name} ({}): added {added}, already present {}, unanchored {}, rejected {}.",
+        plan.format.label(),
+        plan.already_present.len(),
+        plan.unanchored,
+        plan.rejected.len()
+    );
+    let details = plan.rejected.iter().map(|r| r.to_string()).collect();
+    if added > 0 {
+        let changed = app
+            .set
+            .try_update_value(|set| set.add_all(ChangeKind::Import, plan.to_add));
+        if let Some(changed) = changed {
+            app.after_change(&changed);
         }
     }
+    report.0.try_set(Some(Report::done(summary, details)));
 }
 
 /// Reads a file chosen or dropped by the reader and imports it.
@@ -65,27 +131,26 @@ pub fn import_file(app: AppState, report: ImportReport, file: web_sys::File) {
     let name = file.name();
     let size = file.size();
     if size > MAX_IMPORT_BYTES as f64 {
-        report.0.set(Some(Report {
-            text: format!(
-                "Nothing was imported from {name}: {}.",
-                w3c::ImportError::TooLarge { bytes: size as u64 }
-            ),
-            details: Vec::new(),
-            error: true,
-        }));
+        report.0.set(Some(Report::error(format!(
+            "Nothing was imported from {name}: {}.",
+            w3c::ImportError::TooLarge { bytes: size as u64 }
+        ))));
         return;
     }
     leptos::task::spawn_local(async move {
-        match wasm_bindgen_futures::JsFuture::from(file.text()).await {
-            Ok(text) => {
-                let text = text.as_string().unwrap_or_default();
-                import_text(app, report, &name, &text);
+        match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
+            Ok(buffer) => {
+                // The bytes as they are (a JS string would be UTF-16, turned back into UTF-8 on
+                // the way in: 40 ms for 10 MB); reading them is the next task.
+                let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+                let text = String::from_utf8(bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+                dom::yield_to_browser().await;
+                import_text(app, report, &name, &text).await;
             }
-            Err(_) => report.0.set(Some(Report {
-                text: format!("Nothing was imported: the browser could not read {name}."),
-                details: Vec::new(),
-                error: true,
-            })),
+            Err(_) => report.0.set(Some(Report::error(format!(
+                "Nothing was imported: the browser could not read {name}."
+            )))),
         }
     });
 }
@@ -158,7 +223,9 @@ pub fn ImportReportView() -> impl IntoView {
                             {r.details.into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}
                         </ul>
                     })}
-                    <button on:click=move |_| report.0.set(None)>"Dismiss"</button>
+                    {(!r.busy).then(|| view! {
+                        <button on:click=move |_| report.0.set(None)>"Dismiss"</button>
+                    })}
                 </div>
             }
         })

@@ -291,14 +291,10 @@ fn carry_over(app: AppState, report: ImportReport, offer: CarryOver) {
     leptos::task::spawn_local(async move {
         match stored_annotations(&offer.from_id).await {
             Ok(annotations) => carry_these(app, report, &offer, annotations),
-            Err(e) => report.0.set(Some(Report {
-                text: format!(
-                    "The annotations of the earlier version of {} could not be read: {e}.",
-                    offer.file_name
-                ),
-                details: Vec::new(),
-                error: true,
-            })),
+            Err(e) => report.0.set(Some(Report::error(format!(
+                "The annotations of the earlier version of {} could not be read: {e}.",
+                offer.file_name
+            )))),
         }
     });
 }
@@ -326,16 +322,15 @@ fn carry_these(
     {
         app.after_change(&summary);
     }
-    report.0.set(Some(Report {
-        text: format!(
+    report.0.set(Some(Report::done(
+        format!(
             "Carried {n} annotation{} over from the earlier version of {}: {} anchored, {unanchored} unanchored (listed under Unanchored).",
             if n == 1 { "" } else { "s" },
             offer.file_name,
             n - unanchored
         ),
-        details: Vec::new(),
-        error: false,
-    }));
+        Vec::new(),
+    )));
 }
 
 #[component]
