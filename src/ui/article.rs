@@ -150,6 +150,7 @@ pub fn ArticleView() -> impl IntoView {
             dirty
         };
         let started = dom::perf_now();
+        let mut selection = dom::selection_ends();
         let mut queue = dirty.into_iter();
         while let Some(idx) = queue.next() {
             if many && dom::perf_now() - started > SLICE_MS {
@@ -159,7 +160,7 @@ pub fn ArticleView() -> impl IntoView {
             if let Some(el) = block_element(&root, idx) {
                 let nodes = el.child_nodes().length() as usize;
                 let patch = app.block_patch(idx, &touched, nodes);
-                dom::keeping_selection(&el, || match patch {
+                dom::keeping_selection(&mut selection, &el, || match patch {
                     BlockPatch::Whole(html) => el.set_inner_html(&html),
                     BlockPatch::Runs { from, to, html } => {
                         if !dom::replace_nodes(&el, from, to, &html) {

@@ -385,13 +385,21 @@ pub fn prefers_reduced_motion() -> bool {
 
 /// Offers `contents` as a file download named `file_name`.
 pub fn download(file_name: &str, mime: &str, contents: &str) -> Result<(), String> {
+    download_parts(file_name, mime, &js_sys::Array::of1(&utf8_part(contents)))
+}
+
+/// `text`'s UTF-8 bytes as they are, one copy out of wasm memory, for a file (a JS string would
+/// be decoded to UTF-16 and encoded back to UTF-8 by the Blob: 10,000 annotations are 10 MB).
+pub fn utf8_part(text: &str) -> js_sys::Uint8Array {
+    js_sys::Uint8Array::from(text.as_bytes())
+}
+
+/// Offers a file of `parts` (each a [`utf8_part`]) for download.
+pub fn download_parts(file_name: &str, mime: &str, parts: &js_sys::Array) -> Result<(), String> {
     let fail = |what: &str| format!("Could not download {file_name}: {what}");
-    // The UTF-8 bytes as they are (one copy out of wasm memory): a JS string would be decoded
-    // to UTF-16 and encoded back to UTF-8 by the Blob (10,000 annotations: 10 MB).
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(contents.as_bytes()));
     let props = web_sys::BlobPropertyBag::new();
     props.set_type(mime);
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &props)
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &props)
         .map_err(|_| fail("the browser refused the file"))?;
     let url =
         web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| fail("no object URL"))?;
@@ -491,37 +499,57 @@ pub fn replace_nodes(el: &web_sys::Element, from: usize, to: usize, html: &str) 
     replace().is_ok()
 }
 
+/// The reader's selection as it is before a redraw: its two ends, read once. (Chromium brings
+/// style and layout up to date on every read of the selection, so reading it again after each
+/// redrawn paragraph would lay the page out once per paragraph.)
+pub struct SelectionEnds {
+    selection: web_sys::Selection,
+    anchor: (Node, u32),
+    focus: (Node, u32),
+}
+
+/// The selection's ends now, if there is a selection.
+pub fn selection_ends() -> Option<SelectionEnds> {
+    let selection = web_sys::window()?
+        .get_selection()
+        .ok()
+        .flatten()
+        .filter(|s| s.range_count() > 0)?;
+    Some(SelectionEnds {
+        anchor: (selection.anchor_node()?, selection.anchor_offset()),
+        focus: (selection.focus_node()?, selection.focus_offset()),
+        selection,
+    })
+}
+
 /// Runs `redraw`, which replaces nodes inside `el`, keeping a selection with an end in `el` at
 /// its place in the text (the reader selecting, even mid-drag, while a delete or another tab's
-/// change draws the paragraph anew): the nodes its ends were in are gone.
-pub fn keeping_selection<T>(el: &Element, redraw: impl FnOnce() -> T) -> T {
-    let selection = web_sys::window()
-        .and_then(|w| w.get_selection().ok().flatten())
-        .filter(|s| s.range_count() > 0);
-    let end_in_el = |node: Option<Node>, offset: u32| -> Option<usize> {
-        let node = node?;
-        el.contains(Some(&node))
-            .then(|| char_offset_in_block(el, &node, offset))
+/// change draws the paragraph anew): the nodes its ends were in are gone. `ends` is the
+/// selection read before the first of a series of redraws ([`selection_ends`]), kept up to date.
+pub fn keeping_selection<T>(
+    ends: &mut Option<SelectionEnds>,
+    el: &Element,
+    redraw: impl FnOnce() -> T,
+) -> T {
+    let in_el = |(node, offset): &(Node, u32)| -> Option<usize> {
+        el.contains(Some(node))
+            .then(|| char_offset_in_block(el, node, *offset))
     };
-    let kept = selection.as_ref().and_then(|s| {
-        let anchor = end_in_el(s.anchor_node(), s.anchor_offset());
-        let focus = end_in_el(s.focus_node(), s.focus_offset());
-        (anchor.is_some() || focus.is_some()).then(|| {
-            (
-                anchor.ok_or((s.anchor_node(), s.anchor_offset())),
-                focus.ok_or((s.focus_node(), s.focus_offset())),
-            )
-        })
-    });
+    let Some(e) = ends.as_mut() else {
+        return redraw();
+    };
+    let (anchor, focus) = (in_el(&e.anchor), in_el(&e.focus));
+    if anchor.is_none() && focus.is_none() {
+        return redraw();
+    }
     let out = redraw();
-    if let (Some(sel), Some((anchor, focus))) = (selection, kept) {
-        let point = |end: Result<usize, (Option<Node>, u32)>| match end {
-            Ok(char_idx) => point_at(el, char_idx),
-            Err((node, offset)) => node.map(|n| (n, offset)),
-        };
-        if let (Some((an, ao)), Some((fnode, fo))) = (point(anchor), point(focus)) {
-            let _ = sel.set_base_and_extent(&an, ao, &fnode, fo);
-        }
+    let point = |char_idx: Option<usize>, old: &(Node, u32)| match char_idx {
+        Some(char_idx) => point_at(el, char_idx),
+        None => Some(old.clone()),
+    };
+    if let (Some(a), Some(f)) = (point(anchor, &e.anchor), point(focus, &e.focus)) {
+        let _ = e.selection.set_base_and_extent(&a.0, a.1, &f.0, f.1);
+        (e.anchor, e.focus) = (a, f);
     }
     out
 }
