@@ -60,13 +60,10 @@ const SHOW_PROGRESS_FROM: usize = 2_000;
 
 /// Imports `text` (the contents of `name`) into the open document: the file is read in one
 /// task, its items checked in steps of about [`STEP_MS`], and the result added in one more.
-/// Stops without a word when the document is closed meanwhile.
+/// Stops when the document is closed meanwhile (its report goes with it).
 pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: &str) {
     let now = dom::now();
     let mut new_id = || uuid_v4_urn(dom::random_bytes());
-    let Some(doc_id) = app.doc.try_with_value(|d| d.id.clone()) else {
-        return;
-    };
     let mut run = match ImportRun::start(text) {
         Ok(run) => run,
         Err(e) => {
@@ -80,15 +77,15 @@ pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: 
     loop {
         let step_start = dom::perf_now();
         let done = loop {
-            let done = app.doc.try_with_value(|doc| {
-                (doc.id == doc_id).then(|| run.check(doc, ITEMS_PER_LOOK, now, &mut new_id))
-            });
+            let done = app
+                .doc
+                .try_with_value(|doc| run.check(doc, ITEMS_PER_LOOK, now, &mut new_id));
             match done {
-                Some(Some(true)) => break true,
-                Some(Some(false)) if dom::perf_now() - step_start < STEP_MS => {}
-                Some(Some(false)) => break false,
-                // The document was closed or another opened: the import goes with it.
-                _ => return,
+                Some(true) => break true,
+                Some(false) if dom::perf_now() - step_start < STEP_MS => {}
+                Some(false) => break false,
+                // The document was closed (its report with it): the import goes too.
+                None => return,
             }
         };
         if done {
