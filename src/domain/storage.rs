@@ -594,13 +594,16 @@ pub fn same_state(set: &AnnotationSet, list: &[Annotation]) -> bool {
 /// field): after a merge, what this tab must write so storage and the other tabs catch up.
 pub fn differing_ids(set: &AnnotationSet, list: &[Annotation]) -> BTreeSet<String> {
     let latest = latest_by_id(list.iter().collect(), |a| a.id.as_str());
-    let mut ids: BTreeSet<String> = set
-        .iter()
-        .filter(|a| {
-            !find_by_id(&latest, &a.id, |x| x.id.as_str()).is_some_and(|b| same_stored(a, b))
-        })
-        .map(|a| a.id.clone())
-        .collect();
+    // Inserted one by one: collecting into a B-tree sorts first, with a copy of the sorting
+    // code of its own (see `order`).
+    let mut ids: BTreeSet<String> = BTreeSet::new();
+    ids.extend(
+        set.iter()
+            .filter(|a| {
+                !find_by_id(&latest, &a.id, |x| x.id.as_str()).is_some_and(|b| same_stored(a, b))
+            })
+            .map(|a| a.id.clone()),
+    );
     ids.extend(
         latest
             .iter()

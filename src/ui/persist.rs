@@ -160,7 +160,12 @@ impl Persist {
         };
         match storage::decode(&raw) {
             Ok(annotations) => {
-                let ids = annotations.iter().map(|a| a.id.clone()).collect();
+                // Inserted one by one: collecting into a B-tree sorts first, with a copy of
+                // the sorting code of its own (domain::order).
+                let mut ids = BTreeSet::new();
+                for a in &annotations {
+                    ids.insert(a.id.clone());
+                }
                 *persist.legacy.lock_() = Some(Legacy { raw, ids });
                 (persist, annotations, banner)
             }
