@@ -127,12 +127,56 @@ impl fmt::Display for Megabytes {
     }
 }
 
+/// A count shown with its thousands grouped: `Count(10_008)` shows as `10,008` (what a reader
+/// sees in reports, the panel and the library).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(pub usize);
+
+impl fmt::Display for Count {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits = self.0.to_string();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                f.write_str(",")?;
+            }
+            write!(f, "{c}")?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
     const MIXED: &str = "a😀e\u{301}中文 العربية 🇵🇰!";
+
+    #[test]
+    fn counts_group_their_thousands() {
+        for (n, shown) in [
+            (0, "0"),
+            (7, "7"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (10_008, "10,008"),
+            (123_456, "123,456"),
+            (1_048_576, "1,048,576"),
+        ] {
+            assert_eq!(Count(n).to_string(), shown);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_count_without_its_commas_is_the_number(n in any::<usize>()) {
+            let shown = Count(n).to_string();
+            prop_assert_eq!(shown.replace(',', ""), n.to_string());
+            let groups: Vec<&str> = shown.split(',').collect();
+            prop_assert!((1..=3).contains(&groups[0].len()));
+            prop_assert!(groups[1..].iter().all(|g| g.len() == 3));
+        }
+    }
 
     #[test]
     fn megabytes_show_one_decimal_like_the_float_formatting_did() {

@@ -556,7 +556,11 @@ impl ImportPlan {
     /// here, 1 rejected".
     pub fn summary(&self) -> String {
         let n = self.to_add.len();
-        let mut s = format!("{n} annotation{} to import", if n == 1 { "" } else { "s" });
+        let mut s = format!(
+            "{} annotation{} to import",
+            super::text::Count(n),
+            if n == 1 { "" } else { "s" }
+        );
         if self.unanchored > 0 {
             s.push_str(&format!(" ({} not found in the text)", self.unanchored));
         }

@@ -3,6 +3,7 @@
 //! got), then applied as one undoable step, and the reader gets a report.
 
 use crate::domain::annotation::{uuid_v4_urn, ChangeKind};
+use crate::domain::text::Count;
 use crate::domain::w3c::{self, ImportRun, MAX_IMPORT_BYTES};
 use crate::ui::dom;
 use crate::ui::state::AppState;
@@ -94,8 +95,8 @@ pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: 
         if progress {
             report.0.try_set(Some(Report::busy(format!(
                 "Importing from {name}: {} of {} items checked…",
-                run.checked(),
-                run.total()
+                Count(run.checked()),
+                Count(run.total())
             ))));
         }
         dom::yield_to_browser().await;
@@ -105,11 +106,12 @@ pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: 
     };
     let added = plan.to_add.len();
     let summary = format!(
-        "Imported from {name} ({}): added {added}, already present {}, unanchored {}, rejected {}.",
+        "Imported from {name} ({}): added {}, already present {}, unanchored {}, rejected {}.",
         plan.format.label(),
-        plan.already_present.len(),
-        plan.unanchored,
-        plan.rejected.len()
+        Count(added),
+        Count(plan.already_present.len()),
+        Count(plan.unanchored),
+        Count(plan.rejected.len())
     );
     let details = plan.rejected.iter().map(|r| r.to_string()).collect();
     if added > 0 {

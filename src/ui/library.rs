@@ -11,6 +11,7 @@ use crate::domain::markdown::{
     document_id, open_document, DocFormat, OpenError, MAX_DOCUMENT_BYTES,
 };
 use crate::domain::storage;
+use crate::domain::text::Count;
 use crate::ui::import::{ImportReport, Report};
 use crate::ui::state::AppState;
 use crate::ui::{dom, idb};
@@ -324,10 +325,12 @@ fn carry_these(
     }
     report.0.set(Some(Report::done(
         format!(
-            "Carried {n} annotation{} over from the earlier version of {}: {} anchored, {unanchored} unanchored (listed under Unanchored).",
+            "Carried {} annotation{} over from the earlier version of {}: {} anchored, {} unanchored (listed under Unanchored).",
+            Count(n),
             if n == 1 { "" } else { "s" },
             offer.file_name,
-            n - unanchored
+            Count(n - unanchored),
+            Count(unanchored)
         ),
         Vec::new(),
     )));
@@ -346,7 +349,7 @@ pub fn CarryOverOffer() -> impl IntoView {
                 <div class="status warn" role="status">
                     {format!(
                         "An earlier version of {} has {} annotation{}. Carry them over to this version? They are re-anchored to the new text; any that no longer match are listed as unanchored.",
-                        o.file_name, o.count, if o.count == 1 { "" } else { "s" }
+                        o.file_name, Count(o.count), if o.count == 1 { "" } else { "s" }
                     )}
                     <button on:click=move |_| { carry_over(app, report, o2.clone()); nav.offer.set(None); }>"Carry them over"</button>
                     <button on:click=move |_| nav.offer.set(None)>"Not now"</button>
@@ -486,7 +489,7 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
                             } else {
                                 "bundled article".to_string()
                             };
-                            let count = format!("{} annotation{}", e.annotations, if e.annotations == 1 { "" } else { "s" });
+                            let count = format!("{} annotation{}", Count(e.annotations), if e.annotations == 1 { "" } else { "s" });
                             let rm_label = format!("Remove {}", e.title);
                             view! {
                                 <li>

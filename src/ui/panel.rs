@@ -4,6 +4,7 @@ use crate::domain::anchor::anchor;
 use crate::domain::annotation::{normalize_tag, Annotation, ChangeKind, Color, Filter};
 use crate::domain::listing::Listing;
 use crate::domain::selector::describe;
+use crate::domain::text::Count;
 use crate::domain::time::Timestamp;
 use crate::ui::dom;
 use crate::ui::state::{css_escape, AppState};
@@ -186,9 +187,9 @@ pub fn Panel() -> impl IntoView {
     let count_text = move || {
         listing.with(|l| {
             if filter.with(Filter::is_active) {
-                format!("{} of {} match", l.matching, l.total)
+                format!("{} of {} match", Count(l.matching), Count(l.total))
             } else {
-                format!("{} in all", l.total)
+                format!("{} in all", Count(l.total))
             }
         })
     };
@@ -214,7 +215,7 @@ pub fn Panel() -> impl IntoView {
                         } else {
                             match listing.with(|l| l.total) {
                                 0 => "Show".to_string(),
-                                n => format!("Show ({n})"),
+                                n => format!("Show ({})", Count(n)),
                             }
                         }
                     }}
@@ -447,7 +448,7 @@ fn Card(a: Annotation, #[prop(optional)] past: bool) -> impl IntoView {
                 let text = move || {
                     position
                         .get()
-                        .map(|(n, of)| format!("Number {n} of {of} in text order."))
+                        .map(|(n, of)| format!("Number {} of {} in text order.", Count(n), Count(of)))
                         .unwrap_or_default()
                 };
                 view! { <p class="past">{text}</p> }

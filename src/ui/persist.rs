@@ -23,6 +23,7 @@
 use crate::domain::annotation::{Annotation, AnnotationSet};
 use crate::domain::article::slugify;
 use crate::domain::storage::{self, DamagedRecord, SavePlan, StorageError};
+use crate::domain::text::Count;
 use crate::domain::time::Timestamp;
 use crate::ui::idb::{self, DbError};
 use crate::ui::state::{AppState, Banner};
@@ -596,24 +597,11 @@ pub fn guard_note_length(app: AppState) {
             app.show_toast(
                 format!(
                     "Not added: a note can hold up to {} characters, and this text has {}. Your note is unchanged; shorten the text or keep it in a file.",
-                    group_digits(limit),
-                    group_digits(added)
+                    Count(limit),
+                    Count(added)
                 ),
                 false,
             );
         }
     });
-}
-
-/// 1048576 → "1,048,576".
-fn group_digits(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
