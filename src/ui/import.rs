@@ -58,6 +58,8 @@ const STEP_MS: f64 = 8.0;
 const ITEMS_PER_LOOK: usize = 64;
 /// From this many items on, the report shows the import's progress while it runs.
 const SHOW_PROGRESS_FROM: usize = 2_000;
+/// How often the progress is shown anew (ms).
+const PROGRESS_EVERY_MS: f64 = 250.0;
 
 /// Imports `text` (the contents of `name`) into the open document: the file is read in one
 /// task, its items checked in steps of about [`STEP_MS`], and the result added in one more.
@@ -75,6 +77,7 @@ pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: 
         }
     };
     let progress = run.total() >= SHOW_PROGRESS_FROM;
+    let mut shown_at = f64::NEG_INFINITY;
     loop {
         let step_start = dom::perf_now();
         let done = loop {
@@ -92,7 +95,10 @@ pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: 
         if done {
             break;
         }
-        if progress {
+        // Progress after the first step, then a few times a second (a status a screen reader
+        // reads out, not a counter that changes with every step).
+        if progress && step_start - shown_at >= PROGRESS_EVERY_MS {
+            shown_at = step_start;
             report.0.try_set(Some(Report::busy(format!(
                 "Importing from {name}: {} of {} items checked…",
                 Count(run.checked()),
