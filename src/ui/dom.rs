@@ -561,6 +561,10 @@ pub fn after_next_paint(f: impl FnOnce() + 'static) {
     });
 }
 
+/// How long one step of long work (an import's checking, a download's writing) may hold the
+/// page, in ms, before [`yield_to_browser`].
+pub const STEP_MS: f64 = 8.0;
+
 /// Lets the browser handle input and paint before going on (a zero timeout): long work split
 /// with it never holds the page for one long task.
 pub async fn yield_to_browser() {

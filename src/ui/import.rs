@@ -52,8 +52,6 @@ impl Report {
 #[derive(Clone, Copy)]
 pub struct ImportReport(pub RwSignal<Option<Report>>);
 
-/// How long one step of an import may hold the page (ms); then the browser gets a turn.
-const STEP_MS: f64 = 8.0;
 /// Items checked between looks at the clock.
 const ITEMS_PER_LOOK: usize = 64;
 /// From this many items on, the report shows the import's progress while it runs.
@@ -62,7 +60,7 @@ const SHOW_PROGRESS_FROM: usize = 2_000;
 const PROGRESS_EVERY_MS: f64 = 250.0;
 
 /// Imports `text` (the contents of `name`) into the open document: the file is read in one
-/// task, its items checked in steps of about [`STEP_MS`], and the result added in one more.
+/// task, its items checked in steps of about [`dom::STEP_MS`], and the result added in one more.
 /// Stops when the document is closed meanwhile (its report goes with it).
 pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: &str) {
     let now = dom::now();
@@ -86,7 +84,7 @@ pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: 
                 .try_with_value(|doc| run.check(doc, ITEMS_PER_LOOK, now, &mut new_id));
             match done {
                 Some(true) => break true,
-                Some(false) if dom::perf_now() - step_start < STEP_MS => {}
+                Some(false) if dom::perf_now() - step_start < dom::STEP_MS => {}
                 Some(false) => break false,
                 // The document was closed (its report with it): the import goes too.
                 None => return,

@@ -38,9 +38,6 @@ pub fn start() {
     leptos::mount::mount_to_body(Root);
 }
 
-/// How long one step of writing the download may hold the page (ms).
-const DOWNLOAD_STEP_MS: f64 = 8.0;
-
 /// Downloads the annotations as W3C JSON (`w3c::export_text`), written a slice per task:
 /// 10,000 annotations are 10 MB, which in one go held the page for over 100 ms. The file has the
 /// annotations as they were at the click.
@@ -63,7 +60,7 @@ fn download_json(app: AppState) {
             let mut done = true;
             for (i, a) in items.by_ref() {
                 w3c::push_export_item(&mut text, &doc, a, i);
-                if dom::perf_now() - started > DOWNLOAD_STEP_MS {
+                if dom::perf_now() - started > dom::STEP_MS {
                     done = false;
                     break;
                 }
