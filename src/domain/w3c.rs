@@ -1184,23 +1184,10 @@ pub fn import(
 /// them with the annotations there are by then. Together they are [`import`], item for item.
 pub struct ImportRun {
     format: ImportFormat,
-    total: usize,
     /// The items not checked yet, in file order.
     rest: std::vec::IntoIter<(Kind, Value)>,
     /// The items checked so far, each an annotation or why it is rejected.
     checked: Vec<Result<Annotation, Rejected>>,
-}
-
-impl std::fmt::Debug for ImportRun {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "ImportRun({:?}, {} of {} checked)",
-            self.format,
-            self.checked.len(),
-            self.total
-        )
-    }
 }
 
 impl ImportRun {
@@ -1223,7 +1210,6 @@ impl ImportRun {
         let (format, items) = items_of(value)?;
         Ok(ImportRun {
             format,
-            total: items.len(),
             rest: items.into_iter(),
             checked: Vec::new(),
         })
@@ -1236,7 +1222,7 @@ impl ImportRun {
 
     /// Items in the file.
     pub fn total(&self) -> usize {
-        self.total
+        self.checked.len() + self.rest.len()
     }
 
     /// Items checked so far.
@@ -1277,7 +1263,7 @@ impl ImportRun {
     pub fn plan(self, existing: &AnnotationSet) -> ImportPlan {
         let mut plan = ImportPlan {
             format: self.format,
-            items: self.total,
+            items: self.total(),
             to_add: Vec::new(),
             already_present: Vec::new(),
             unanchored: 0,

@@ -562,8 +562,34 @@ pub fn after_next_paint(f: impl FnOnce() + 'static) {
 }
 
 /// How long one step of long work (an import's checking, a download's writing) may hold the
-/// page, in ms, before [`yield_to_browser`].
-pub const STEP_MS: f64 = 8.0;
+/// page, in ms, before the browser gets a turn.
+const STEP_MS: f64 = 8.0;
+
+/// The clock of long work done in steps: the work asks [`Steps::over`] between small pieces,
+/// and when the step has held the page for [`STEP_MS`], lets the browser have a turn with
+/// [`Steps::next`].
+pub struct Steps {
+    started: f64,
+}
+
+impl Steps {
+    pub fn start() -> Steps {
+        Steps {
+            started: perf_now(),
+        }
+    }
+
+    /// Has this step run its length?
+    pub fn over(&self) -> bool {
+        perf_now() - self.started > STEP_MS
+    }
+
+    /// Lets the browser handle input and paint, then starts the next step.
+    pub async fn next(&mut self) {
+        yield_to_browser().await;
+        self.started = perf_now();
+    }
+}
 
 /// Lets the browser handle input and paint before going on (a zero timeout): long work split
 /// with it never holds the page for one long task.

@@ -60,7 +60,7 @@ const SHOW_PROGRESS_FROM: usize = 2_000;
 const PROGRESS_EVERY_MS: f64 = 250.0;
 
 /// Imports `text` (the contents of `name`) into the open document: the file is read in one
-/// task, its items checked in steps of about [`dom::STEP_MS`], and the result added in one more.
+/// task, its items checked in steps ([`dom::Steps`]), and the result added in one more.
 /// Stops when the document is closed meanwhile (its report goes with it).
 pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: &str) {
     let now = dom::now();
@@ -76,34 +76,32 @@ pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: 
     };
     let progress = run.total() >= SHOW_PROGRESS_FROM;
     let mut shown_at = f64::NEG_INFINITY;
+    let mut steps = dom::Steps::start();
     loop {
-        let step_start = dom::perf_now();
-        let done = loop {
-            let done = app
-                .doc
-                .try_with_value(|doc| run.check(doc, ITEMS_PER_LOOK, now, &mut new_id));
-            match done {
-                Some(true) => break true,
-                Some(false) if dom::perf_now() - step_start < dom::STEP_MS => {}
-                Some(false) => break false,
-                // The document was closed (its report with it): the import goes too.
-                None => return,
-            }
-        };
-        if done {
-            break;
+        let done = app
+            .doc
+            .try_with_value(|doc| run.check(doc, ITEMS_PER_LOOK, now, &mut new_id));
+        match done {
+            Some(true) => break,
+            Some(false) => {}
+            // The document was closed (its report with it): the import goes too.
+            None => return,
+        }
+        if !steps.over() {
+            continue;
         }
         // Progress after the first step, then a few times a second (a status a screen reader
         // reads out, not a counter that changes with every step).
-        if progress && step_start - shown_at >= PROGRESS_EVERY_MS {
-            shown_at = step_start;
+        let at = dom::perf_now();
+        if progress && at - shown_at >= PROGRESS_EVERY_MS {
+            shown_at = at;
             report.0.try_set(Some(Report::busy(format!(
                 "Importing from {name}: {} of {} items checked…",
                 Count(run.checked()),
                 Count(run.total())
             ))));
         }
-        dom::yield_to_browser().await;
+        steps.next().await;
     }
     let Some(plan) = app.set.try_with_value(|set| run.plan(set)) else {
         return;

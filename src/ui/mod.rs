@@ -54,27 +54,17 @@ fn download_json(app: AppState) {
     let (mut text, tail) = w3c::export_head_tail(&doc, items.len(), dom::now());
     leptos::task::spawn_local(async move {
         let parts = js_sys::Array::new();
-        let mut items = items.iter().enumerate();
-        loop {
-            let started = dom::perf_now();
-            let mut done = true;
-            for (i, a) in items.by_ref() {
-                w3c::push_export_item(&mut text, &doc, a, i);
-                if dom::perf_now() - started > dom::STEP_MS {
-                    done = false;
-                    break;
-                }
+        let mut steps = dom::Steps::start();
+        for (i, a) in items.iter().enumerate() {
+            w3c::push_export_item(&mut text, &doc, a, i);
+            if steps.over() && i + 1 < items.len() {
+                parts.push(&dom::utf8_part(&text));
+                text.clear();
+                steps.next().await;
             }
-            if done {
-                text.push_str(&tail);
-            }
-            parts.push(&dom::utf8_part(&text));
-            text.clear();
-            if done {
-                break;
-            }
-            dom::yield_to_browser().await;
         }
+        text.push_str(&tail);
+        parts.push(&dom::utf8_part(&text));
         let outcome = dom::download_parts(&name, "application/ld+json", &parts);
         if app.doc.try_with_value(|_| ()).is_some() {
             match outcome {
