@@ -234,19 +234,24 @@ impl SavePlan {
     }
 }
 
-/// The records to write for `changed` ids (see [`AnnotationSet::take_changed`]).
+/// The records to write for `changed` ids (see [`AnnotationSet::take_changed`]), and the
+/// `modified` time of each put's annotation (in the order of the puts), found in the same look-up.
 pub fn plan_save<'a>(
     set: &AnnotationSet,
     changed: impl IntoIterator<Item = &'a String>,
-) -> SavePlan {
+) -> (SavePlan, Vec<Timestamp>) {
     let mut plan = SavePlan::default();
+    let mut modified = Vec::new();
     for id in changed {
         match set.get(id) {
-            Some(a) => plan.puts.push((id.clone(), encode_record(a))),
+            Some(a) => {
+                plan.puts.push((id.clone(), encode_record(a)));
+                modified.push(a.modified);
+            }
             None => plan.deletes.push(id.clone()),
         }
     }
-    plan
+    (plan, modified)
 }
 
 /// A decoded envelope.
@@ -756,9 +761,10 @@ mod tests {
             .unwrap();
         set.delete("urn:uuid:a").unwrap();
         let changed = set.take_changed();
-        let plan = plan_save(&set, &changed);
+        let (plan, modified) = plan_save(&set, &changed);
         assert_eq!(plan.deletes, vec!["urn:uuid:a".to_string()]);
         assert_eq!(plan.puts.len(), 1);
+        assert_eq!(modified, [Timestamp(6)]);
         assert_eq!(plan.puts[0].0, "urn:uuid:c");
         assert_eq!(
             decode_record("urn:uuid:c", &plan.puts[0].1).unwrap().id,

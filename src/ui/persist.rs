@@ -335,12 +335,7 @@ impl Persist {
     pub fn plan(&self, set: &mut AnnotationSet) -> (SavePlan, Vec<Timestamp>) {
         let mut seen = self.seen.lock_();
         seen.pending.extend(set.take_changed());
-        let plan = storage::plan_save(set, &seen.pending);
-        let stamps = plan
-            .puts
-            .iter()
-            .map(|(id, _)| set.get(id).map_or(Timestamp(0), |a| a.modified))
-            .collect();
+        let (plan, stamps) = storage::plan_save(set, &seen.pending);
         rescue::remember(&plan);
         (plan, stamps)
     }
