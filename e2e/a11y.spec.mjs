@@ -80,3 +80,60 @@ test('dialogs: the focus moves in, Tab stays inside, Escape closes, the focus co
   await expect(help).toBeHidden();
   await expect(helpButton).toBeFocused();
 });
+
+test('the keyboard focus stays in a card as it is edited, and moves to the next card when it is deleted', async ({ page }) => {
+  await openApp(page);
+  for (const phrase of ['Basij Organization', 'three-day visit']) {
+    await dragSelect(page, phrase);
+    await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  }
+  const first = page.locator('.card').filter({ hasText: 'Basij Organization' });
+
+  // The note: its button gives way to the editor and has the focus again when it closes.
+  const addNote = first.getByRole('button', { name: 'Add note' });
+  await addNote.focus();
+  await page.keyboard.press('Enter');
+  await expect(first.getByRole('textbox', { name: 'Note' })).toBeFocused();
+  await expect(first.getByRole('button', { name: /note$/ })).toHaveCount(0);
+  await page.keyboard.press('Escape');
+  await expect(addNote).toBeFocused();
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('Compare with the Iraqi PMF.');
+  await page.keyboard.press('Control+Enter');
+  await expect(first.locator('.note')).toHaveText('Compare with the Iraqi PMF.');
+  await expect(first.getByRole('button', { name: 'Edit note' })).toBeFocused();
+
+  // Tags typed in one go, without pausing for the card to be drawn anew, all arrive.
+  const tagField = first.getByRole('combobox', { name: 'Add tag' });
+  await tagField.focus();
+  await page.keyboard.type('militia, iran, army');
+  await page.keyboard.press('Enter');
+  await expect(first.getByRole('list', { name: 'Tags' }).getByRole('listitem')).toHaveText(['#militia×', '#iran×', '#army×']);
+  await expect(tagField).toBeFocused();
+  // Removing a tag: the next one's button, then the one before, then the field.
+  await first.getByRole('button', { name: 'Remove tag iran' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(first.getByRole('button', { name: 'Remove tag army' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(first.getByRole('button', { name: 'Remove tag militia' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(tagField).toBeFocused();
+
+  // The colour, changed from the keyboard.
+  const colour = first.getByRole('combobox', { name: 'Colour' });
+  await colour.focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(first).toHaveClass(/c-green/);
+  await expect(colour).toBeFocused();
+
+  // Deleting: the focus goes to the card now in its place, and to the search field when the
+  // last one goes.
+  await first.getByRole('button', { name: /^Delete highlight/ }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.card')).toHaveCount(1);
+  await expect(page.getByRole('button', { name: 'Go to highlight: three-day visit' })).toBeFocused();
+  await page.getByRole('button', { name: /^Delete highlight/ }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.card')).toHaveCount(0);
+  await expect(page.getByRole('searchbox', { name: 'Search annotations' })).toBeFocused();
+});

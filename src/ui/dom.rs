@@ -352,6 +352,115 @@ pub fn dialog_keydown(ev: &web_sys::KeyboardEvent, close: impl FnOnce()) {
     }
 }
 
+/// Attribute naming a control of a card in the panel (`quote`, `note`, `editor`, `tag-remove`,
+/// `tag-input`, `colour`, `copy`, `delete`, `reattach`): [`keep_card_focus`] finds the same one in
+/// the card drawn anew.
+pub const FOCUS_ATTR: &str = "data-focus";
+
+/// Keeps the keyboard focus in the panel across a change to a card. An edit draws the card anew
+/// (its note saved, a tag added, its colour changed) and a delete removes it; the control that
+/// had the focus is then gone and the focus would fall to the page, sending a keyboard reader
+/// back to the top. Called before such a change: when the focus is inside a card, then once
+/// the change is drawn (the next frame) and only if the focus was lost, focuses the same control
+/// of the card drawn anew (the n-th of its kind, or the last there is: a tag's remove button),
+/// else the card's note button after its note editor closed, the tag field after its last tag
+/// went, else its quote; for a card that is gone, the quote of the card now in its place (the
+/// next, else the one before), else the search field.
+pub fn keep_card_focus() {
+    let Some(was) = focused_element() else {
+        return;
+    };
+    let Some(card) = was.closest("[data-card]").ok().flatten() else {
+        return;
+    };
+    let Some(card_id) = card.get_attribute("data-card") else {
+        return;
+    };
+    let Some(control) = was
+        .closest(&format!("[{FOCUS_ATTR}]"))
+        .ok()
+        .flatten()
+        .and_then(|c| c.get_attribute(FOCUS_ATTR))
+    else {
+        return;
+    };
+    let of_kind = |root: &Element, kind: &str| {
+        all(root.query_selector_all(&format!("[{FOCUS_ATTR}=\"{kind}\"]")))
+    };
+    let nth = of_kind(&card, &control)
+        .iter()
+        .position(|c| c.contains(Some(was.as_ref())))
+        .unwrap_or(0);
+    let Some(doc) = was.owner_document() else {
+        return;
+    };
+    let cards = |doc: &web_sys::Document| all(doc.query_selector_all("[data-card]"));
+    let place = cards(&doc).iter().position(|c| *c == card).unwrap_or(0);
+    // Once the change is drawn: in the microtasks after the ones that draw it, before any key
+    // pressed meanwhile is handled (typing goes on into the field drawn anew); else in the next
+    // frame.
+    let restore = move || -> bool {
+        if was.is_connected() {
+            return false;
+        }
+        if focused_element().is_some() {
+            return true;
+        }
+        let usable = |el: &Element| !el.has_attribute("disabled");
+        let first_usable = |card: &Element, kinds: &[&str]| {
+            kinds
+                .iter()
+                .find_map(|k| of_kind(card, k).into_iter().find(|e| usable(e)))
+        };
+        let now = cards(&doc);
+        let target = match now
+            .iter()
+            .find(|c| c.get_attribute("data-card").as_deref() == Some(card_id.as_str()))
+        {
+            Some(card) => {
+                let same = of_kind(card, &control);
+                let fallback: &[&str] = match control.as_str() {
+                    "editor" => &["note", "quote"],
+                    "tag-remove" => &["tag-input"],
+                    _ => &["quote", "note"],
+                };
+                same.get(nth.min(same.len().saturating_sub(1)))
+                    .filter(|e| usable(e))
+                    .cloned()
+                    .or_else(|| first_usable(card, fallback))
+            }
+            None => now
+                .get(place)
+                .or_else(|| place.checked_sub(1).and_then(|p| now.get(p)))
+                .and_then(|c| first_usable(c, &["quote", "note"]))
+                .or_else(|| doc.get_element_by_id("search")),
+        };
+        if let Some(el) = target {
+            focus_in_place(&el);
+        }
+        true
+    };
+    leptos::task::spawn_local(async move {
+        leptos::task::tick().await;
+        leptos::task::tick().await;
+        if !restore() {
+            leptos::prelude::request_animation_frame(move || {
+                restore();
+            });
+        }
+    });
+}
+
+/// The elements of a query's result.
+fn all(list: Result<web_sys::NodeList, wasm_bindgen::JsValue>) -> Vec<Element> {
+    list.map(|l| {
+        (0..l.length())
+            .filter_map(|i| l.item(i)?.dyn_into().ok())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
 /// The element with the keyboard focus, when it is not the page itself.
 pub fn focused_element() -> Option<web_sys::HtmlElement> {
     let doc = web_sys::window()?.document()?;

@@ -360,7 +360,7 @@ fn Tags(id: String, tags: Vec<String>) -> impl IntoView {
                         view! {
                             <li class="tag">
                                 "#"<bdi>{t.clone()}</bdi>
-                                <button class="tag-remove" aria-label=label title="Remove tag" on:click=move |_| {
+                                <button class="tag-remove" data-focus="tag-remove" aria-label=label title="Remove tag" on:click=move |_| {
                                     let t = t2.clone();
                                     app.update(&id, ChangeKind::Retag, move |a| a.tags.retain(|x| *x != t));
                                 }>"×"</button>
@@ -373,6 +373,7 @@ fn Tags(id: String, tags: Vec<String>) -> impl IntoView {
             <input
                 id=field_id
                 class="tag-input"
+                data-focus="tag-input"
                 type="text"
                 dir="auto"
                 list="tag-suggestions"
@@ -437,6 +438,7 @@ fn Card(a: Annotation, #[prop(optional)] past: bool) -> impl IntoView {
         app.editing
             .with(|e| e.as_deref() == Some(id_editing.as_str()))
     };
+    let editing_now = editing.clone();
     view! {
         <li
             class=card_class
@@ -455,6 +457,7 @@ fn Card(a: Annotation, #[prop(optional)] past: bool) -> impl IntoView {
             })}
             <button
                 class="quote"
+                data-focus="quote"
                 dir="auto"
                 aria-label=quote_label
                 disabled=!anchored
@@ -477,7 +480,7 @@ fn Card(a: Annotation, #[prop(optional)] past: bool) -> impl IntoView {
             <div class="meta">
                 <label class="colour-pick">
                     <span class="visually-hidden">"Colour"</span>
-                    <select aria-label="Colour" on:change={
+                    <select aria-label="Colour" data-focus="colour" on:change={
                         let id = id.clone();
                         move |ev| {
                             if let Some(c) = Color::from_name(&event_target_value(&ev)) {
@@ -499,20 +502,22 @@ fn Card(a: Annotation, #[prop(optional)] past: bool) -> impl IntoView {
                     let id = id.clone();
                     view! {
                         <button
+                            data-focus="reattach"
                             on:mousedown=|ev: leptos::ev::MouseEvent| ev.prevent_default()
                             on:click=move |_| reattach(app, pending, &id)
                         >"Re-attach to selection"</button>
                     }
                 })}
-                <button on:click={
+                // Not beside its own editor.
+                <button data-focus="note" hidden=editing_now on:click={
                     let id = id.clone();
                     move |_| {
                         app.focused.set(Some(id.clone()));
                         app.editing.set(Some(id.clone()));
                     }
                 }>{if has_note { "Edit note" } else { "Add note" }}</button>
-                <button aria-label=copy_label title="Copy the quote and where it is from" on:click=move |_| copy_quote(app, &exact)>"Copy"</button>
-                <button aria-label=delete_label on:click=move |_| app.delete(&id_del)>"Delete"</button>
+                <button aria-label=copy_label data-focus="copy" title="Copy the quote and where it is from" on:click=move |_| copy_quote(app, &exact)>"Copy"</button>
+                <button aria-label=delete_label data-focus="delete" on:click=move |_| app.delete(&id_del)>"Delete"</button>
             </div>
         </li>
     }
@@ -545,6 +550,7 @@ fn NoteEditor(id: String, initial: String) -> impl IntoView {
                 a.note = text.trim_end().to_string()
             });
             app.fresh_note.set(None);
+            dom::keep_card_focus();
             app.editing.set(None);
             dom::scroll_card(&format!("[data-card=\"{}\"]", css_escape(&id)));
         }
@@ -555,6 +561,7 @@ fn NoteEditor(id: String, initial: String) -> impl IntoView {
             if app.fresh_note.get_untracked().as_deref() == Some(id.as_str()) {
                 app.discard_fresh(&id);
             } else {
+                dom::keep_card_focus();
                 app.editing.set(None);
             }
         }
@@ -562,6 +569,7 @@ fn NoteEditor(id: String, initial: String) -> impl IntoView {
     let save_key = save.clone();
     let cancel_key = cancel.clone();
     view! {
+        <div class="note-editor" data-focus="editor">
         <label for=field_id.clone()>"Note"</label>
         <textarea
             id=field_id
@@ -583,6 +591,7 @@ fn NoteEditor(id: String, initial: String) -> impl IntoView {
         <div class="actions">
             <button on:click=move |_| save()>"Save"</button>
             <button on:click=move |_| cancel()>"Cancel"</button>
+        </div>
         </div>
     }
 }

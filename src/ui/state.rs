@@ -386,8 +386,15 @@ impl AppState {
     }
 
     /// After any change: re-index, re-render the touched blocks and the list, and save once the
-    /// change is on screen.
+    /// change is on screen. A control of a card that had the focus keeps it in the card drawn
+    /// anew ([`dom::keep_card_focus`]).
     pub fn after_change(&self, summary: &ChangeSummary) {
+        dom::keep_card_focus();
+        self.redraw(summary);
+    }
+
+    /// [`AppState::after_change`] leaving the focus where it falls.
+    fn redraw(&self, summary: &ChangeSummary) {
         if summary.kind.is_none() {
             return;
         }
@@ -609,7 +616,9 @@ impl AppState {
         });
         if let Some(Some(mut summary)) = summary {
             summary.kind = Some(ChangeKind::Delete);
-            self.after_change(&summary);
+            // The reader was writing in the text, not working through the cards: the focus is
+            // not moved to another card.
+            self.redraw(&summary);
         }
         self.fresh_note.set(None);
         self.editing.set(None);
