@@ -136,4 +136,8 @@ test('the keyboard focus stays in a card as it is edited, and moves to the next 
   await page.keyboard.press('Enter');
   await expect(page.locator('.card')).toHaveCount(0);
   await expect(page.getByRole('searchbox', { name: 'Search annotations' })).toBeFocused();
+  // The toast's Undo brings the card back, with the focus on it.
+  await page.locator('.toast').getByRole('button', { name: 'Undo' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('button', { name: 'Go to highlight: three-day visit' })).toBeFocused();
 });

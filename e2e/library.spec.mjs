@@ -90,10 +90,16 @@ test('deep links open a document at an annotation; removing a document is undoab
   await page.evaluate((k) => localStorage.setItem(k, '3:250'), placeKey);
   await page.getByRole('button', { name: 'Library' }).click();
   const lib = page.getByRole('dialog', { name: 'Library' });
-  await lib.getByRole('button', { name: 'Remove Field Notes on Reading' }).click();
+  // From the keyboard: the list is drawn anew, and the focus stays in the dialog — on the
+  // document now in the removed one's place, then on the one Undo brings back.
+  await lib.getByRole('button', { name: 'Remove Field Notes on Reading' }).focus();
+  await page.keyboard.press('Enter');
   await expect(lib.getByRole('button', { name: 'Field Notes on Reading', exact: true })).toHaveCount(0);
+  await expect(lib.getByRole('button', { name: 'Pakistan Army Chief Makes Historic Visit to Iran' })).toBeFocused();
   expect(await place()).toBeNull();
-  await lib.getByRole('button', { name: 'Undo' }).click();
+  await lib.getByRole('button', { name: 'Undo' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(lib.getByRole('button', { name: 'Field Notes on Reading', exact: true })).toBeFocused();
   expect(await place()).toBe('3:250');
   await lib.getByRole('button', { name: 'Field Notes on Reading', exact: true }).click();
   await expect(page.locator('article mark')).toHaveText(['second point about memory']);

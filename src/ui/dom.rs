@@ -361,7 +361,7 @@ pub const FOCUS_ATTR: &str = "data-focus";
 /// (its note saved, a tag added, its colour changed) and a delete removes it; the control that
 /// had the focus is then gone and the focus would fall to the page, sending a keyboard reader
 /// back to the top. Called before such a change: when the focus is inside a card, then once
-/// the change is drawn (the next frame) and only if the focus was lost, focuses the same control
+/// the change is drawn and only if the focus was lost ([`when_focus_lost`]), focuses the same control
 /// of the card drawn anew (the n-th of its kind, or the last there is: a tag's remove button),
 /// else the card's note button after its note editor closed, the tag field after its last tag
 /// went, else its quote; for a card that is gone, the quote of the card now in its place (the
@@ -396,16 +396,7 @@ pub fn keep_card_focus() {
     };
     let cards = |doc: &web_sys::Document| all(doc.query_selector_all("[data-card]"));
     let place = cards(&doc).iter().position(|c| *c == card).unwrap_or(0);
-    // Once the change is drawn: in the microtasks after the ones that draw it, before any key
-    // pressed meanwhile is handled (typing goes on into the field drawn anew); else in the next
-    // frame.
-    let restore = move || -> bool {
-        if was.is_connected() {
-            return false;
-        }
-        if focused_element().is_some() {
-            return true;
-        }
+    when_focus_lost(was.into(), move || {
         let usable = |el: &Element| !el.has_attribute("disabled");
         let first_usable = |card: &Element, kinds: &[&str]| {
             kinds
@@ -413,7 +404,7 @@ pub fn keep_card_focus() {
                 .find_map(|k| of_kind(card, k).into_iter().find(|e| usable(e)))
         };
         let now = cards(&doc);
-        let target = match now
+        match now
             .iter()
             .find(|c| c.get_attribute("data-card").as_deref() == Some(card_id.as_str()))
         {
@@ -434,9 +425,24 @@ pub fn keep_card_focus() {
                 .or_else(|| place.checked_sub(1).and_then(|p| now.get(p)))
                 .and_then(|c| first_usable(c, &["quote", "note"]))
                 .or_else(|| doc.get_element_by_id("search")),
-        };
-        if let Some(el) = target {
-            focus_in_place(&el);
+        }
+    });
+}
+
+/// When `was` (the element with the focus as a change is made) is taken out of the page by
+/// the change and the focus falls to the page, focuses what `pick` then finds. Runs in the
+/// microtasks after the ones that draw the change, before any key pressed meanwhile is handled
+/// (typing goes on into a field drawn anew); when `was` is still there then, once more in the
+/// next frame.
+pub fn when_focus_lost(was: Element, pick: impl Fn() -> Option<Element> + 'static) {
+    let restore = move || -> bool {
+        if was.is_connected() {
+            return false;
+        }
+        if focused_element().is_none() {
+            if let Some(el) = pick() {
+                focus_in_place(&el);
+            }
         }
         true
     };
@@ -452,7 +458,7 @@ pub fn keep_card_focus() {
 }
 
 /// The elements of a query's result.
-fn all(list: Result<web_sys::NodeList, wasm_bindgen::JsValue>) -> Vec<Element> {
+pub fn all(list: Result<web_sys::NodeList, wasm_bindgen::JsValue>) -> Vec<Element> {
     list.map(|l| {
         (0..l.length())
             .filter_map(|i| l.item(i)?.dyn_into().ok())

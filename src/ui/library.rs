@@ -383,6 +383,10 @@ fn local_keys(id: &str) -> [String; 3] {
     [text_key(id), storage::storage_key(id), place_key(id)]
 }
 
+/// Which of the library's documents to focus once its list is drawn anew: from their links and
+/// the place of the one that had the focus.
+type PickLink = Box<dyn Fn(&[web_sys::Element], usize) -> Option<web_sys::Element>>;
+
 /// The library sheet: every document, opening files, pasting text, removing documents.
 #[component]
 pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
@@ -427,9 +431,31 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
         }
         lib.listing().into_iter().cloned().collect::<Vec<_>>()
     };
+    // The list is drawn anew after a removal or its undo: the focus goes to the document now in
+    // the removed one's place (or the one before) or to the one brought back, else the dialog.
+    let refocus = move |pick: PickLink| {
+        let (Some(was), Some(el)) = (dom::focused_element(), dialog.get_untracked()) else {
+            return;
+        };
+        let items = dom::all(el.query_selector_all(".library-list > li"));
+        let at = items
+            .iter()
+            .position(|li| li.contains(Some(&was)))
+            .unwrap_or(0);
+        let el: web_sys::Element = el.into();
+        dom::when_focus_lost(was.into(), move || {
+            pick(&dom::all(el.query_selector_all(".doc-link")), at).or_else(|| Some(el.clone()))
+        });
+    };
     let remove_doc = move |id: String| {
         let mut lib = load_library();
         if let Some(entry) = lib.remove(&id) {
+            refocus(Box::new(|links, at| {
+                links
+                    .get(at)
+                    .or_else(|| links.get(at.checked_sub(1)?))
+                    .cloned()
+            }));
             let held: Vec<(String, String)> = local_keys(&id)
                 .into_iter()
                 .filter_map(|k| get(&k).map(|v| (k, v)))
@@ -452,6 +478,13 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
                 let _ = set(&k, &v);
             }
             let id = entry.id.clone();
+            let back = id.clone();
+            refocus(Box::new(move |links, _| {
+                links
+                    .iter()
+                    .find(|l| l.get_attribute("data-doc").as_deref() == Some(back.as_str()))
+                    .cloned()
+            }));
             leptos::task::spawn_local(async move {
                 if !records.is_empty() {
                     let _ = idb::put_records(&id, records).await;
@@ -493,7 +526,7 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
                             let rm_label = format!("Remove {}", e.title);
                             view! {
                                 <li>
-                                    <button class="doc-link" dir="auto" aria-current=is_current.then_some("page") on:click=move |_| {
+                                    <button class="doc-link" data-doc=id.clone() dir="auto" aria-current=is_current.then_some("page") on:click=move |_| {
                                         open.set(false);
                                         nav.go(&id, None);
                                     }>{e.title.clone()}</button>

@@ -176,7 +176,7 @@ fn on_key(
     match (ctrl, ev.shift_key(), key.as_str()) {
         (true, false, "z") | (true, false, "Z") => {
             ev.prevent_default();
-            app.undo();
+            let _ = app.undo();
         }
         (true, true, "z") | (true, true, "Z") | (true, _, "y") | (true, _, "Y") => {
             ev.prevent_default();
@@ -353,7 +353,7 @@ pub fn App(doc: Document) -> impl IntoView {
             <header class="topbar">
                 <span class="brand">"Marginalia" <small>"highlights stay on this device"</small></span>
                 <nav class="tools" aria-label="Annotation tools">
-                    <button disabled=move || !can_undo() on:click=move |_| app.undo() title="Undo (Ctrl+Z)">"Undo"</button>
+                    <button disabled=move || !can_undo() on:click=move |_| { let _ = app.undo(); } title="Undo (Ctrl+Z)">"Undo"</button>
                     <button disabled=move || !can_redo() on:click=move |_| app.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
                     <button on:click=move |_| download_json(app)>"Download annotations"</button>
                     <button on:click=move |_| download_markdown(app)>"Download Markdown"</button>
@@ -418,6 +418,25 @@ fn Banner() -> impl IntoView {
     }
 }
 
+/// The toast's **Undo** (after a delete or Clear all): the toast goes, and the focus, which was
+/// on its button, goes to the first card the undo brings back.
+fn undo_from_toast(app: AppState) {
+    let was = dom::focused_element();
+    app.toast.set(None);
+    let ids = app.undo();
+    if let Some(was) = was {
+        dom::when_focus_lost(was.into(), move || {
+            dom::all(document().query_selector_all("[data-card]"))
+                .into_iter()
+                .find(|c| {
+                    c.get_attribute("data-card")
+                        .is_some_and(|id| ids.contains(&id))
+                })
+                .and_then(|c| c.query_selector(".quote").ok().flatten())
+        });
+    }
+}
+
 #[component]
 fn ToastView() -> impl IntoView {
     let app = expect_context::<AppState>();
@@ -427,7 +446,7 @@ fn ToastView() -> impl IntoView {
                 <div class="toast">
                     <span>{if t.undo { format!("{} — ", t.text) } else { t.text.clone() }}</span>
                     {t.undo.then(|| view! {
-                        <button on:click=move |_| { app.toast.set(None); app.undo(); }>"Undo"</button>
+                        <button on:click=move |_| undo_from_toast(app)>"Undo"</button>
                     })}
                 </div>
             })}

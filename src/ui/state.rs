@@ -624,8 +624,9 @@ impl AppState {
         self.editing.set(None);
     }
 
-    pub fn undo(&self) {
-        self.step_history(AnnotationSet::undo, "Undone");
+    /// Undoes the last step; returns the ids of the annotations it changed.
+    pub fn undo(&self) -> Vec<String> {
+        self.step_history(AnnotationSet::undo, "Undone")
     }
 
     pub fn redo(&self) {
@@ -637,13 +638,15 @@ impl AppState {
         &self,
         step: fn(&mut AnnotationSet, Timestamp) -> Result<ChangeSummary, SetError>,
         verb: &str,
-    ) {
+    ) -> Vec<String> {
         let now = dom::now();
-        if let Some(Ok(summary)) = self.set.try_update_value(|set| step(set, now)) {
-            let what = summary.kind.as_ref().map_or("Change", |k| k.past_tense());
-            self.after_change(&summary);
-            self.show_toast(format!("{verb}: {what}"), false);
-        }
+        let Some(Ok(summary)) = self.set.try_update_value(|set| step(set, now)) else {
+            return Vec::new();
+        };
+        let what = summary.kind.as_ref().map_or("Change", |k| k.past_tense());
+        self.after_change(&summary);
+        self.show_toast(format!("{verb}: {what}"), false);
+        summary.ids
     }
 
     /// Focuses an annotation: its card is highlighted and scrolled to, its marks flash.
