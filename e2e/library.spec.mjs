@@ -91,7 +91,9 @@ test('deep links open a document at an annotation; removing a document is undoab
   await page.getByRole('button', { name: 'Library' }).click();
   const lib = page.getByRole('dialog', { name: 'Library' });
   // From the keyboard: the list is drawn anew, and the focus stays in the dialog — on the
-  // document now in the removed one's place, then on the one Undo brings back.
+  // document now in the removed one's place, then on the one Undo brings back. (The dialog
+  // takes the focus as it opens, in a frame of its own: wait for that first.)
+  await expect(lib).toBeFocused();
   await lib.getByRole('button', { name: 'Remove Field Notes on Reading' }).focus();
   await page.keyboard.press('Enter');
   await expect(lib.getByRole('button', { name: 'Field Notes on Reading', exact: true })).toHaveCount(0);

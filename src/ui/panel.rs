@@ -570,28 +570,28 @@ fn NoteEditor(id: String, initial: String) -> impl IntoView {
     let cancel_key = cancel.clone();
     view! {
         <div class="note-editor" data-focus="editor">
-        <label for=field_id.clone()>"Note"</label>
-        <textarea
-            id=field_id
-            dir="auto"
-            node_ref=area
-            prop:value=initial
-            maxlength="100000"
-            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
-                    ev.prevent_default();
-                    save_key();
-                } else if ev.key() == "Escape" {
-                    ev.prevent_default();
-                    ev.stop_propagation();
-                    cancel_key();
+            <label for=field_id.clone()>"Note"</label>
+            <textarea
+                id=field_id
+                dir="auto"
+                node_ref=area
+                prop:value=initial
+                maxlength="100000"
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+                        ev.prevent_default();
+                        save_key();
+                    } else if ev.key() == "Escape" {
+                        ev.prevent_default();
+                        ev.stop_propagation();
+                        cancel_key();
+                    }
                 }
-            }
-        ></textarea>
-        <div class="actions">
-            <button on:click=move |_| save()>"Save"</button>
-            <button on:click=move |_| cancel()>"Cancel"</button>
-        </div>
+            ></textarea>
+            <div class="actions">
+                <button on:click=move |_| save()>"Save"</button>
+                <button on:click=move |_| cancel()>"Cancel"</button>
+            </div>
         </div>
     }
 }
