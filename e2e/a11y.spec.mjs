@@ -141,3 +141,24 @@ test('the keyboard focus stays in a card as it is edited, and moves to the next 
   await page.keyboard.press('Enter');
   await expect(page.getByRole('button', { name: 'Go to highlight: three-day visit' })).toBeFocused();
 });
+
+test('Undo, Redo and Clear all keep the focus when there is nothing more for them to do', async ({ page }) => {
+  await openApp(page);
+  await dragSelect(page, 'Basij Organization');
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  const marks = page.locator('article mark');
+  await expect(marks).toHaveCount(1);
+  for (const [name, count] of [['Undo', 0], ['Redo', 1], ['Clear all', 0]]) {
+    const button = page.getByRole('button', { name, exact: true });
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await expect(marks).toHaveCount(count);
+    await expect(button).toBeDisabled();
+    await expect(button).toBeFocused();
+    // Pressed again, it does nothing.
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(100);
+    await expect(marks).toHaveCount(count);
+  }
+  await expect(page.locator('.toast')).toHaveText('Cleared all annotations — Undo');
+});

@@ -123,8 +123,11 @@ test('search with / , the count of matches, filter by colour, clearing restores'
   await page.getByRole('combobox', { name: 'Colour' }).first().selectOption('pink');
   await expect(page.locator('.card')).toHaveCount(0);
   await expect(page.getByText('0 of 2 match')).toBeVisible();
-  await page.getByRole('button', { name: 'Clear filters' }).click();
+  // From the keyboard: the button goes with the filters, and the focus to the search field.
+  await page.getByRole('button', { name: 'Clear filters' }).focus();
+  await page.keyboard.press('Enter');
   await expect(page.locator('.card')).toHaveCount(2);
+  await expect(search).toBeFocused();
 });
 
 test('the selection toolbar stays beside the words when the page scrolls, and clear of the top bar', async ({ page }) => {
@@ -312,6 +315,8 @@ test('a highlight past the first 50 cards: clicking it or j shows its card, numb
   await page.getByRole('button', { name: 'Show 11 more' }).click();
   await expect(selected).toHaveCount(0);
   await expect(page.locator('.card')).toHaveCount(61);
+  // The button is gone; the focus is on the first card it brought.
+  await expect(page.locator('.card').nth(50).locator('.quote')).toBeFocused();
   await expect(page.locator('.card.focused')).toContainText(tail);
 });
 

@@ -446,14 +446,22 @@ pub fn when_focus_lost(was: Element, pick: impl Fn() -> Option<Element> + 'stati
         }
         true
     };
-    leptos::task::spawn_local(async move {
-        leptos::task::tick().await;
-        leptos::task::tick().await;
+    after_draw(move || {
         if !restore() {
             leptos::prelude::request_animation_frame(move || {
                 restore();
             });
         }
+    });
+}
+
+/// Runs `f` once a change being made now is drawn: in the microtasks after the ones that draw
+/// it, before the browser handles anything else.
+pub fn after_draw(f: impl FnOnce() + 'static) {
+    leptos::task::spawn_local(async move {
+        leptos::task::tick().await;
+        leptos::task::tick().await;
+        f();
     });
 }
 

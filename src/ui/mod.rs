@@ -338,6 +338,9 @@ pub fn App(doc: Document) -> impl IntoView {
         app.set.with_value(|s| s.is_empty())
     };
     let clear_all = move |_| {
+        if is_empty() {
+            return;
+        }
         let summary = app.set.try_update_value(|s| s.clear_all());
         if let Some(summary) = summary {
             app.after_change(&summary);
@@ -353,15 +356,17 @@ pub fn App(doc: Document) -> impl IntoView {
             <header class="topbar">
                 <span class="brand">"Marginalia" <small>"highlights stay on this device"</small></span>
                 <nav class="tools" aria-label="Annotation tools">
-                    <button disabled=move || !can_undo() on:click=move |_| { let _ = app.undo(); } title="Undo (Ctrl+Z)">"Undo"</button>
-                    <button disabled=move || !can_redo() on:click=move |_| app.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
+                    // `aria-disabled`, not `disabled`: a disabled button loses the focus, and the
+                    // last undo would send a keyboard reader back to the top of the page.
+                    <button aria-disabled=move || (!can_undo()).to_string() on:click=move |_| { let _ = app.undo(); } title="Undo (Ctrl+Z)">"Undo"</button>
+                    <button aria-disabled=move || (!can_redo()).to_string() on:click=move |_| app.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
                     <button on:click=move |_| download_json(app)>"Download annotations"</button>
                     <button on:click=move |_| download_markdown(app)>"Download Markdown"</button>
                     <ImportButton />
                     <Show when=move || nav.is_some()>
                         <button on:click=move |_| library_open.set(true) title="Your documents, and opening your own articles">"Library"</button>
                     </Show>
-                    <button disabled=is_empty on:click=clear_all title="Remove every annotation (undoable)">"Clear all"</button>
+                    <button aria-disabled=move || is_empty().to_string() on:click=clear_all title="Remove every annotation (undoable)">"Clear all"</button>
                     <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| help.set(true)>"?"</button>
                 </nav>
             </header>

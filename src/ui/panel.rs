@@ -269,7 +269,13 @@ pub fn Panel() -> impl IntoView {
                             .collect_view()}
                     </select>
                     <Show when=move || filter.with(Filter::is_active)>
-                        <button on:click=move |_| filter.set(Filter::default())>"Clear filters"</button>
+                        <button on:click=move |_| {
+                            // The button goes with the filters: the focus goes to the search field.
+                            if let Some(was) = dom::focused_element() {
+                                dom::when_focus_lost(was.into(), || document().get_element_by_id("search"));
+                            }
+                            filter.set(Filter::default());
+                        }>"Clear filters"</button>
                     </Show>
                 </div>
                 <p class="count" role="status" aria-live="polite">{count_text}</p>
@@ -277,7 +283,7 @@ pub fn Panel() -> impl IntoView {
             <Show when=move || listing.with(|l| l.total == 0)>
                 <p class="empty">"Select words in the article, then choose Highlight or Note."</p>
             </Show>
-            <ul class="cards" aria-label="Annotations in text order">
+            <ul id="card-list" class="cards" aria-label="Annotations in text order">
                 <For
                     each=anchored
                     key=|(past, a)| (*past, a.id.clone(), a.modified, a.color, a.tags.clone(), a.anchor)
@@ -285,7 +291,18 @@ pub fn Panel() -> impl IntoView {
                 />
             </ul>
             <Show when=move || { hidden() > 0 }>
-                <button on:click=move |_| limit.update(|l| *l += PAGE)>
+                <button on:click=move |_| {
+                    // The focus goes to the first card shown now (the button may go too).
+                    let first_new = limit.get_untracked();
+                    limit.update(|l| *l += PAGE);
+                    dom::after_draw(move || {
+                        let quote = document()
+                            .query_selector(&format!("#card-list > li:nth-child({}) .quote", first_new + 1));
+                        if let Ok(Some(quote)) = quote {
+                            dom::focus_in_place(&quote);
+                        }
+                    });
+                }>
                     {move || format!("Show {} more", hidden().min(PAGE))}
                 </button>
             </Show>
