@@ -455,6 +455,16 @@ pub fn when_focus_lost(was: Element, pick: impl Fn() -> Option<Element> + 'stati
     });
 }
 
+/// Called before a change that takes the focused control away with it (a message's Dismiss):
+/// then focuses the element with id `id` ([`when_focus_lost`]).
+pub fn focus_id_if_lost(id: &'static str) {
+    if let Some(was) = focused_element() {
+        when_focus_lost(was.into(), move || {
+            web_sys::window()?.document()?.get_element_by_id(id)
+        });
+    }
+}
+
 /// Runs `f` once a change being made now is drawn: in the microtasks after the ones that draw
 /// it, before the browser handles anything else.
 pub fn after_draw(f: impl FnOnce() + 'static) {

@@ -225,7 +225,11 @@ pub fn ImportReportView() -> impl IntoView {
                         </ul>
                     })}
                     {(!r.busy).then(|| view! {
-                        <button on:click=move |_| report.0.set(None)>"Dismiss"</button>
+                        <button on:click=move |_| {
+                            // The report goes with its button: the focus goes back to Import.
+                            dom::focus_id_if_lost("import-file");
+                            report.0.set(None);
+                        }>"Dismiss"</button>
                     })}
                 </div>
             }

@@ -271,9 +271,7 @@ pub fn Panel() -> impl IntoView {
                     <Show when=move || filter.with(Filter::is_active)>
                         <button on:click=move |_| {
                             // The button goes with the filters: the focus goes to the search field.
-                            if let Some(was) = dom::focused_element() {
-                                dom::when_focus_lost(was.into(), || document().get_element_by_id("search"));
-                            }
+                            dom::focus_id_if_lost("search");
                             filter.set(Filter::default());
                         }>"Clear filters"</button>
                     </Show>
