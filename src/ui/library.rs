@@ -383,9 +383,26 @@ fn local_keys(id: &str) -> [String; 3] {
     [text_key(id), storage::storage_key(id), place_key(id)]
 }
 
-/// Which of the library's documents to focus once its list is drawn anew: from their links and
-/// the place of the one that had the focus.
-type PickLink = Box<dyn Fn(&[web_sys::Element], usize) -> Option<web_sys::Element>>;
+/// The library's list is drawn anew after a removal or its undo, taking the focused button with
+/// it: the focus goes to the document `pick` chooses from the links and the place of the one
+/// that had the focus (the one now in its place, or the one brought back), else the dialog.
+fn refocus(
+    dialog: NodeRef<leptos::html::Div>,
+    pick: impl Fn(&[web_sys::Element], usize) -> Option<web_sys::Element> + 'static,
+) {
+    let (Some(was), Some(el)) = (dom::focused_element(), dialog.get_untracked()) else {
+        return;
+    };
+    let items = dom::all(el.query_selector_all(".library-list > li"));
+    let at = items
+        .iter()
+        .position(|li| li.contains(Some(&was)))
+        .unwrap_or(0);
+    let el: web_sys::Element = el.into();
+    dom::when_focus_lost(was.into(), move || {
+        pick(&dom::all(el.query_selector_all(".doc-link")), at).or_else(|| Some(el.clone()))
+    });
+}
 
 /// The library sheet: every document, opening files, pasting text, removing documents.
 #[component]
@@ -431,31 +448,15 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
         }
         lib.listing().into_iter().cloned().collect::<Vec<_>>()
     };
-    // The list is drawn anew after a removal or its undo: the focus goes to the document now in
-    // the removed one's place (or the one before) or to the one brought back, else the dialog.
-    let refocus = move |pick: PickLink| {
-        let (Some(was), Some(el)) = (dom::focused_element(), dialog.get_untracked()) else {
-            return;
-        };
-        let items = dom::all(el.query_selector_all(".library-list > li"));
-        let at = items
-            .iter()
-            .position(|li| li.contains(Some(&was)))
-            .unwrap_or(0);
-        let el: web_sys::Element = el.into();
-        dom::when_focus_lost(was.into(), move || {
-            pick(&dom::all(el.query_selector_all(".doc-link")), at).or_else(|| Some(el.clone()))
-        });
-    };
     let remove_doc = move |id: String| {
         let mut lib = load_library();
         if let Some(entry) = lib.remove(&id) {
-            refocus(Box::new(|links, at| {
+            refocus(dialog, |links, at| {
                 links
                     .get(at)
                     .or_else(|| links.get(at.checked_sub(1)?))
                     .cloned()
-            }));
+            });
             let held: Vec<(String, String)> = local_keys(&id)
                 .into_iter()
                 .filter_map(|k| get(&k).map(|v| (k, v)))
@@ -479,12 +480,12 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
             }
             let id = entry.id.clone();
             let back = id.clone();
-            refocus(Box::new(move |links, _| {
+            refocus(dialog, move |links, _| {
                 links
                     .iter()
                     .find(|l| l.get_attribute("data-doc").as_deref() == Some(back.as_str()))
                     .cloned()
-            }));
+            });
             leptos::task::spawn_local(async move {
                 if !records.is_empty() {
                     let _ = idb::put_records(&id, records).await;
