@@ -338,7 +338,9 @@ pub fn App(doc: Document) -> impl IntoView {
         app.set.with_value(|s| s.is_empty())
     };
     let clear_all = move |_| {
-        if is_empty() {
+        // Unavailable (`aria-disabled`) but still clickable: nothing to clear, nothing done. Read
+        // untracked: `is_empty` tracks the list, which an event handler must not.
+        if app.set.with_value(|s| s.is_empty()) {
             return;
         }
         let summary = app.set.try_update_value(|s| s.clear_all());
