@@ -165,6 +165,9 @@ test('pasted text opens; a file over 5 MB is refused with a clear message', asyn
   await lib.getByLabel('Or paste text').fill('A pasted note\n\nwith two paragraphs.');
   await lib.getByRole('button', { name: 'Open pasted text' }).click();
   await expect(page.locator('article p')).toHaveText(['A pasted note', 'with two paragraphs.']);
+  // With no heading of its own and no file name, it is titled by its first words.
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('A pasted note');
+  await expect(page).toHaveTitle('Marginalia — A pasted note');
   await page.getByRole('button', { name: 'Library' }).click();
   await page.getByRole('dialog', { name: 'Library' }).getByLabel('Open a file').setInputFiles({ name: 'huge.txt', mimeType: 'text/plain', buffer: Buffer.alloc(6 * 1024 * 1024, 97) });
   await expect(page.getByRole('alert').filter({ hasText: 'up to 5 MB' })).toBeVisible();

@@ -2,9 +2,7 @@
 //! Keys: `marginalia/v1/library` (the index) and `marginalia/v1/text/<id>` (each document's text).
 
 use crate::domain::article::{Document, BUNDLED_ID};
-use crate::domain::markdown::{
-    document_iri, file_stem, parse_markdown, parse_plain_text, DocFormat,
-};
+use crate::domain::markdown::{parse_document, DocFormat};
 use crate::domain::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -37,13 +35,7 @@ pub struct StoredText {
 impl StoredText {
     /// The document, parsed again from its stored text (its id stays the stored one).
     pub fn to_document(&self) -> Option<Document> {
-        let iri = document_iri(&self.id);
-        let title = file_stem(&self.file_name);
-        match self.format {
-            DocFormat::Markdown => parse_markdown(&self.id, &iri, title, &self.text),
-            DocFormat::Plain => parse_plain_text(&self.id, &iri, title, &self.text),
-        }
-        .ok()
+        parse_document(&self.id, &self.file_name, self.format, &self.text).ok()
     }
 }
 

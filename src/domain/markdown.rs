@@ -99,14 +99,73 @@ pub fn open_document(
         });
     }
     let id = document_id(file_name, text);
-    let iri = document_iri(&id);
-    let doc = match format {
-        DocFormat::Markdown => parse_markdown(&id, &iri, file_stem(file_name), text),
-        DocFormat::Plain => parse_plain_text(&id, &iri, file_stem(file_name), text),
-    };
-    doc.map_err(|_| OpenError::Empty {
+    parse_document(&id, file_name, format, text).map_err(|_| OpenError::Empty {
         name: file_name.to_string(),
     })
+}
+
+/// The start of the made-up file name pasted text is kept under ([`pasted_file_name`]).
+const PASTED_PREFIX: &str = "pasted-";
+
+/// The file name pasted text is kept under: `pasted-<fingerprint>.md` (pasted text is read as
+/// Markdown; plain paragraphs read the same).
+pub fn pasted_file_name(text: &str) -> String {
+    format!("{PASTED_PREFIX}{}.md", &fingerprint(text)[..8])
+}
+
+/// How long a title made from pasted text's first words may be, in characters (before the "…").
+const PASTED_TITLE_CHARS: usize = 80;
+
+/// Parses a reader's document, new or stored (`id` is kept as given). Its title is its first
+/// heading, else the file's name without its extension; pasted text has no name of its own, so
+/// it is titled by its first words instead ([`first_words`]). The title is not part of the text
+/// annotations point into, so how it is made never moves an annotation.
+pub fn parse_document(
+    id: &str,
+    file_name: &str,
+    format: DocFormat,
+    text: &str,
+) -> Result<Document, ArticleError> {
+    let iri = document_iri(id);
+    let stem = file_stem(file_name);
+    let mut doc = match format {
+        DocFormat::Markdown => parse_markdown(id, &iri, stem, text),
+        DocFormat::Plain => parse_plain_text(id, &iri, stem, text),
+    }?;
+    if file_name.starts_with(PASTED_PREFIX) && doc.title == stem {
+        if let Some(first) = doc.blocks.first() {
+            doc.title = first_words(&first.text, PASTED_TITLE_CHARS);
+        }
+    }
+    Ok(doc)
+}
+
+/// `text` (whitespace runs read as one space) up to `max_chars` characters, cut after a whole
+/// word with "…" when longer (inside a word only when its first word alone is longer).
+pub fn first_words(text: &str, max_chars: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let whole = words.join(" ");
+    if whole.chars().count() <= max_chars {
+        return whole;
+    }
+    let mut out = String::new();
+    for w in &words {
+        let more = usize::from(!out.is_empty()) + w.chars().count();
+        if out.chars().count() + more > max_chars {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    if out.is_empty() {
+        out = whole.chars().take(max_chars).collect();
+    }
+    format!(
+        "{}…",
+        out.trim_end_matches([',', ';', ':', '.', '-', '–', '—'])
+    )
 }
 
 /// Plain text: paragraphs are separated by blank lines; lines inside one are joined by a space.
@@ -493,6 +552,82 @@ mod tests {
         assert!(all
             .iter()
             .any(|t| t.contains("<img src=x onerror=alert(1)>")));
+    }
+
+    #[test]
+    fn pasted_text_without_a_heading_is_titled_by_its_first_words() {
+        let text = "A pasted note\n\nwith two paragraphs.";
+        let name = pasted_file_name(text);
+        // The name earlier builds made (their pasted documents keep their ids).
+        assert_eq!(name, format!("pasted-{}.md", &fingerprint(text)[..8]));
+        let d = open_document(&name, DocFormat::Markdown, text).unwrap();
+        assert_eq!(d.title, "A pasted note");
+        // The title is not taken out of the text: the first paragraph is still there to annotate.
+        assert_eq!(d.blocks[0].text, "A pasted note");
+        // Stored and read back, the same title.
+        let stored = crate::domain::library::StoredText {
+            id: d.id.clone(),
+            file_name: name.clone(),
+            format: DocFormat::Markdown,
+            text: text.into(),
+        };
+        assert_eq!(stored.to_document().unwrap(), d);
+
+        let long = "**Pakistan's army chief** made a   historic visit to Iran this week, the first in years, officials said.";
+        let d = open_document(&pasted_file_name(long), DocFormat::Markdown, long).unwrap();
+        assert_eq!(
+            d.title,
+            "Pakistan's army chief made a historic visit to Iran this week, the first in…"
+        );
+        // A heading of its own wins; a file's name is still its title.
+        let headed = "# Field Notes\n\nBody.";
+        assert_eq!(
+            open_document(&pasted_file_name(headed), DocFormat::Markdown, headed)
+                .unwrap()
+                .title,
+            "Field Notes"
+        );
+        assert_eq!(
+            open_document("notes.md", DocFormat::Markdown, text)
+                .unwrap()
+                .title,
+            "notes"
+        );
+    }
+
+    #[test]
+    fn first_words_cut_after_a_whole_word() {
+        assert_eq!(first_words("  one   two\nthree ", 60), "one two three");
+        assert_eq!(first_words("one two, three", 9), "one two…");
+        assert_eq!(first_words("one two three", 13), "one two three");
+        assert_eq!(first_words("one two three", 12), "one two…");
+        assert_eq!(
+            first_words("Donaudampfschifffahrt ist lang", 8),
+            "Donaudam…"
+        );
+        assert_eq!(first_words("ایران و پاکستان روابط", 10), "ایران و…");
+    }
+
+    proptest::proptest! {
+        /// A title made of first words is the text's start (spaces made single), whole words
+        /// but for one over-long first word, and at most `max` characters before its "…".
+        #[test]
+        fn first_words_is_a_start_of_the_text(text in "[a-z ,.\n\u{e9}\u{627}]{0,90}", max in 1usize..70) {
+            let title = first_words(&text, max);
+            let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let kept = title.strip_suffix('…').unwrap_or(&title);
+            proptest::prop_assert!(flat.starts_with(kept), "{:?} from {:?}", title, text);
+            proptest::prop_assert!(kept.chars().count() <= max);
+            if kept.len() < flat.len() {
+                proptest::prop_assert!(title.ends_with('…'));
+                let next = flat[kept.len()..].chars().next();
+                let whole_words = kept.is_empty() || next == Some(' ') || !kept.contains(' ')
+                    || flat[kept.len()..].starts_with(|c: char| ",;:.".contains(c));
+                proptest::prop_assert!(whole_words, "{:?} from {:?}", title, text);
+            } else {
+                proptest::prop_assert_eq!(&title, &flat);
+            }
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::domain::library::{
     make_fragment, parse_fragment, place_key, text_key, Entry, Library, StoredText, LIBRARY_KEY,
 };
 use crate::domain::markdown::{
-    document_id, open_document, DocFormat, OpenError, MAX_DOCUMENT_BYTES,
+    open_document, pasted_file_name, DocFormat, OpenError, MAX_DOCUMENT_BYTES,
 };
 use crate::domain::storage;
 use crate::domain::text::Count;
@@ -569,7 +569,7 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
                         if text.trim().is_empty() {
                             return;
                         }
-                        let name = format!("pasted-{}.md", &document_id("pasted", &text)[7..]);
+                        let name = pasted_file_name(&text);
                         open.set(false);
                         nav.open_text(&name, &text);
                     }>"Open pasted text"</button>
