@@ -103,11 +103,24 @@ test('deep links open a document at an annotation; removing a document is undoab
   await page.keyboard.press('Enter');
   await expect(lib.getByRole('button', { name: 'Field Notes on Reading', exact: true })).toBeFocused();
   expect(await place()).toBe('3:250');
-  await lib.getByRole('button', { name: 'Field Notes on Reading', exact: true }).click();
+  // Opened from the keyboard, the document takes the focus on its title (the Library and its
+  // button went with the document that was open), and Tab goes on from there.
+  await lib.getByRole('button', { name: 'Field Notes on Reading', exact: true }).focus();
+  await page.keyboard.press('Enter');
   await expect(page.locator('article mark')).toHaveText(['second point about memory']);
+  await expect(page.getByRole('heading', { level: 1, name: 'Field Notes on Reading' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.locator('article a')).toBeFocused();
 
+  // The message that a document is missing: dismissed from the keyboard, the focus goes to the
+  // title of the document that is shown.
   await page.goto('/#doc=no-such-document');
-  await expect(page.getByRole('alert').filter({ hasText: 'is not in this browser' })).toBeVisible();
+  const missing = page.getByRole('alert').filter({ hasText: 'is not in this browser' });
+  await expect(missing).toBeVisible();
+  await missing.getByRole('button', { name: 'Dismiss' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(missing).toHaveCount(0);
+  await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
 });
 
 test('a deep link into a long document with thousands of highlights shows that one, drawn and focused', async ({ page }) => {
@@ -151,11 +164,34 @@ test('an edited version of a file offers to carry its annotations over, re-ancho
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Field Notes on Reading');
   const offer = page.getByRole('status').filter({ hasText: 'An earlier version of notes.md has 2 annotations' });
   await expect(offer).toBeVisible();
-  await offer.getByRole('button', { name: 'Carry them over' }).click();
+  // Taken up from the keyboard, the offer goes and the focus goes to the title below it.
+  await offer.getByRole('button', { name: 'Carry them over' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(offer).toHaveCount(0);
+  await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
   await expect(page.getByRole('status').filter({ hasText: 'Carried 2 annotations over' })).toBeVisible();
   await expect(page.locator('article mark').first()).toHaveText('A quoted passage worth remembering.');
   await expect(page.locator('article mark')).toHaveCount(2);
   await expect(page.locator('article mark').nth(1)).toContainText('second point');
+});
+
+test('an offer to carry annotations over can be declined: the new version starts empty, the earlier one keeps its own', async ({ page }) => {
+  const console = watchConsole(page);
+  await openApp(page);
+  await openFile(page, 'notes.md', NOTES_V1);
+  await dragSelect(page, 'A quoted passage worth remembering.');
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  await openFile(page, 'notes.md', NOTES_V2);
+  const offer = page.getByRole('status').filter({ hasText: 'An earlier version of notes.md has 1 annotation.' });
+  await expect(offer).toBeVisible();
+  await offer.getByRole('button', { name: 'Not now' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(offer).toHaveCount(0);
+  await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
+  await expect(page.locator('article mark')).toHaveCount(0);
+  await page.goBack();
+  await expect(page.locator('article mark')).toHaveText(['A quoted passage worth remembering.']);
+  console.check();
 });
 
 test('pasted text opens; a file over 5 MB is refused with a clear message', async ({ page }) => {

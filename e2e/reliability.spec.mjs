@@ -197,8 +197,11 @@ for (const [what, raw, says] of DAMAGED) {
     expect(file.name).toBe(`${DOC}-damaged-storage.json`);
     expect(file.text).toBe(raw);
 
-    await alert.getByRole('button', { name: 'Start fresh' }).click();
+    // From the keyboard: the warning goes with its button, and the focus goes to the title.
+    await alert.getByRole('button', { name: 'Start fresh' }).focus();
+    await page.keyboard.press('Enter');
     await expect(alert).toBeHidden();
+    await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
     await expect(page.getByRole('status').getByText(`Started fresh. The damaged data is kept under the key "${BACKUP}"`)).toBeVisible();
     expect(await stored(page)).toBeNull();
     expect((await records(page)).map((a) => a.quote.exact)).toEqual(['Basij Organization']);

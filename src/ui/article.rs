@@ -173,7 +173,9 @@ pub fn ArticleView() -> impl IntoView {
     });
     view! {
         <article class=class id="article" aria-labelledby="doc-title" on:click=move |ev| click_mark(app, ev)>
-            <h1 id="doc-title" dir="auto">{title}</h1>
+            // `tabindex="-1"`: the focus goes to the title when a document opens, or when a message
+            // above it goes with its focused button (`dom::focus_id_if_lost`); not a tab stop.
+            <h1 id="doc-title" dir="auto" tabindex="-1">{title}</h1>
             <div class="blocks" node_ref=blocks inner_html=html></div>
             {source.map(|s| view! { <footer><cite>{s}</cite></footer> })}
             <PrintNotes />

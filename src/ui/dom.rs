@@ -455,6 +455,10 @@ pub fn when_focus_lost(was: Element, pick: impl Fn() -> Option<Element> + 'stati
     });
 }
 
+/// The document's title (`<h1>`, focusable from script only): where the focus goes when a
+/// document opens, or a message goes with its focused button and has no other place to send it.
+pub const TITLE_ID: &str = "doc-title";
+
 /// Called before a change that takes the focused control away with it (a message's Dismiss):
 /// then focuses the element with id `id` ([`when_focus_lost`]).
 pub fn focus_id_if_lost(id: &'static str) {

@@ -107,6 +107,8 @@ impl Nav {
                     .map(|e| e.file_name.clone())
                     .unwrap_or_default();
                 Nav::record_open(&doc, &file_name);
+                // The control that opened it goes with the document it was in.
+                dom::focus_id_if_lost(dom::TITLE_ID);
                 self.error.set(None);
                 self.target_annotation.set(annotation);
                 self.current.set(doc);
@@ -166,6 +168,7 @@ impl Nav {
         if let Some(w) = web_sys::window() {
             let _ = w.location().set_hash(&make_fragment(&id, None));
         }
+        dom::focus_id_if_lost(dom::TITLE_ID);
         self.error.set(None);
         self.target_annotation.set(None);
         self.current.set(doc);
@@ -351,8 +354,15 @@ pub fn CarryOverOffer() -> impl IntoView {
                         "An earlier version of {} has {} annotation{}. Carry them over to this version? They are re-anchored to the new text; any that no longer match are listed as unanchored.",
                         o.file_name, Count(o.count), if o.count == 1 { "" } else { "s" }
                     )}
-                    <button on:click=move |_| { carry_over(app, report, o2.clone()); nav.offer.set(None); }>"Carry them over"</button>
-                    <button on:click=move |_| nav.offer.set(None)>"Not now"</button>
+                    <button on:click=move |_| {
+                        dom::focus_id_if_lost(dom::TITLE_ID);
+                        carry_over(app, report, o2.clone());
+                        nav.offer.set(None);
+                    }>"Carry them over"</button>
+                    <button on:click=move |_| {
+                        dom::focus_id_if_lost(dom::TITLE_ID);
+                        nav.offer.set(None);
+                    }>"Not now"</button>
                 </div>
             }
         })
@@ -367,7 +377,10 @@ pub fn NavError() -> impl IntoView {
             view! {
                 <div class="status error" role="alert">
                     {e}
-                    <button on:click=move |_| nav.error.set(None)>"Dismiss"</button>
+                    <button on:click=move |_| {
+                        dom::focus_id_if_lost(dom::TITLE_ID);
+                        nav.error.set(None);
+                    }>"Dismiss"</button>
                 </div>
             }
         })

@@ -532,6 +532,8 @@ pub fn start_fresh(app: AppState) {
     leptos::task::spawn_local(async move {
         match Persist::release(app).await {
             Ok(told) => {
+                // The banner goes with its focused Start fresh.
+                dom::focus_id_if_lost(dom::TITLE_ID);
                 let _ = app.banner.try_set(None);
                 app.save();
                 app.show_toast(format!("Started fresh. {told}"), false);
