@@ -17,6 +17,17 @@ Raw <img src=x onerror="window.__pwned=1"> HTML stays text.
 `;
 const NOTES_V2 = NOTES_V1.replace('Readers keep', 'Careful readers keep').replace('second point about memory', 'second point, about memory');
 
+/** Presses `button` of `message` from the keyboard: the message goes, and the focus goes to
+ * the title of the document shown (not to the page, which would send a keyboard reader back to
+ * the top). */
+async function answerFromKeyboard(page, message, button) {
+  await expect(message).toBeVisible();
+  await message.getByRole('button', { name: button }).focus();
+  await page.keyboard.press('Enter');
+  await expect(message).toHaveCount(0);
+  await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
+}
+
 async function openFile(page, name, text) {
   const path = `target/e2e-files/${name}`;
   writeFileSync(path, text);
@@ -115,12 +126,7 @@ test('deep links open a document at an annotation; removing a document is undoab
   // The message that a document is missing: dismissed from the keyboard, the focus goes to the
   // title of the document that is shown.
   await page.goto('/#doc=no-such-document');
-  const missing = page.getByRole('alert').filter({ hasText: 'is not in this browser' });
-  await expect(missing).toBeVisible();
-  await missing.getByRole('button', { name: 'Dismiss' }).focus();
-  await page.keyboard.press('Enter');
-  await expect(missing).toHaveCount(0);
-  await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
+  await answerFromKeyboard(page, page.getByRole('alert').filter({ hasText: 'is not in this browser' }), 'Dismiss');
 });
 
 test('a deep link into a long document with thousands of highlights shows that one, drawn and focused', async ({ page }) => {
@@ -163,12 +169,7 @@ test('an edited version of a file offers to carry its annotations over, re-ancho
   await openFile(page, 'notes.md', NOTES_V2);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Field Notes on Reading');
   const offer = page.getByRole('status').filter({ hasText: 'An earlier version of notes.md has 2 annotations' });
-  await expect(offer).toBeVisible();
-  // Taken up from the keyboard, the offer goes and the focus goes to the title below it.
-  await offer.getByRole('button', { name: 'Carry them over' }).focus();
-  await page.keyboard.press('Enter');
-  await expect(offer).toHaveCount(0);
-  await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
+  await answerFromKeyboard(page, offer, 'Carry them over');
   await expect(page.getByRole('status').filter({ hasText: 'Carried 2 annotations over' })).toBeVisible();
   await expect(page.locator('article mark').first()).toHaveText('A quoted passage worth remembering.');
   await expect(page.locator('article mark')).toHaveCount(2);
@@ -182,12 +183,7 @@ test('an offer to carry annotations over can be declined: the new version starts
   await dragSelect(page, 'A quoted passage worth remembering.');
   await page.getByRole('button', { name: 'Highlight', exact: true }).click();
   await openFile(page, 'notes.md', NOTES_V2);
-  const offer = page.getByRole('status').filter({ hasText: 'An earlier version of notes.md has 1 annotation.' });
-  await expect(offer).toBeVisible();
-  await offer.getByRole('button', { name: 'Not now' }).focus();
-  await page.keyboard.press('Enter');
-  await expect(offer).toHaveCount(0);
-  await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
+  await answerFromKeyboard(page, page.getByRole('status').filter({ hasText: 'An earlier version of notes.md has 1 annotation.' }), 'Not now');
   await expect(page.locator('article mark')).toHaveCount(0);
   await page.goBack();
   await expect(page.locator('article mark')).toHaveText(['A quoted passage worth remembering.']);
