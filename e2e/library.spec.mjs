@@ -185,8 +185,10 @@ test('an offer to carry annotations over can be declined: the new version starts
   await openFile(page, 'notes.md', NOTES_V2);
   await answerFromKeyboard(page, page.getByRole('status').filter({ hasText: 'An earlier version of notes.md has 1 annotation.' }), 'Not now');
   await expect(page.locator('article mark')).toHaveCount(0);
+  // Back (which takes the focus off the page) shows the earlier version, its title focused.
   await page.goBack();
   await expect(page.locator('article mark')).toHaveText(['A quoted passage worth remembering.']);
+  await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
   console.check();
 });
 

@@ -459,6 +459,29 @@ pub fn when_focus_lost(was: Element, pick: impl Fn() -> Option<Element> + 'stati
 /// document opens, or a message goes with its focused button and has no other place to send it.
 pub const TITLE_ID: &str = "doc-title";
 
+/// Called as another document is shown in place of the one open: once it is drawn, its title
+/// takes the focus unless something else has it, so a screen reader announces it and Tab goes
+/// on into it. The control that opened it went with the document it was in, and the browser's
+/// Back and Forward take the focus off the page. (Leptos draws the new document into the same
+/// elements where it can: the title may be the same `<h1>` as before.) Once more in the next
+/// frame, in case the drawing took longer.
+pub fn focus_new_title() {
+    let attempt = || {
+        if focused_element().is_none() {
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(TITLE_ID))
+            {
+                focus_in_place(&el);
+            }
+        }
+    };
+    after_draw(move || {
+        attempt();
+        leptos::prelude::request_animation_frame(attempt);
+    });
+}
+
 /// Called before a change that takes the focused control away with it (a message's Dismiss):
 /// then focuses the element with id `id` ([`when_focus_lost`]).
 pub fn focus_id_if_lost(id: &'static str) {

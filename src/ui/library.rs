@@ -107,8 +107,7 @@ impl Nav {
                     .map(|e| e.file_name.clone())
                     .unwrap_or_default();
                 Nav::record_open(&doc, &file_name);
-                // The control that opened it goes with the document it was in.
-                dom::focus_id_if_lost(dom::TITLE_ID);
+                dom::focus_new_title();
                 self.error.set(None);
                 self.target_annotation.set(annotation);
                 self.current.set(doc);
@@ -168,7 +167,7 @@ impl Nav {
         if let Some(w) = web_sys::window() {
             let _ = w.location().set_hash(&make_fragment(&id, None));
         }
-        dom::focus_id_if_lost(dom::TITLE_ID);
+        dom::focus_new_title();
         self.error.set(None);
         self.target_annotation.set(None);
         self.current.set(doc);
