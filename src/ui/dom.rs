@@ -384,9 +384,6 @@ pub fn keep_card_focus() {
     else {
         return;
     };
-    let of_kind = |root: &Element, kind: &str| {
-        all(root.query_selector_all(&format!("[{FOCUS_ATTR}=\"{kind}\"]")))
-    };
     let nth = of_kind(&card, &control)
         .iter()
         .position(|c| c.contains(Some(was.as_ref())))
@@ -397,12 +394,6 @@ pub fn keep_card_focus() {
     let cards = |doc: &web_sys::Document| all(doc.query_selector_all("[data-card]"));
     let place = cards(&doc).iter().position(|c| *c == card).unwrap_or(0);
     when_focus_lost(was.into(), move || {
-        let usable = |el: &Element| !el.has_attribute("disabled");
-        let first_usable = |card: &Element, kinds: &[&str]| {
-            kinds
-                .iter()
-                .find_map(|k| of_kind(card, k).into_iter().find(|e| usable(e)))
-        };
         let now = cards(&doc);
         match now
             .iter()
@@ -413,7 +404,7 @@ pub fn keep_card_focus() {
                 let fallback: &[&str] = match control.as_str() {
                     "editor" => &["note", "quote"],
                     "tag-remove" => &["tag-input"],
-                    _ => &["quote", "note"],
+                    _ => CARD_TARGETS,
                 };
                 same.get(nth.min(same.len().saturating_sub(1)))
                     .filter(|e| usable(e))
@@ -423,10 +414,36 @@ pub fn keep_card_focus() {
             None => now
                 .get(place)
                 .or_else(|| place.checked_sub(1).and_then(|p| now.get(p)))
-                .and_then(|c| first_usable(c, &["quote", "note"]))
+                .and_then(card_target)
                 .or_else(|| doc.get_element_by_id("search")),
         }
     });
+}
+
+/// The controls of a card named `kind` ([`FOCUS_ATTR`]) inside `root`.
+fn of_kind(root: &Element, kind: &str) -> Vec<Element> {
+    all(root.query_selector_all(&format!("[{FOCUS_ATTR}=\"{kind}\"]")))
+}
+
+fn usable(el: &Element) -> bool {
+    !el.has_attribute("disabled")
+}
+
+/// The first control of `card` that can take the focus, of the first of `kinds` that has one.
+fn first_usable(card: &Element, kinds: &[&str]) -> Option<Element> {
+    kinds
+        .iter()
+        .find_map(|k| of_kind(card, k).into_iter().find(usable))
+}
+
+/// A card's controls that take the focus when it is arrived at: its quote, else (an unanchored
+/// annotation's quote is unavailable) its note button.
+const CARD_TARGETS: &[&str] = &["quote", "note"];
+
+/// Where the focus goes in a card arrived at (the one now in a deleted one's place, one brought
+/// back by Undo, the first that Show more brings): [`CARD_TARGETS`].
+pub fn card_target(card: &Element) -> Option<Element> {
+    first_usable(card, CARD_TARGETS)
 }
 
 /// When `was` (the element with the focus as a change is made) is taken out of the page by

@@ -439,7 +439,7 @@ fn undo_from_toast(app: AppState) {
                     c.get_attribute("data-card")
                         .is_some_and(|id| ids.contains(&id))
                 })
-                .and_then(|c| c.query_selector(".quote").ok().flatten())
+                .and_then(|c| dom::card_target(&c))
         });
     }
 }

@@ -294,10 +294,10 @@ pub fn Panel() -> impl IntoView {
                     let first_new = limit.get_untracked();
                     limit.update(|l| *l += PAGE);
                     dom::after_draw(move || {
-                        let quote = document()
-                            .query_selector(&format!("#card-list > li:nth-child({}) .quote", first_new + 1));
-                        if let Ok(Some(quote)) = quote {
-                            dom::focus_in_place(&quote);
+                        let card = document()
+                            .query_selector(&format!("#card-list > li:nth-child({})", first_new + 1));
+                        if let Some(target) = card.ok().flatten().as_ref().and_then(dom::card_target) {
+                            dom::focus_in_place(&target);
                         }
                     });
                 }>
