@@ -21,7 +21,7 @@ serve: setup
 
 dist: setup
 	trunk build --release
-	cargo run --quiet --example prerender > target/prerender.html
+	cargo run --quiet -p marginalia-core --example prerender > target/prerender.html
 	node scripts/finalize-dist.mjs dist target/prerender.html
 	@$(MAKE) --no-print-directory sizes
 
@@ -37,19 +37,19 @@ lint:
 	@echo "== cargo fmt --check"
 	cargo fmt --all -- --check
 	@echo "== cargo clippy (host)"
-	cargo clippy --all-targets --quiet -- -D warnings
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	@echo "== cargo clippy (wasm32)"
-	cargo clippy --target wasm32-unknown-unknown --lib --bins --test web --quiet -- -D warnings
+	cargo clippy -p marginalia --target wasm32-unknown-unknown --lib --bins --test web --quiet -- -D warnings
 
 unit:
 	@echo "== native unit, property and corpus tests (cargo test)"
-	cargo test --quiet 2>&1 | tee target/unit.log | grep -E '^(test result|running|failures|----)|panicked' || true
+	cargo test --workspace --quiet 2>&1 | tee target/unit.log | grep -E '^(test result|running|failures|----)|panicked' || true
 	@! grep -q 'FAILED\|panicked' target/unit.log
 	@awk '/^test result/ { p += $$4; f += $$6 } END { printf "unit: %d passed, %d failed\n", p, f }' target/unit.log
 
 wasm-test:
 	@echo "== browser tests (wasm-bindgen-test in headless Chromium)"
-	cargo test --target wasm32-unknown-unknown --test web
+	cargo test -p marginalia --target wasm32-unknown-unknown --test web
 
 e2e:
 	@echo "== end-to-end tests (Playwright, headless Chromium, release build)"
@@ -78,7 +78,7 @@ bench: setup-test
 # The storage decoder and the import parser on arbitrary bytes, JSON and damaged values (proptest);
 # `make test` runs the same properties with 256 cases each.
 fuzz:
-	MARGINALIA_FUZZ_CASES=$${MARGINALIA_FUZZ_CASES:-20000} cargo test --release --lib storage::tests::fuzz::
+	MARGINALIA_FUZZ_CASES=$${MARGINALIA_FUZZ_CASES:-20000} cargo test --release -p marginalia-core --lib storage::tests::fuzz::
 
 clean:
 	cargo clean

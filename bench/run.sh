@@ -37,11 +37,11 @@ rm -rf "$OUT/dist" && cp -r dist "$OUT/dist" && cp target/sizes.json "$OUT/sizes
 export CARGO_PROFILE_BENCH_OPT_LEVEL=3 CARGO_PROFILE_BENCH_LTO=false \
   CARGO_PROFILE_BENCH_CODEGEN_UNITS=16 CARGO_PROFILE_BENCH_DEBUG=false
 step "domain hot paths, native (criterion; log: target/bench/criterion.log)"
-cargo bench --quiet --bench domain >"$OUT/criterion.log" 2>&1 || { tail -40 "$OUT/criterion.log"; exit 1; }
+cargo bench --quiet -p marginalia-core --bench domain >"$OUT/criterion.log" 2>&1 || { tail -40 "$OUT/criterion.log"; exit 1; }
 grep -E 'time:' -B1 "$OUT/criterion.log" | grep -vE '^(--|Benchmarking)' | sed 's/^/  /' || true
 
 step "fixtures (examples/gen_fixtures.rs)"
-cargo run --quiet --profile bench --example gen_fixtures -- "$OUT/fixtures"
+cargo run --quiet --profile bench -p marginalia-core --example gen_fixtures -- "$OUT/fixtures"
 
 step "the domain in wasm for the page (bench/wasm, the app's release settings)"
 (cd bench/wasm && CARGO_TARGET_DIR="$OUT/wasm/cargo" cargo build --quiet --release --target wasm32-unknown-unknown)

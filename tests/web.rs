@@ -2,8 +2,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use leptos::prelude::*;
-use marginalia::domain::article::{Block, Document};
 use marginalia::ui::{dom, App};
+use marginalia_core::article::{Block, Document};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -123,7 +123,7 @@ async fn highlighting_a_selection_renders_a_mark_over_emoji_text() {
     dom::select_doc_span(
         &article,
         &[0, 33],
-        marginalia::domain::span::CharSpan::new(10, 25),
+        marginalia_core::span::CharSpan::new(10, 25),
     )
     .unwrap();
     sleep_ms(50).await;
@@ -151,8 +151,8 @@ async fn highlighting_a_selection_renders_a_mark_over_emoji_text() {
 
 #[wasm_bindgen_test]
 async fn the_database_writes_reads_counts_and_takes_a_documents_records() {
-    use marginalia::domain::storage::SavePlan;
     use marginalia::ui::idb;
+    use marginalia_core::storage::SavePlan;
     let doc = "idb-test-doc";
     let other = "idb-test-doc-2";
     let _ = idb::take_doc(doc).await;
@@ -206,8 +206,8 @@ async fn the_database_writes_reads_counts_and_takes_a_documents_records() {
 
 /// Selects `span` of a one-block document and clicks **Highlight**.
 /// `n` records `"{prefix}{i}"` (zero-padded, so in id order) with `value` in their text.
-fn many_puts(prefix: &str, n: usize, value: &str) -> marginalia::domain::storage::SavePlan {
-    marginalia::domain::storage::SavePlan {
+fn many_puts(prefix: &str, n: usize, value: &str) -> marginalia_core::storage::SavePlan {
+    marginalia_core::storage::SavePlan {
         puts: (0..n)
             .map(|i| {
                 let id = format!("{prefix}{i:05}");
@@ -298,7 +298,7 @@ async fn highlight(root: &web_sys::HtmlElement, span: (usize, usize)) {
     dom::select_doc_span(
         &article,
         &[0],
-        marginalia::domain::span::CharSpan::new(span.0, span.1),
+        marginalia_core::span::CharSpan::new(span.0, span.1),
     )
     .unwrap();
     sleep_ms(50).await;
@@ -421,11 +421,11 @@ async fn changes_rerender_only_their_runs_and_leave_what_a_fresh_render_shows() 
 
 #[wasm_bindgen_test]
 async fn a_load_over_hundreds_of_blocks_renders_the_view_first_then_every_block() {
-    use marginalia::domain::annotation::{uuid_v4_urn, Annotation, Color};
-    use marginalia::domain::markup::{self, MarkState};
-    use marginalia::domain::span::CharSpan;
-    use marginalia::domain::storage;
     use marginalia::ui::idb;
+    use marginalia_core::annotation::{uuid_v4_urn, Annotation, Color};
+    use marginalia_core::markup::{self, MarkState};
+    use marginalia_core::span::CharSpan;
+    use marginalia_core::storage;
     clear_storage();
     const N: usize = 600;
     let id = format!("slices-test-{}", (js_sys::Math::random() * 1e9) as u64);
@@ -534,8 +534,8 @@ async fn a_load_over_hundreds_of_blocks_renders_the_view_first_then_every_block(
 
 #[wasm_bindgen_test]
 async fn a_highlight_made_while_stored_annotations_are_read_is_kept_when_the_document_closes() {
-    use marginalia::domain::span::CharSpan;
     use marginalia::ui::idb;
+    use marginalia_core::span::CharSpan;
     clear_storage();
     let id = format!("close-test-{}", (js_sys::Math::random() * 1e9) as u64);
     let doc = Document::new(
@@ -571,8 +571,8 @@ async fn a_highlight_made_while_stored_annotations_are_read_is_kept_when_the_doc
 
 #[wasm_bindgen_test]
 async fn a_document_opened_while_another_is_still_being_read_loads_its_annotations() {
-    use marginalia::domain::span::CharSpan;
     use marginalia::ui::idb;
+    use marginalia_core::span::CharSpan;
     clear_storage();
     let stamp = (js_sys::Math::random() * 1e9) as u64;
     let make = |name: &str| {

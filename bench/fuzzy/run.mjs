@@ -28,7 +28,7 @@ const rnd = mulberry32(20240611);
 const pick = (xs) => xs[Math.floor(rnd() * xs.length)];
 
 async function vocabulary() {
-  const article = await readFile(join(ROOT, 'articles/pakistan-army-chief-iran.txt'), 'utf8');
+  const article = await readFile(join(ROOT, 'crates/marginalia-core/articles/pakistan-army-chief-iran.txt'), 'utf8');
   const words = new Set(
     article.split(/\s+/).map((w) => w.replace(/^[“"(\[]+|[”",.)\]:;]+$/g, '')).filter((w) => /^[\p{L}’'-]+$/u.test(w)),
   );

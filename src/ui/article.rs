@@ -1,12 +1,12 @@
-//! The article: title, then the blocks as HTML made by the domain ([`crate::domain::markup`]),
+//! The article: title, then the blocks as HTML made by the domain ([`marginalia_core::markup`]),
 //! highlights as `<mark>` elements. A change re-renders only the blocks it touches (one
 //! `innerHTML` write each, or, for a change in a long block, just the runs it touched); marks
 //! have no listeners or effects of their own.
 
-use crate::domain::markup;
 use crate::ui::dom;
 use crate::ui::state::{AppState, BlockPatch};
 use leptos::prelude::*;
+use marginalia_core::markup;
 
 /// The elements of `list` (a query's result).
 fn elements(list: web_sys::NodeList) -> impl Iterator<Item = web_sys::Element> {

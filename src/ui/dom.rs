@@ -1,9 +1,9 @@
 //! The DOM edge: the only place that reads browser selections, converts the DOM's UTF-16 offsets
 //! to the model's code points, scrolls, downloads files and reads the clock and randomness.
 
-use crate::domain::span::CharSpan;
-use crate::domain::text::utf16_idx_to_char_idx;
-use crate::domain::time::Timestamp;
+use marginalia_core::span::CharSpan;
+use marginalia_core::text::utf16_idx_to_char_idx;
+use marginalia_core::time::Timestamp;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Node};
 

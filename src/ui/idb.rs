@@ -1,12 +1,12 @@
 //! IndexedDB, the store for annotations: one record per annotation (layout in
-//! [`crate::domain::storage::DB_NAME`]). A thin async wrapper: requests and transactions become
+//! [`marginalia_core::storage::DB_NAME`]). A thin async wrapper: requests and transactions become
 //! futures, failures become worded values ([`DbError`]). Writes happen off the main thread; the
 //! page only hands over the changed records.
 
-use crate::domain::storage::{
+use js_sys::{Array, Promise};
+use marginalia_core::storage::{
     self, meta_value, SavePlan, DB_NAME, DB_VERSION, META_STORE, RECORDS_STORE, SET_ASIDE_STORE,
 };
-use js_sys::{Array, Promise};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;

@@ -2,12 +2,12 @@
 //! checked by the domain in steps (the page stays responsive, and a long file shows how far it
 //! got), then applied as one undoable step, and the reader gets a report.
 
-use crate::domain::annotation::{uuid_v4_urn, ChangeKind};
-use crate::domain::text::Count;
-use crate::domain::w3c::{self, ImportRun, MAX_IMPORT_BYTES};
 use crate::ui::dom;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
+use marginalia_core::annotation::{uuid_v4_urn, ChangeKind};
+use marginalia_core::text::Count;
+use marginalia_core::w3c::{self, ImportRun, MAX_IMPORT_BYTES};
 use wasm_bindgen::JsCast;
 
 /// What the last import did, shown until dismissed; or, while `busy`, how far it is.

@@ -2,20 +2,20 @@
 //! (`#doc=<id>&annotation=<id>`, with back and forward), and carrying annotations over to an
 //! edited version of a file.
 
-use crate::domain::annotation::{Annotation, ChangeKind};
-use crate::domain::article::{Document, BUNDLED_ID};
-use crate::domain::library::{
-    make_fragment, parse_fragment, place_key, text_key, Entry, Library, StoredText, LIBRARY_KEY,
-};
-use crate::domain::markdown::{
-    open_document, pasted_file_name, DocFormat, OpenError, MAX_DOCUMENT_BYTES,
-};
-use crate::domain::storage;
-use crate::domain::text::Count;
 use crate::ui::import::{ImportReport, Report};
 use crate::ui::state::AppState;
 use crate::ui::{dom, idb};
 use leptos::prelude::*;
+use marginalia_core::annotation::{Annotation, ChangeKind};
+use marginalia_core::article::{Document, BUNDLED_ID};
+use marginalia_core::library::{
+    make_fragment, parse_fragment, place_key, text_key, Entry, Library, StoredText, LIBRARY_KEY,
+};
+use marginalia_core::markdown::{
+    open_document, pasted_file_name, DocFormat, OpenError, MAX_DOCUMENT_BYTES,
+};
+use marginalia_core::storage;
+use marginalia_core::text::Count;
 
 fn store() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
@@ -455,7 +455,7 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
                 title: d.title.clone(),
                 file_name: String::new(),
                 annotations: bundled_count.get().unwrap_or(0),
-                last_opened: crate::domain::time::Timestamp(0),
+                last_opened: marginalia_core::time::Timestamp(0),
             });
         }
         lib.listing().into_iter().cloned().collect::<Vec<_>>()

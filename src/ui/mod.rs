@@ -14,12 +14,12 @@ pub mod state;
 pub mod sync;
 pub mod toolbar;
 
-use crate::domain::annotation::{Annotation, Filter};
-use crate::domain::article::{slugify, Document};
-use crate::domain::{markdown_export, w3c};
 use article::ArticleView;
 use import::{ImportButton, ImportReport, ImportReportView};
 use leptos::prelude::*;
+use marginalia_core::annotation::{Annotation, Filter};
+use marginalia_core::article::{slugify, Document};
+use marginalia_core::{markdown_export, w3c};
 use panel::{FilterState, Panel};
 use state::AppState;
 use toolbar::{act, Pending, PendingSel, SelectionToolbar};

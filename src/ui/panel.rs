@@ -1,15 +1,15 @@
 //! The side panel: annotations in text order as cards, the note editor, and the unanchored ones.
 
-use crate::domain::anchor::anchor;
-use crate::domain::annotation::{normalize_tag, Annotation, ChangeKind, Color, Filter};
-use crate::domain::listing::Listing;
-use crate::domain::selector::describe;
-use crate::domain::text::Count;
-use crate::domain::time::Timestamp;
 use crate::ui::dom;
 use crate::ui::state::{css_escape, AppState};
 use crate::ui::toolbar::PendingSel;
 use leptos::prelude::*;
+use marginalia_core::anchor::anchor;
+use marginalia_core::annotation::{normalize_tag, Annotation, ChangeKind, Color, Filter};
+use marginalia_core::listing::Listing;
+use marginalia_core::selector::describe;
+use marginalia_core::text::Count;
+use marginalia_core::time::Timestamp;
 
 /// How many cards are rendered before "Show more" (keeps huge sets responsive).
 const PAGE: usize = 50;
@@ -416,7 +416,7 @@ struct PastPosition(RwSignal<Option<(usize, usize)>>);
 fn copy_quote(app: AppState, quote: &str) {
     let text = app
         .doc
-        .with_value(|d| crate::domain::cite::citation(d, quote));
+        .with_value(|d| marginalia_core::cite::citation(d, quote));
     leptos::task::spawn_local(async move {
         match crate::ui::dom::copy_text(&text).await {
             Ok(()) => app.show_toast("Copied the quote and its source", false),

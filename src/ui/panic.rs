@@ -9,8 +9,8 @@
 //! is missing). The release build aborts after the hook (`panic = "abort"`);
 //! the page and its message stay.
 
-use crate::domain::order;
-use crate::domain::storage::{SavePlan, STORAGE_VERSION};
+use marginalia_core::order;
+use marginalia_core::storage::{SavePlan, STORAGE_VERSION};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use wasm_bindgen::JsCast;

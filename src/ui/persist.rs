@@ -20,15 +20,15 @@
 //! * Every save also hands the changed records to [`crate::ui::panic::remember`], for the panic
 //!   message's download.
 
-use crate::domain::annotation::{Annotation, AnnotationSet};
-use crate::domain::article::slugify;
-use crate::domain::storage::{self, DamagedRecord, SavePlan, StorageError};
-use crate::domain::text::Count;
-use crate::domain::time::Timestamp;
 use crate::ui::idb::{self, DbError};
 use crate::ui::state::{AppState, Banner};
 use crate::ui::{dom, panic as rescue};
 use leptos::prelude::*;
+use marginalia_core::annotation::{Annotation, AnnotationSet};
+use marginalia_core::article::slugify;
+use marginalia_core::storage::{self, DamagedRecord, SavePlan, StorageError};
+use marginalia_core::text::Count;
+use marginalia_core::time::Timestamp;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use wasm_bindgen::JsCast;

@@ -2,9 +2,9 @@
 //! it is left), and gone back to when the document is opened again — after a reload, in a new
 //! tab, or from the library. A link to an annotation goes to the annotation instead.
 
-use crate::domain::library::{place_key, ReadingPlace};
 use crate::ui::{dom, library};
 use leptos::prelude::*;
+use marginalia_core::library::{place_key, ReadingPlace};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 

@@ -1,18 +1,18 @@
 //! The application state shared through context: the document, the annotation set, and the
 //! fine-grained triggers that let a change re-render only the paragraphs it touches.
 
-use crate::domain::annotation::{
-    uuid_v4_urn, Annotation, AnnotationSet, ChangeKind, ChangeSummary, Color, SetError,
-};
-use crate::domain::article::Document;
-use crate::domain::markup::{self, MarkState};
-use crate::domain::order;
-use crate::domain::span::CharSpan;
-use crate::domain::storage;
-use crate::domain::time::Timestamp;
 use crate::ui::persist::{self, Persist, SaveOutcome};
 use crate::ui::{dom, idb, sync};
 use leptos::prelude::*;
+use marginalia_core::annotation::{
+    uuid_v4_urn, Annotation, AnnotationSet, ChangeKind, ChangeSummary, Color, SetError,
+};
+use marginalia_core::article::Document;
+use marginalia_core::markup::{self, MarkState};
+use marginalia_core::order;
+use marginalia_core::span::CharSpan;
+use marginalia_core::storage;
+use marginalia_core::time::Timestamp;
 use std::collections::HashMap;
 
 /// A short message with an optional Undo, shown at the bottom of the screen.

@@ -6,7 +6,7 @@
 //! read the document's records again and merge them with [`storage::merge_remote`]: an
 //! annotation's contents follow the later `modified` (a tie goes to the greater JSON), so every
 //! tab resolves the same way; which annotations exist follows the stored state. The merge is
-//! applied with [`crate::domain::annotation::AnnotationSet::apply_external`] (not undoable, and it
+//! applied with [`marginalia_core::annotation::AnnotationSet::apply_external`] (not undoable, and it
 //! drops history that mentions the changed ids) and re-rendered; the ids where this tab's version
 //! won ([`storage::differing_ids`]) are written back, so the tabs and the database converge
 //! with no write ping-pong (a tab whose state equals the stored one writes nothing).
@@ -16,12 +16,12 @@
 //! yet run) keeps this tab's version, and so does the note being edited right now. Loading is the
 //! same merge: what the reader did before the stored annotations arrived is kept and written.
 
-use crate::domain::annotation::{Annotation, ChangeKind, ChangeSummary};
-use crate::domain::storage::{self, Change, StorageError};
 use crate::ui::idb::{self, DbError};
 use crate::ui::state::{css_escape, AppState, Banner};
 use crate::ui::{dom, panic as rescue};
 use leptos::prelude::*;
+use marginalia_core::annotation::{Annotation, ChangeKind, ChangeSummary};
+use marginalia_core::storage::{self, Change, StorageError};
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -1,10 +1,10 @@
 //! The floating toolbar shown beside a selection in the article: **Highlight** and **Note**.
 
-use crate::domain::annotation::Color;
-use crate::domain::span::CharSpan;
 use crate::ui::dom;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
+use marginalia_core::annotation::Color;
+use marginalia_core::span::CharSpan;
 use wasm_bindgen::JsCast;
 
 /// The selection the toolbar acts on (document offsets, trimmed) and where it is on screen

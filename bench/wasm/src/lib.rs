@@ -1,9 +1,9 @@
 //! Entry points for the browser benchmarks (`bench/browser.mjs`): the domain's work on load and
 //! on save, timed in the page with `performance.now()`, compiled as the app is.
 
-use marginalia::domain::annotation::Annotation;
-use marginalia::domain::article::Document;
-use marginalia::domain::storage;
+use marginalia_core::annotation::Annotation;
+use marginalia_core::article::Document;
+use marginalia_core::storage;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 

@@ -1,10 +1,10 @@
 //! One entry point for the benchmark page: anchors every quote of a case list in one text and
 //! times each call with the page's clock.
 
-use marginalia::domain::anchor::{anchor_prepared, AnchorMethod, PreparedText};
-use marginalia::domain::fuzzy;
-use marginalia::domain::selector::{TextPositionSelector, TextQuoteSelector};
-use marginalia::domain::text::CharText;
+use marginalia_core::anchor::{anchor_prepared, AnchorMethod, PreparedText};
+use marginalia_core::fuzzy;
+use marginalia_core::selector::{TextPositionSelector, TextQuoteSelector};
+use marginalia_core::text::CharText;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 

@@ -17,10 +17,10 @@
 //! be overwritten ([`before_write`]); likewise a database whose meta record names a newer format
 //! ([`check_meta`]).
 
-use crate::domain::anchor::anchor;
-use crate::domain::annotation::{Annotation, AnnotationSet};
-use crate::domain::article::Document;
-use crate::domain::time::Timestamp;
+use crate::anchor::anchor;
+use crate::annotation::{Annotation, AnnotationSet};
+use crate::article::Document;
+use crate::time::Timestamp;
 use serde_json::{json, Value};
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
@@ -621,16 +621,16 @@ pub fn differing_ids(set: &AnnotationSet, list: &[Annotation]) -> BTreeSet<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::annotation::{ChangeKind, Color};
-    use crate::domain::selector::describe;
-    use crate::domain::span::CharSpan;
-    use crate::domain::text::CharText;
-    use crate::domain::time::Timestamp;
+    use crate::annotation::{ChangeKind, Color};
+    use crate::selector::describe;
+    use crate::span::CharSpan;
+    use crate::text::CharText;
+    use crate::time::Timestamp;
     use proptest::prelude::*;
 
     #[test]
     fn a_save_planned_before_reading_keeps_only_what_is_new_or_newer() {
-        use crate::domain::annotation::tests::sample;
+        use crate::annotation::tests::sample;
         let text = CharText::new("one two three four five");
         let at = |id: &str, start: usize, modified: i64| {
             let mut a = sample(id, &text, CharSpan::new(start, start + 3));
@@ -666,8 +666,8 @@ mod tests {
             "urn:test:doc-1",
             "Title",
             vec![
-                crate::domain::article::Block::paragraph("one two three four five"),
-                crate::domain::article::Block::paragraph("six 😀 seven"),
+                crate::article::Block::paragraph("one two three four five"),
+                crate::article::Block::paragraph("six 😀 seven"),
             ],
             None,
         )
@@ -1188,7 +1188,7 @@ mod tests {
     /// in `make test`, many more in `make fuzz`.
     mod fuzz {
         use super::*;
-        use crate::domain::w3c;
+        use crate::w3c;
 
         fn cases() -> u32 {
             std::env::var("MARGINALIA_FUZZ_CASES")

@@ -1,7 +1,7 @@
 //! Code-point indexed text, and the one conversion between the DOM's UTF-16 offsets and the
 //! model's code-point offsets.
 
-use crate::domain::span::CharSpan;
+use crate::span::CharSpan;
 use std::fmt;
 
 /// A text indexed by code point: `chars[char_idx]` is O(1), slices are cheap.

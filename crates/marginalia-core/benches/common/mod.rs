@@ -4,11 +4,11 @@
 //! on every machine.
 #![allow(dead_code)] // each user takes what it needs
 
-use marginalia::domain::annotation::{uuid_v4_urn, Annotation, Color};
-use marginalia::domain::article::{Block, Document};
-use marginalia::domain::selector::describe;
-use marginalia::domain::span::CharSpan;
-use marginalia::domain::time::Timestamp;
+use marginalia_core::annotation::{uuid_v4_urn, Annotation, Color};
+use marginalia_core::article::{Block, Document};
+use marginalia_core::selector::describe;
+use marginalia_core::span::CharSpan;
+use marginalia_core::time::Timestamp;
 
 /// Id and IRI of the generated long article.
 pub const BIG_ID: &str = "bench-1mb";

@@ -6,7 +6,7 @@
 //! link to it) is shown even when it lies past that page ([`Listing::beyond`], with its
 //! position), so that its card is there to scroll to without rendering the thousands before it.
 
-use crate::domain::annotation::{Annotation, AnnotationSet, Filter};
+use crate::annotation::{Annotation, AnnotationSet, Filter};
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Listing {
@@ -116,10 +116,10 @@ impl Listing {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::annotation::tests::sample;
-    use crate::domain::annotation::Color;
-    use crate::domain::span::CharSpan;
-    use crate::domain::text::CharText;
+    use crate::annotation::tests::sample;
+    use crate::annotation::Color;
+    use crate::span::CharSpan;
+    use crate::text::CharText;
 
     /// `n_anchored` one-word highlights in text order (ids `a00000`, …; even ones yellow, odd
     /// ones blue), then `n_unanchored` that no longer anchor (`u00000`, …).

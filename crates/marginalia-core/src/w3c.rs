@@ -13,14 +13,14 @@
 //! as one undoable step. Imported annotations target this document (`source` is set to
 //! `doc.source_iri`) and are anchored against its text by [`anchor`].
 
-use crate::domain::anchor::anchor;
-use crate::domain::annotation::{Annotation, AnnotationSet, Color};
-use crate::domain::article::Document;
-use crate::domain::selector::{describe, TextPositionSelector, TextQuoteSelector};
-use crate::domain::span::CharSpan;
-use crate::domain::storage::{self, StorageError};
-use crate::domain::text::Megabytes;
-use crate::domain::time::Timestamp;
+use crate::anchor::anchor;
+use crate::annotation::{Annotation, AnnotationSet, Color};
+use crate::article::Document;
+use crate::selector::{describe, TextPositionSelector, TextQuoteSelector};
+use crate::span::CharSpan;
+use crate::storage::{self, StorageError};
+use crate::text::Megabytes;
+use crate::time::Timestamp;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -583,7 +583,7 @@ enum Kind {
     Stored,
 }
 
-use crate::domain::storage::kind_of as kind_name;
+use crate::storage::kind_of as kind_name;
 
 /// The strings of a value that may be one string or a list of them.
 fn strings(v: Option<&Value>) -> Vec<&str> {
@@ -1308,8 +1308,8 @@ impl ImportRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::annotation::ChangeKind;
-    use crate::domain::article::Block;
+    use crate::annotation::ChangeKind;
+    use crate::article::Block;
     use proptest::prelude::*;
     use serde_json::json;
 

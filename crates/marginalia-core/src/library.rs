@@ -1,9 +1,9 @@
 //! The reader's library: every document opened, with its stored text, so it can be reopened.
 //! Keys: `marginalia/v1/library` (the index) and `marginalia/v1/text/<id>` (each document's text).
 
-use crate::domain::article::{Document, BUNDLED_ID};
-use crate::domain::markdown::{parse_document, DocFormat};
-use crate::domain::time::Timestamp;
+use crate::article::{Document, BUNDLED_ID};
+use crate::markdown::{parse_document, DocFormat};
+use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub const LIBRARY_KEY: &str = "marginalia/v1/library";

@@ -9,10 +9,10 @@
 //! overlap the next colour as an underline (`under-blue`), `fn-end` where a note's highlight
 //! ends (the print footnote number), and `active` / `flash` for the focused annotation.
 
-use crate::domain::annotation::Annotation;
-use crate::domain::article::{Block, BlockKind, Style};
-use crate::domain::segment::{segment, Run};
-use crate::domain::span::CharSpan;
+use crate::annotation::Annotation;
+use crate::article::{Block, BlockKind, Style};
+use crate::segment::{segment, Run};
+use crate::span::CharSpan;
 
 /// How many highlights a mark's tooltip describes (then "and N more").
 pub const TITLE_DESCRIPTIONS: usize = 3;
@@ -351,11 +351,11 @@ pub fn nearest_first(blocks: Vec<usize>, first_in_view: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::annotation::tests::sample;
-    use crate::domain::annotation::Color;
-    use crate::domain::article::StyleSpan;
-    use crate::domain::text::CharText;
-    use crate::domain::time::Timestamp;
+    use crate::annotation::tests::sample;
+    use crate::annotation::Color;
+    use crate::article::StyleSpan;
+    use crate::text::CharText;
+    use crate::time::Timestamp;
 
     /// The text of some HTML: tags dropped, the five entities decoded.
     fn text_of(html: &str) -> String {

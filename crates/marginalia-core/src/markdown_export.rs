@@ -8,8 +8,8 @@
 //! backslash-escaped, block markers at the start of a line too, leading indentation is dropped,
 //! and line breaks inside a note or quote become explicit hard breaks.
 
-use crate::domain::annotation::Annotation;
-use crate::domain::article::Document;
+use crate::annotation::Annotation;
+use crate::article::Document;
 
 /// Characters escaped wherever they appear.
 const INLINE_SPECIAL: &[char] = &[
@@ -167,11 +167,11 @@ pub fn to_markdown(doc: &Document, annotations: &[&Annotation]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::annotation::Color;
-    use crate::domain::article::Block;
-    use crate::domain::selector::TextQuoteSelector;
-    use crate::domain::span::CharSpan;
-    use crate::domain::time::Timestamp;
+    use crate::annotation::Color;
+    use crate::article::Block;
+    use crate::selector::TextQuoteSelector;
+    use crate::span::CharSpan;
+    use crate::time::Timestamp;
     use proptest::prelude::*;
 
     fn doc() -> Document {

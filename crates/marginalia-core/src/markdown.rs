@@ -2,10 +2,10 @@
 //! plain text, turned into a [`Document`]. Raw HTML in Markdown is shown as text, never rendered;
 //! links keep only `http`, `https` and `mailto` targets.
 
-use crate::domain::article::{slugify, ArticleError, Block, BlockKind, Document, Style, StyleSpan};
-use crate::domain::markdown_reader::{self, Event, Tag, TagEnd};
-use crate::domain::span::CharSpan;
-use crate::domain::text::Megabytes;
+use crate::article::{slugify, ArticleError, Block, BlockKind, Document, Style, StyleSpan};
+use crate::span::CharSpan;
+use crate::text::Megabytes;
+use marginalia_markdown::{self as markdown_reader, Event, Tag, TagEnd};
 use std::fmt;
 
 /// The largest article a reader can open.
@@ -565,7 +565,7 @@ mod tests {
         // The title is not taken out of the text: the first paragraph is still there to annotate.
         assert_eq!(d.blocks[0].text, "A pasted note");
         // Stored and read back, the same title.
-        let stored = crate::domain::library::StoredText {
+        let stored = crate::library::StoredText {
             id: d.id.clone(),
             file_name: name.clone(),
             format: DocFormat::Markdown,

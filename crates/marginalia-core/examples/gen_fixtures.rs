@@ -13,8 +13,8 @@
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use marginalia::domain::article::Document;
-use marginalia::domain::storage;
+use marginalia_core::article::Document;
+use marginalia_core::storage;
 use serde_json::json;
 use std::path::PathBuf;
 

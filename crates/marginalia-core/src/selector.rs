@@ -1,7 +1,7 @@
 //! W3C selectors: describing a span of the text as a TextQuoteSelector and a TextPositionSelector.
 
-use crate::domain::span::CharSpan;
-use crate::domain::text::CharText;
+use crate::span::CharSpan;
+use crate::text::CharText;
 use serde::{Deserialize, Serialize};
 
 /// Code points of context kept on each side of a quote.

@@ -1,7 +1,7 @@
 //! Segmentation: a block of text cut into runs at every highlight and style boundary, each run
 //! knowing which highlights and styles cover it. The runs join back into the block's text.
 
-use crate::domain::span::CharSpan;
+use crate::span::CharSpan;
 
 /// One run of a block: block-local span, its text, and the indices (into the inputs) of the
 /// highlights and styles covering it, in input order.

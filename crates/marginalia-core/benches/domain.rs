@@ -6,16 +6,16 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
-use marginalia::domain::anchor::{anchor, anchor_prepared, PreparedText};
-use marginalia::domain::annotation::{Annotation, AnnotationSet};
-use marginalia::domain::article::Document;
-use marginalia::domain::segment::segment;
-use marginalia::domain::selector::{describe, TextPositionSelector};
-use marginalia::domain::span::CharSpan;
-use marginalia::domain::storage;
-use marginalia::domain::text::CharText;
-use marginalia::domain::time::Timestamp;
-use marginalia::domain::w3c;
+use marginalia_core::anchor::{anchor, anchor_prepared, PreparedText};
+use marginalia_core::annotation::{Annotation, AnnotationSet};
+use marginalia_core::article::Document;
+use marginalia_core::segment::segment;
+use marginalia_core::selector::{describe, TextPositionSelector};
+use marginalia_core::span::CharSpan;
+use marginalia_core::storage;
+use marginalia_core::text::CharText;
+use marginalia_core::time::Timestamp;
+use marginalia_core::w3c;
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -4,12 +4,12 @@
 //!
 //! Set `MARGINALIA_W3C_SAMPLE=/some/file.json` to keep the sample export there.
 
-use marginalia::domain::annotation::{Annotation, AnnotationSet, Color};
-use marginalia::domain::article::Document;
-use marginalia::domain::selector::{describe, TextQuoteSelector};
-use marginalia::domain::span::CharSpan;
-use marginalia::domain::time::Timestamp;
-use marginalia::domain::w3c;
+use marginalia_core::annotation::{Annotation, AnnotationSet, Color};
+use marginalia_core::article::Document;
+use marginalia_core::selector::{describe, TextQuoteSelector};
+use marginalia_core::span::CharSpan;
+use marginalia_core::time::Timestamp;
+use marginalia_core::w3c;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -90,7 +90,7 @@ fn sample(doc: &Document) -> Vec<Annotation> {
 
 fn validator() -> Result<PathBuf, String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let script = root.join("../shared/tools/validate-w3c.py");
+    let script = root.join("../../../shared/tools/validate-w3c.py");
     if !script.exists() {
         return Err(format!("{} does not exist", script.display()));
     }

@@ -4,10 +4,10 @@
 //! Applying it sets each id to its `after`; undoing sets each back to its `before`. Create, edit,
 //! delete, import and clear-all are all transactions, so they are all undoable the same way.
 
-use crate::domain::selector::{describe, TextPositionSelector, TextQuoteSelector};
-use crate::domain::span::CharSpan;
-use crate::domain::text::CharText;
-use crate::domain::time::Timestamp;
+use crate::selector::{describe, TextPositionSelector, TextQuoteSelector};
+use crate::span::CharSpan;
+use crate::text::CharText;
+use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;

@@ -9,11 +9,11 @@
 //! app describes a selection (`selector::describe`, with 32 code points of context).
 //! `tests/fixtures/edits/generate.py` rebuilds the fixtures and the case list.
 
-use marginalia::domain::anchor::{anchor, AnchorMethod, MIN_CONFIDENCE};
-use marginalia::domain::article::Document;
-use marginalia::domain::selector::describe;
-use marginalia::domain::span::CharSpan;
-use marginalia::domain::text::CharText;
+use marginalia_core::anchor::{anchor, AnchorMethod, MIN_CONFIDENCE};
+use marginalia_core::article::Document;
+use marginalia_core::selector::describe;
+use marginalia_core::span::CharSpan;
+use marginalia_core::text::CharText;
 use serde::Deserialize;
 use std::path::Path;
 

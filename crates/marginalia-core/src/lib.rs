@@ -14,7 +14,8 @@ pub mod library;
 pub mod listing;
 pub mod markdown;
 pub mod markdown_export;
-pub(crate) mod markdown_reader;
+#[cfg(test)]
+mod markdown_reader_tests;
 pub mod markup;
 pub mod order;
 pub mod segment;

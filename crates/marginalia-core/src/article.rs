@@ -2,8 +2,8 @@
 //! document is its blocks' texts joined by a blank line ("\n\n"); every offset in the model counts
 //! code points of that text.
 
-use crate::domain::span::CharSpan;
-use crate::domain::text::CharText;
+use crate::span::CharSpan;
+use crate::text::CharText;
 use std::fmt;
 
 /// What kind of block a piece of text is rendered as.
@@ -89,7 +89,7 @@ impl fmt::Display for ArticleError {
 impl std::error::Error for ArticleError {}
 
 /// The bundled article, embedded at build time.
-pub const BUNDLED_ARTICLE: &str = include_str!("../../articles/pakistan-army-chief-iran.txt");
+pub const BUNDLED_ARTICLE: &str = include_str!("../articles/pakistan-army-chief-iran.txt");
 pub const BUNDLED_ID: &str = "pakistan-army-chief-iran";
 /// A stable IRI for the bundled article's text (annotations target it as their `source`).
 pub const BUNDLED_IRI: &str = "urn:marginalia:article:pakistan-army-chief-iran";

@@ -10,8 +10,8 @@
 //!
 //! Usage: `cargo run --example prerender > target/prerender.html`
 
-use marginalia::domain::article::Document;
-use marginalia::domain::markup::{block_html, push_block_element, push_escaped, MarkState};
+use marginalia_core::article::Document;
+use marginalia_core::markup::{block_html, push_block_element, push_escaped, MarkState};
 
 fn escape(s: &str) -> String {
     let mut out = String::new();

@@ -1,7 +1,7 @@
 //! A quote as a reader pastes it into their own writing: the words in quotation marks, then the
 //! document they are from (its title, and its source when the document names one).
 
-use crate::domain::article::Document;
+use crate::article::Document;
 
 /// `“quote” — Title (Source)`, or `“quote” — Title` when the document has no source line. A
 /// source line reading "Source: X" gives X. The quote keeps its words as they are (a quote
@@ -32,7 +32,7 @@ fn source_name(line: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::article::Block;
+    use crate::article::Block;
 
     fn doc(title: &str, source: Option<&str>) -> Document {
         Document::new(

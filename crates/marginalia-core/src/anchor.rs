@@ -15,7 +15,7 @@
 //!
 //! After the text was edited, the quote may only occur with small differences (a typo fixed, a
 //! word changed). Candidates are found with the bit-parallel matcher of
-//! [`crate::domain::fuzzy`], allowing at most [`max_errors`] edits, and each is scored like the
+//! [`crate::fuzzy`], allowing at most [`max_errors`] edits, and each is scored like the
 //! Hypothesis client's `match-quote` does, as a weighted sum of
 //!
 //! * quote similarity `1 − errors / quote length` ([`QUOTE_WEIGHT`]),
@@ -58,10 +58,10 @@
 //! whenever a better candidate turns up. The scan's cost grows with the limit, so this branch and
 //! bound gives the same answer as scoring every candidate, much faster.
 
-use crate::domain::fuzzy::{Flow, Pattern};
-use crate::domain::selector::{TextPositionSelector, TextQuoteSelector};
-use crate::domain::span::CharSpan;
-use crate::domain::text::CharText;
+use crate::fuzzy::{Flow, Pattern};
+use crate::selector::{TextPositionSelector, TextQuoteSelector};
+use crate::span::CharSpan;
+use crate::text::CharText;
 
 /// How an annotation was anchored.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -625,7 +625,7 @@ pub fn fuzzy_anchor(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::selector::describe;
+    use crate::selector::describe;
     use proptest::prelude::*;
 
     #[test]
