@@ -1596,6 +1596,8 @@ fn inlines(
     p.parse();
     for item in p.items {
         match item {
+            // (A text the line break after it emptied of its spaces is no text.)
+            Item::Text(t) if t.is_empty() => {}
             Item::Text(t) => out.push(Event::Text(t)),
             Item::Delim {
                 ch,

@@ -27,14 +27,6 @@ const KNOWN_DIFFERENT: &[(usize, &str)] = &[
         540,
         "labels are matched lowercased, not Unicode case folded: [ẞ] misses [SS]",
     ),
-    (
-        556,
-        "an empty text is yielded for the space before the line break after [foo]",
-    ),
-    (
-        587,
-        "an empty text is yielded for the space before the line break after ![foo]",
-    ),
 ];
 
 struct Example {
