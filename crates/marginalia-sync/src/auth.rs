@@ -30,7 +30,10 @@ pub fn sign_in_response(resp: &Response) -> Result<SignedIn, SyncError> {
     if resp.status >= 500 {
         return Err(SyncError::Server {
             status: resp.status,
-            detail: String::from_utf8_lossy(&resp.body).chars().take(120).collect(),
+            detail: String::from_utf8_lossy(&resp.body)
+                .chars()
+                .take(120)
+                .collect(),
         });
     }
     let garbage = |detail: String| SyncError::Garbage {
@@ -46,7 +49,12 @@ pub fn sign_in_response(resp: &Response) -> Result<SignedIn, SyncError> {
     let roles = v
         .get("roles")
         .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     let cookie = resp
         .headers
@@ -76,7 +84,10 @@ pub fn user_db_name(name: &str) -> String {
 
 /// `encode_component` for the CouchDB user document id, `org.couchdb.user:<name>`.
 pub fn user_doc_path(name: &str) -> String {
-    format!("/_users/{}", encode_component(&format!("org.couchdb.user:{name}")))
+    format!(
+        "/_users/{}",
+        encode_component(&format!("org.couchdb.user:{name}"))
+    )
 }
 
 #[cfg(test)]
@@ -87,7 +98,10 @@ mod tests {
     fn user_db_and_cookie() {
         assert_eq!(user_db_name("alice"), "userdb-616c696365");
         let mut r = Response::new(200, r#"{"ok":true,"name":"bob","roles":[]}"#);
-        r.headers.push(("Set-Cookie".into(), "AuthSession=abc; Path=/; HttpOnly".into()));
+        r.headers.push((
+            "Set-Cookie".into(),
+            "AuthSession=abc; Path=/; HttpOnly".into(),
+        ));
         let s = sign_in_response(&r).unwrap();
         assert_eq!((s.name.as_str(), s.cookie.as_deref()), ("bob", Some("abc")));
         assert_eq!(

@@ -185,7 +185,11 @@ pub fn replication_id(replica_id: &str, server: &str, db: &str, direction: &str)
 /// latest session both histories share, else nothing (a full replication).
 pub fn start_checkpoint(source: Option<&Value>, target: Option<&Value>) -> Option<Value> {
     let (s, t) = (source?, target?);
-    let sid = |v: &Value| v.get("session_id").and_then(Value::as_str).map(str::to_string);
+    let sid = |v: &Value| {
+        v.get("session_id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     if sid(s).is_some() && sid(s) == sid(t) {
         return s.get("source_last_seq").cloned();
     }
@@ -202,7 +206,14 @@ pub fn start_checkpoint(source: Option<&Value>, target: Option<&Value>) -> Optio
 }
 
 /// The log after a checkpoint of this session at `seq`.
-fn next_log(prev: Option<&Value>, session: &str, start: &Value, seq: &Value, docs_read: usize, docs_written: usize) -> Value {
+fn next_log(
+    prev: Option<&Value>,
+    session: &str,
+    start: &Value,
+    seq: &Value,
+    docs_read: usize,
+    docs_written: usize,
+) -> Value {
     let mut history = vec![json!({
         "session_id": session,
         "start_last_seq": start,
@@ -211,7 +222,10 @@ fn next_log(prev: Option<&Value>, session: &str, start: &Value, seq: &Value, doc
         "docs_read": docs_read,
         "docs_written": docs_written,
     })];
-    if let Some(h) = prev.and_then(|p| p.get("history")).and_then(Value::as_array) {
+    if let Some(h) = prev
+        .and_then(|p| p.get("history"))
+        .and_then(Value::as_array)
+    {
         history.extend(
             h.iter()
                 .filter(|x| x.get("session_id").and_then(Value::as_str) != Some(session))
@@ -233,13 +247,33 @@ enum Stage {
     WhoAmI,
     PullLog,
     PullChanges,
-    PullFetch { last_seq: Value, more: bool },
-    PullOpenRevs { queue: VecDeque<(String, Vec<String>)>, last_seq: Value, more: bool },
-    PullCheckpoint { seq: Value, more: bool },
+    PullFetch {
+        last_seq: Value,
+        more: bool,
+    },
+    PullOpenRevs {
+        queue: VecDeque<(String, Vec<String>)>,
+        last_seq: Value,
+        more: bool,
+    },
+    PullCheckpoint {
+        seq: Value,
+        more: bool,
+    },
     PushLog,
-    PushRevsDiff { batch: Vec<(String, u64, Vec<String>)>, more: bool },
-    PushDocs { batch: Vec<(String, u64)>, last: u64, more: bool },
-    PushCheckpoint { seq: u64, more: bool },
+    PushRevsDiff {
+        batch: Vec<(String, u64, Vec<String>)>,
+        more: bool,
+    },
+    PushDocs {
+        batch: Vec<(String, u64)>,
+        last: u64,
+        more: bool,
+    },
+    PushCheckpoint {
+        seq: u64,
+        more: bool,
+    },
     Finished,
 }
 
@@ -328,7 +362,8 @@ impl Sync {
     fn req(&self, method: Method, path: String) -> Request {
         let mut r = Request::new(method, path);
         if let Auth::Cookie(c) = &self.remote.auth {
-            r.headers.push(("Cookie".into(), format!("AuthSession={c}")));
+            r.headers
+                .push(("Cookie".into(), format!("AuthSession={c}")));
         }
         r
     }
@@ -411,7 +446,12 @@ impl Sync {
         }
     }
 
-    fn advance(&mut self, replica: &mut Replica, status: u16, body: Value) -> Result<Step, SyncError> {
+    fn advance(
+        &mut self,
+        replica: &mut Replica,
+        status: u16,
+        body: Value,
+    ) -> Result<Step, SyncError> {
         let garbage = |what: &str| SyncError::Garbage {
             status,
             detail: format!("expected {what}"),
@@ -430,11 +470,15 @@ impl Sync {
                 self.begin_pull(replica)
             }
             Stage::PullLog => {
-                let remote = if ok { Some(body) } else if status == 404 { None } else {
+                let remote = if ok {
+                    Some(body)
+                } else if status == 404 {
+                    None
+                } else {
                     return Err(garbage("a replication log"));
                 };
-                self.pull_since =
-                    start_checkpoint(remote.as_ref(), replica.log(&self.pull_rid)).unwrap_or(json!(0));
+                self.pull_since = start_checkpoint(remote.as_ref(), replica.log(&self.pull_rid))
+                    .unwrap_or(json!(0));
                 self.pull_start = self.pull_since.clone();
                 self.remote_log = remote;
                 self.progress = Progress {
@@ -461,14 +505,20 @@ impl Sync {
                     .unwrap_or(json!(0));
                 let mut wanted = Vec::new();
                 for row in results {
-                    let Some(id) = row.get("id").and_then(Value::as_str) else { continue };
+                    let Some(id) = row.get("id").and_then(Value::as_str) else {
+                        continue;
+                    };
                     if id.starts_with("_design/") {
                         continue;
                     }
                     let revs: Vec<String> = row
                         .get("changes")
                         .and_then(Value::as_array)
-                        .map(|c| c.iter().filter_map(|x| x.get("rev")?.as_str().map(str::to_string)).collect())
+                        .map(|c| {
+                            c.iter()
+                                .filter_map(|x| x.get("rev")?.as_str().map(str::to_string))
+                                .collect()
+                        })
                         .unwrap_or_default();
                     let missing = replica.missing_revs(id, &revs);
                     if !missing.is_empty() {
@@ -486,7 +536,9 @@ impl Sync {
                 if self.opts.bulk_get {
                     let docs: Vec<Value> = wanted
                         .iter()
-                        .flat_map(|(id, revs)| revs.iter().map(move |r| json!({"id": id, "rev": r})))
+                        .flat_map(|(id, revs)| {
+                            revs.iter().map(move |r| json!({"id": id, "rev": r}))
+                        })
                         .collect();
                     let r = self
                         .req(Method::Post, db_path(&self.remote.db, "_bulk_get"))
@@ -514,7 +566,12 @@ impl Sync {
                     .filter(|_| ok)
                     .ok_or_else(|| garbage("_bulk_get results"))?;
                 for r in results {
-                    for d in r.get("docs").and_then(Value::as_array).into_iter().flatten() {
+                    for d in r
+                        .get("docs")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
                         if let Some(doc) = d.get("ok") {
                             self.store(replica, doc);
                         }
@@ -522,7 +579,11 @@ impl Sync {
                 }
                 Ok(self.checkpoint_pull(last_seq, more))
             }
-            Stage::PullOpenRevs { mut queue, last_seq, more } => {
+            Stage::PullOpenRevs {
+                mut queue,
+                last_seq,
+                more,
+            } => {
                 let docs = body
                     .as_array()
                     .filter(|_| ok)
@@ -539,7 +600,14 @@ impl Sync {
                 if !ok {
                     return Err(garbage("the checkpoint saved"));
                 }
-                self.save_local_log(replica, &self.pull_rid.clone(), body, &self.pull_start.clone(), &seq, self.pull_read);
+                self.save_local_log(
+                    replica,
+                    &self.pull_rid.clone(),
+                    body,
+                    &self.pull_start.clone(),
+                    &seq,
+                    self.pull_read,
+                );
                 self.pull_since = seq;
                 if more {
                     Ok(self.changes_request())
@@ -548,7 +616,11 @@ impl Sync {
                 }
             }
             Stage::PushLog => {
-                let remote = if ok { Some(body) } else if status == 404 { None } else {
+                let remote = if ok {
+                    Some(body)
+                } else if status == 404 {
+                    None
+                } else {
                     return Err(garbage("a replication log"));
                 };
                 self.push_since = start_checkpoint(replica.log(&self.push_rid), remote.as_ref())
@@ -596,7 +668,11 @@ impl Sync {
                 let r = self
                     .req(Method::Post, db_path(&self.remote.db, "_bulk_docs"))
                     .json(json!({"docs": docs, "new_edits": false}));
-                self.stage = Stage::PushDocs { batch: sent, last, more };
+                self.stage = Stage::PushDocs {
+                    batch: sent,
+                    last,
+                    more,
+                };
                 Ok(self.send(r))
             }
             Stage::PushDocs { batch, last, more } => {
@@ -623,7 +699,14 @@ impl Sync {
                     return Err(garbage("the checkpoint saved"));
                 }
                 let start = json!(self.push_start);
-                self.save_local_log(replica, &self.push_rid.clone(), body, &start, &json!(seq), self.push_written);
+                self.save_local_log(
+                    replica,
+                    &self.push_rid.clone(),
+                    body,
+                    &start,
+                    &json!(seq),
+                    self.push_written,
+                );
                 self.push_since = seq;
                 if more {
                     Ok(self.revs_diff(replica))
@@ -631,9 +714,9 @@ impl Sync {
                     Ok(self.finish())
                 }
             }
-            Stage::WhoAmI | Stage::Finished => Ok(Step::Failed(SyncError::Offline(
-                "the run is over".into(),
-            ))),
+            Stage::WhoAmI | Stage::Finished => {
+                Ok(Step::Failed(SyncError::Offline("the run is over".into())))
+            }
         }
     }
 
@@ -651,7 +734,10 @@ impl Sync {
             return self.begin_push(replica);
         }
         self.stage = Stage::PullLog;
-        let r = self.req(Method::Get, doc_path(&self.remote.db, &format!("_local/{}", self.pull_rid)));
+        let r = self.req(
+            Method::Get,
+            doc_path(&self.remote.db, &format!("_local/{}", self.pull_rid)),
+        );
         Ok(self.send(r))
     }
 
@@ -660,7 +746,10 @@ impl Sync {
             return Ok(self.finish());
         }
         self.stage = Stage::PushLog;
-        let r = self.req(Method::Get, doc_path(&self.remote.db, &format!("_local/{}", self.push_rid)));
+        let r = self.req(
+            Method::Get,
+            doc_path(&self.remote.db, &format!("_local/{}", self.push_rid)),
+        );
         Ok(self.send(r))
     }
 
@@ -675,7 +764,12 @@ impl Sync {
         self.send(r)
     }
 
-    fn open_revs(&mut self, queue: VecDeque<(String, Vec<String>)>, last_seq: Value, more: bool) -> Step {
+    fn open_revs(
+        &mut self,
+        queue: VecDeque<(String, Vec<String>)>,
+        last_seq: Value,
+        more: bool,
+    ) -> Step {
         let Some((id, revs)) = queue.front().cloned() else {
             return self.checkpoint_pull(last_seq, more);
         };
@@ -684,12 +778,23 @@ impl Sync {
             .query("revs", "true")
             .query("latest", "true")
             .query("open_revs", Value::from(revs).to_string());
-        self.stage = Stage::PullOpenRevs { queue, last_seq, more };
+        self.stage = Stage::PullOpenRevs {
+            queue,
+            last_seq,
+            more,
+        };
         self.send(r)
     }
 
     fn checkpoint_pull(&mut self, seq: Value, more: bool) -> Step {
-        let log = next_log(self.remote_log.as_ref(), &self.session, &self.pull_start, &seq, self.pull_read, self.pull_read);
+        let log = next_log(
+            self.remote_log.as_ref(),
+            &self.session,
+            &self.pull_start,
+            &seq,
+            self.pull_read,
+            self.pull_read,
+        );
         let r = self.put_log(&self.pull_rid.clone(), log);
         self.stage = Stage::PullCheckpoint { seq, more };
         self.send(r)
@@ -714,7 +819,14 @@ impl Sync {
 
     fn checkpoint_push(&mut self, seq: u64, more: bool) -> Step {
         let start = json!(self.push_start);
-        let log = next_log(self.remote_log.as_ref(), &self.session, &start, &json!(seq), self.push_written, self.push_written);
+        let log = next_log(
+            self.remote_log.as_ref(),
+            &self.session,
+            &start,
+            &json!(seq),
+            self.push_written,
+            self.push_written,
+        );
         let r = self.put_log(&self.push_rid.clone(), log);
         self.stage = Stage::PushCheckpoint { seq, more };
         self.send(r)
@@ -726,12 +838,21 @@ impl Sync {
         if let Some(rev) = self.remote_log.as_ref().and_then(|l| l.get("_rev")) {
             log["_rev"] = rev.clone();
         }
-        self.req(Method::Put, doc_path(&self.remote.db, &id)).json(log)
+        self.req(Method::Put, doc_path(&self.remote.db, &id))
+            .json(log)
     }
 
     /// After the server stored a checkpoint: the same log on the local side, and the server's
     /// new `_rev` for the next one.
-    fn save_local_log(&mut self, replica: &mut Replica, rid: &str, answer: Value, start: &Value, seq: &Value, n: usize) {
+    fn save_local_log(
+        &mut self,
+        replica: &mut Replica,
+        rid: &str,
+        answer: Value,
+        start: &Value,
+        seq: &Value,
+        n: usize,
+    ) {
         let mut log = next_log(self.remote_log.as_ref(), &self.session, start, seq, n, n);
         replica.set_log(rid, log.clone());
         if let Some(rev) = answer.get("rev") {

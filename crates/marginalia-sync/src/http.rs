@@ -155,8 +155,11 @@ mod tests {
 
     #[test]
     fn urls_are_encoded() {
-        let r = Request::new(Method::Get, doc_path("userdb-61", "annotation:d:urn:uuid:1"))
-            .query("open_revs", "[\"1-a\"]");
+        let r = Request::new(
+            Method::Get,
+            doc_path("userdb-61", "annotation:d:urn:uuid:1"),
+        )
+        .query("open_revs", "[\"1-a\"]");
         assert_eq!(
             r.url("http://h:1/"),
             "http://h:1/userdb-61/annotation%3Ad%3Aurn%3Auuid%3A1?open_revs=%5B%221-a%22%5D"

@@ -51,13 +51,26 @@ fn tombstone(kind: &str, doc: &str, now: Timestamp) -> Map<String, Value> {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Incoming {
     /// Created or changed elsewhere (or won a conflict).
-    Annotation { doc: String, annotation: Annotation },
-    AnnotationRemoved { doc: String, id: String },
+    Annotation {
+        doc: String,
+        annotation: Annotation,
+    },
+    AnnotationRemoved {
+        doc: String,
+        id: String,
+    },
     /// A document's text, so annotations made elsewhere anchor here.
-    Text { title: String, text: StoredText },
-    TextRemoved { doc: String },
+    Text {
+        title: String,
+        text: StoredText,
+    },
+    TextRemoved {
+        doc: String,
+    },
     LibraryEntry(Entry),
-    LibraryEntryRemoved { doc: String },
+    LibraryEntryRemoved {
+        doc: String,
+    },
 }
 
 /// The app-level change between two visible versions of CouchDB document `id`.
@@ -75,7 +88,11 @@ pub(crate) fn incoming(
                     annotation: serde_json::from_value(body.get("annotation")?.clone()).ok()?,
                 }),
                 TEXT => Some(Incoming::Text {
-                    title: body.get("title").and_then(Value::as_str).unwrap_or("").into(),
+                    title: body
+                        .get("title")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .into(),
                     text: serde_json::from_value(body.get("text")?.clone()).ok()?,
                 }),
                 LIBRARY => Some(Incoming::LibraryEntry(
@@ -191,7 +208,11 @@ impl Replica {
 
     /// An annotation was deleted here at `now`.
     pub fn delete_annotation(&mut self, doc: &str, id: &str, now: Timestamp) -> Option<String> {
-        self.put(&annotation_id(doc, id), None, tombstone(ANNOTATION, doc, now))
+        self.put(
+            &annotation_id(doc, id),
+            None,
+            tombstone(ANNOTATION, doc, now),
+        )
     }
 
     /// A document's text (with its title) was added or replaced here at `now`.

@@ -78,9 +78,7 @@ impl LocalDoc {
         self.leaves().into_iter().max_by(|a, b| {
             let da = self.revs[*a].deleted;
             let db = self.revs[*b].deleted;
-            db.cmp(&da)
-                .then(rev_pos(a).cmp(&rev_pos(b)))
-                .then(a.cmp(b))
+            db.cmp(&da).then(rev_pos(a).cmp(&rev_pos(b))).then(a.cmp(b))
         })
     }
 
@@ -127,7 +125,12 @@ impl LocalDoc {
     /// is derived from parent, deletion and body, so two devices making the same change to the
     /// same revision (two devices resolving one conflict) make the same revision, not a new
     /// conflict.
-    fn add_child(&mut self, parent: Option<&str>, deleted: bool, body: Map<String, Value>) -> String {
+    fn add_child(
+        &mut self,
+        parent: Option<&str>,
+        deleted: bool,
+        body: Map<String, Value>,
+    ) -> String {
         let pos = parent.map(rev_pos).unwrap_or(0) + 1;
         let seed = format!(
             "{}\u{0}{}\u{0}{}",
@@ -295,8 +298,16 @@ impl Replica {
     /// A local edit: `body` (`None`: delete, with `tombstone` as the deletion's body) becomes
     /// the document's new revision, a child of its current winner. Nothing happens when the
     /// document already shows exactly that. Returns the new revision.
-    pub fn put(&mut self, id: &str, body: Option<Map<String, Value>>, tombstone: Map<String, Value>) -> Option<String> {
-        let doc = self.docs.entry(id.to_string()).or_insert_with(|| LocalDoc::new(id));
+    pub fn put(
+        &mut self,
+        id: &str,
+        body: Option<Map<String, Value>>,
+        tombstone: Map<String, Value>,
+    ) -> Option<String> {
+        let doc = self
+            .docs
+            .entry(id.to_string())
+            .or_insert_with(|| LocalDoc::new(id));
         match (&body, doc.visible()) {
             (Some(b), Some(v)) if b == v => return None,
             (None, None) => {
@@ -339,7 +350,10 @@ impl Replica {
         ) else {
             return None;
         };
-        let deleted = obj.get("_deleted").and_then(Value::as_bool).unwrap_or(false);
+        let deleted = obj
+            .get("_deleted")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let body: Map<String, Value> = obj
             .iter()
             .filter(|(k, _)| !k.starts_with('_'))
@@ -348,7 +362,10 @@ impl Replica {
         // The chain from the leaf back, as ids `N-hash`.
         let mut chain = vec![rev.to_string()];
         if let Some(revs) = obj.get("_revisions") {
-            let start = revs.get("start").and_then(Value::as_u64).unwrap_or(rev_pos(rev));
+            let start = revs
+                .get("start")
+                .and_then(Value::as_u64)
+                .unwrap_or(rev_pos(rev));
             let ids: Vec<&str> = revs
                 .get("ids")
                 .and_then(Value::as_array)
@@ -363,7 +380,10 @@ impl Replica {
             }
         }
         let before = self.docs.get(id).and_then(|d| d.visible().cloned());
-        let doc = self.docs.entry(id.to_string()).or_insert_with(|| LocalDoc::new(id));
+        let doc = self
+            .docs
+            .entry(id.to_string())
+            .or_insert_with(|| LocalDoc::new(id));
         if doc.revs.contains_key(rev) {
             return None;
         }
@@ -441,7 +461,11 @@ impl Replica {
         }
         let winner_body = doc.revs[&best].body.clone();
         for l in &losers {
-            let tomb = mapping::resolution_tombstone(doc.revs[l].body.as_ref(), winner_body.as_ref(), &best);
+            let tomb = mapping::resolution_tombstone(
+                doc.revs[l].body.as_ref(),
+                winner_body.as_ref(),
+                &best,
+            );
             doc.add_child(Some(l), true, tomb);
         }
         doc.unpushed = true;
@@ -493,10 +517,17 @@ mod tests {
     #[test]
     fn edits_grow_one_branch_and_replicate_as_new_edits_false() {
         let mut a = Replica::new("a");
-        let r1 = a.put("x", Some(obj(json!({"modified": 1}))), Map::new()).unwrap();
-        let r2 = a.put("x", Some(obj(json!({"modified": 2}))), Map::new()).unwrap();
+        let r1 = a
+            .put("x", Some(obj(json!({"modified": 1}))), Map::new())
+            .unwrap();
+        let r2 = a
+            .put("x", Some(obj(json!({"modified": 2}))), Map::new())
+            .unwrap();
         assert!(r1.starts_with("1-") && r2.starts_with("2-"));
-        assert_eq!(a.put("x", Some(obj(json!({"modified": 2}))), Map::new()), None);
+        assert_eq!(
+            a.put("x", Some(obj(json!({"modified": 2}))), Map::new()),
+            None
+        );
         let doc = a.get("x").unwrap();
         assert_eq!(doc.leaves(), vec![r2.as_str()]);
         let couch = doc.to_couch(&r2).unwrap();
@@ -505,7 +536,10 @@ mod tests {
         assert_eq!(b.insert_replicated(&couch), None);
         assert_eq!(b.get("x").unwrap().revs.len(), 2);
         assert_eq!(b.get("x").unwrap().visible(), a.get("x").unwrap().visible());
-        assert_eq!(b.missing_revs("x", &[r1.clone(), "3-zz".into()]), vec!["3-zz".to_string()]);
+        assert_eq!(
+            b.missing_revs("x", &[r1.clone(), "3-zz".into()]),
+            vec!["3-zz".to_string()]
+        );
         assert_eq!(a.changes_since(0, 10).len(), 1);
         assert_eq!(a.pending_changes(), 1);
     }
