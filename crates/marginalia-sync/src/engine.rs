@@ -144,7 +144,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -866,4 +866,45 @@ fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let t: String = text.chars().take(120).collect();
     t.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_and_status_lines() {
+        let p = Progress {
+            pulling: true,
+            done: 120,
+            total: 4_032,
+        };
+        assert_eq!(p.label(), "Syncing 120 of 4,032");
+        assert_eq!(status_line(false, 3), "Offline — 3 changes waiting");
+        assert_eq!(status_line(false, 1), "Offline — 1 change waiting");
+        assert_eq!(status_line(true, 0), "Synced");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn checkpoints_compare_by_session() {
+        let a = next_log(None, "s1", &json!(0), &json!(10), 1, 1);
+        let b = next_log(Some(&a), "s2", &json!(10), &json!(20), 1, 1);
+        // Same last session: its seq.
+        assert_eq!(start_checkpoint(Some(&b), Some(&b)), Some(json!(20)));
+        // The target missed s2's last write: the latest shared session.
+        assert_eq!(start_checkpoint(Some(&b), Some(&a)), Some(json!(10)));
+        assert_eq!(start_checkpoint(Some(&b), None), None);
+        let other = next_log(None, "zz", &json!(0), &json!(5), 1, 1);
+        assert_eq!(start_checkpoint(Some(&b), Some(&other)), None);
+        // Per server and database.
+        assert_ne!(
+            replication_id("r", "https://a.example", "db", "pull"),
+            replication_id("r", "https://b.example", "db", "pull")
+        );
+        assert_eq!(
+            replication_id("r", "https://A.example/", "db", "pull"),
+            replication_id("r", "https://a.example", "db", "pull")
+        );
+    }
 }

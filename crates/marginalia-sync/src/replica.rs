@@ -543,4 +543,64 @@ mod tests {
         assert_eq!(a.changes_since(0, 10).len(), 1);
         assert_eq!(a.pending_changes(), 1);
     }
+
+    /// Two devices that resolve the same conflict make the same deletion revision: no new
+    /// conflict between them.
+    #[test]
+    fn resolving_is_deterministic_and_edit_vs_deletion_follows_time() {
+        use marginalia_core::time::Timestamp;
+        let mut a = Replica::new("a");
+        a.put("x", Some(obj(json!({"modified": 1}))), Map::new());
+        let base = a.get("x").unwrap().clone();
+        let root = base.winner().unwrap().to_string();
+        let mut b = Replica::restore(
+            ReplicaMeta {
+                id: "b".into(),
+                ..Default::default()
+            },
+            [base],
+        );
+        let ra = a
+            .put("x", Some(obj(json!({"modified": 5, "v": "a"}))), Map::new())
+            .unwrap();
+        let rb = b
+            .put("x", Some(obj(json!({"modified": 9, "v": "b"}))), Map::new())
+            .unwrap();
+        let da = a.get("x").unwrap().to_couch(&ra).unwrap();
+        let db = b.get("x").unwrap().to_couch(&rb).unwrap();
+        assert_eq!(a.insert_replicated(&db), Some(1));
+        assert_eq!(b.insert_replicated(&da), Some(1));
+        let (xa, xb) = (a.get("x").unwrap(), b.get("x").unwrap());
+        assert_eq!(
+            xa.revs.keys().collect::<Vec<_>>(),
+            xb.revs.keys().collect::<Vec<_>>()
+        );
+        assert_eq!(xa.visible().unwrap()["v"], "b");
+        assert!(xa.revs.contains_key(&root));
+
+        // A deletion at 10 beats B's edit at 9; an edit at 11 beats that deletion.
+        let mut c = Replica::new("c");
+        c.insert_replicated(&a.get("x").unwrap().to_couch(&rb).unwrap());
+        let del = a.put("x", None, obj(json!({"deleted_at": 10}))).unwrap();
+        let edit = c
+            .put("x", Some(obj(json!({"modified": 9, "v": "c"}))), Map::new())
+            .unwrap();
+        c.insert_replicated(&a.get("x").unwrap().to_couch(&del).unwrap());
+        assert!(c.get("x").unwrap().is_deleted(), "the later deletion wins");
+        let mut d = Replica::new("d");
+        d.insert_replicated(&a.get("x").unwrap().to_couch(&rb).unwrap());
+        d.put(
+            "x",
+            Some(obj(json!({"modified": 11, "v": "d"}))),
+            Map::new(),
+        )
+        .unwrap();
+        d.insert_replicated(&a.get("x").unwrap().to_couch(&del).unwrap());
+        assert_eq!(
+            d.get("x").unwrap().visible().unwrap()["v"],
+            "d",
+            "the later edit wins"
+        );
+        let _ = (edit, Timestamp::from_millis(0));
+    }
 }

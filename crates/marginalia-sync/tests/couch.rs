@@ -439,6 +439,41 @@ fn sign_in_users_and_security() {
         assert_eq!(run.end, Step::Failed(SyncError::SignInExpired));
         assert!(run.retries.is_empty(), "no retry on an auth error");
     }
+    // CORS for a web app on another origin, with credentials (the cookie), as the README asks.
+    for (path, value) in [
+        ("httpd/enable_cors", "\"true\""),
+        ("cors/origins", "\"https://app.example\""),
+        ("cors/credentials", "\"true\""),
+        ("cors/headers", "\"accept, content-type, origin\""),
+    ] {
+        let (st, _) = s.admin_with(
+            Method::Put,
+            &format!("/_config/{path}"),
+            Some(value),
+            &basic,
+        );
+        assert_eq!(st, 200, "{path}");
+    }
+    let pre = raw(
+        Method::Get,
+        &format!("{}/{db}", s.url()),
+        None,
+        &[("Origin", "https://app.example")],
+    )
+    .unwrap();
+    assert_eq!(
+        pre.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert_eq!(pre.header("access-control-allow-credentials"), Some("true"));
+    let other = raw(
+        Method::Get,
+        &format!("{}/", s.url()),
+        None,
+        &[("Origin", "https://other.example")],
+    )
+    .unwrap();
+    assert_eq!(other.header("access-control-allow-origin"), None);
     assert_eq!(
         SyncError::NotYours.to_string(),
         "This database is not yours: the server does not let this account use it"
