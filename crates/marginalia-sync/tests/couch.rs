@@ -307,9 +307,15 @@ fn server_killed_mid_push_and_mid_pull_resumes_from_checkpoints() {
         Hook::Go
     });
     assert!(matches!(run.end, Step::Failed(_)));
+    // The app closes; what it saved is all it has when it opens again.
+    let mut store_a = Store::default();
+    store_a.save(&mut a);
+    let mut a = store_a.load();
     s.restart();
     assert_eq!(a.pending_changes(), 1_500);
     let run = drive(&remote, opts.clone(), &mut a, |_| Hook::Go);
+    let last = run.progress.last().unwrap();
+    assert_eq!(last.label(), "Syncing 1,500 of 1,500");
     let Step::Done(report) = &run.end else {
         panic!("{:?}", run.end)
     };
@@ -348,6 +354,13 @@ fn server_killed_mid_push_and_mid_pull_resumes_from_checkpoints() {
     });
     assert!(matches!(run.end, Step::Failed(_)));
     assert_eq!(b.annotations(DOC).len(), 700);
+    assert!(run
+        .progress
+        .iter()
+        .any(|p| p.pulling && p.label() == "Syncing 700 of 2,000"));
+    let mut store_b = Store::default();
+    store_b.save(&mut b);
+    let mut b = store_b.load();
     s.restart();
     let run = drive(&remote, opts, &mut b, |_| Hook::Go);
     let Step::Done(report) = &run.end else {

@@ -224,6 +224,8 @@ pub struct Run {
     pub end: Step,
     pub requests: Vec<Request>,
     pub retries: Vec<Step>,
+    /// `Sync::progress` after each answer.
+    pub progress: Vec<marginalia_sync::Progress>,
 }
 
 pub enum Hook {
@@ -244,6 +246,7 @@ pub fn drive(
     let mut step = sync.start(replica);
     let mut requests = Vec::new();
     let mut retries = Vec::new();
+    let mut progress = Vec::new();
     loop {
         match step {
             Step::Send(req) => {
@@ -252,6 +255,7 @@ pub fn drive(
                         end: Step::Failed(marginalia_sync::SyncError::Offline("abandoned".into())),
                         requests,
                         retries,
+                        progress,
                     };
                 }
                 requests.push(req.clone());
@@ -259,6 +263,7 @@ pub fn drive(
                     Ok(resp) => sync.handle(replica, resp),
                     Err(e) => sync.transport_failed(&e),
                 };
+                progress.push(sync.progress());
             }
             Step::Retry { .. } => {
                 retries.push(step.clone());
@@ -269,6 +274,7 @@ pub fn drive(
                     end: step,
                     requests,
                     retries,
+                    progress,
                 }
             }
         }
@@ -299,5 +305,31 @@ pub fn annotation(id: &str, note: &str, modified: i64) -> Annotation {
         created: Timestamp::from_millis(1_000),
         modified: Timestamp::from_millis(modified),
         anchor: None,
+    }
+}
+
+/// What the app keeps in IndexedDB for a replica: the meta record and one record per document,
+/// as JSON text. `save` writes what changed; `load` is the app starting again.
+#[derive(Default)]
+pub struct Store {
+    meta: Option<String>,
+    docs: std::collections::BTreeMap<String, String>,
+}
+
+impl Store {
+    pub fn save(&mut self, r: &mut Replica) {
+        if let Some(m) = r.take_meta_if_changed() {
+            self.meta = Some(serde_json::to_string(&m).unwrap());
+        }
+        for d in r.take_dirty() {
+            self.docs
+                .insert(d.id.clone(), serde_json::to_string(&d).unwrap());
+        }
+    }
+
+    pub fn load(&self) -> Replica {
+        let meta = serde_json::from_str(self.meta.as_deref().expect("saved")).unwrap();
+        let docs = self.docs.values().map(|d| serde_json::from_str(d).unwrap());
+        Replica::restore(meta, docs)
     }
 }
