@@ -263,6 +263,7 @@ enum Stage {
     PushLog,
     PushRevsDiff {
         batch: Vec<(String, u64, Vec<String>)>,
+        last: u64,
         more: bool,
     },
     PushDocs {
@@ -300,6 +301,8 @@ pub struct Sync {
     report: Report,
     /// The revisions a `_bulk_get` asked for (for the per-document fallback).
     wanted: Option<Vec<(String, Vec<String>)>>,
+    /// Documents pulled in this run and not changed here: id → their leaves.
+    from_server: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl Sync {
@@ -324,6 +327,7 @@ impl Sync {
             progress: Progress::default(),
             report: Report::default(),
             wanted: None,
+            from_server: Default::default(),
         }
     }
 
@@ -635,14 +639,13 @@ impl Sync {
                 };
                 Ok(self.revs_diff(replica))
             }
-            Stage::PushRevsDiff { batch, more } => {
+            Stage::PushRevsDiff { batch, last, more } => {
                 let diff = body
                     .as_object()
                     .filter(|_| ok)
                     .ok_or_else(|| garbage("a revs_diff answer"))?;
                 let mut docs = Vec::new();
                 let mut sent = Vec::new();
-                let last = batch.last().map(|b| b.1).unwrap_or(self.push_since);
                 for (id, seq, _) in &batch {
                     let missing: Vec<&str> = diff
                         .get(id)
@@ -726,6 +729,19 @@ impl Sync {
             self.pull_read += 1;
             // Conflicts resolved here become local changes, pushed in this run.
             self.report.resolved += resolved;
+            // A document that now holds only what this server just gave us needs no push.
+            if let Some(d) = doc
+                .get("_id")
+                .and_then(Value::as_str)
+                .and_then(|id| replica.get(id))
+            {
+                if d.unpushed {
+                    self.from_server.remove(&d.id);
+                } else {
+                    let leaves = d.leaves().into_iter().map(str::to_string).collect();
+                    self.from_server.insert(d.id.clone(), leaves);
+                }
+            }
         }
     }
 
@@ -801,11 +817,32 @@ impl Sync {
     }
 
     fn revs_diff(&mut self, replica: &Replica) -> Step {
-        let batch = replica.changes_since(self.push_since, self.opts.batch_size);
-        if batch.is_empty() {
-            return self.finish();
-        }
-        let more = batch.len() >= self.opts.batch_size;
+        let mut cursor = self.push_since;
+        let (batch, last, more) = loop {
+            let raw = replica.changes_since(cursor, self.opts.batch_size);
+            let Some(last) = raw.last().map(|c| c.1) else {
+                return if cursor > self.push_since {
+                    self.checkpoint_push(cursor, false)
+                } else {
+                    self.finish()
+                };
+            };
+            let more = raw.len() >= self.opts.batch_size;
+            let n = raw.len();
+            // Documents pulled from this server in this run, unchanged since: it has them.
+            let batch: Vec<_> = raw
+                .into_iter()
+                .filter(|(id, _, leaves)| self.from_server.get(id) != Some(leaves))
+                .collect();
+            self.progress.done += (n - batch.len()) as u64;
+            if !batch.is_empty() {
+                break (batch, last, more);
+            }
+            cursor = last;
+            if !more {
+                return self.checkpoint_push(cursor, false);
+            }
+        };
         let mut map = Map::new();
         for (id, _, revs) in &batch {
             map.insert(id.clone(), Value::from(revs.clone()));
@@ -813,7 +850,7 @@ impl Sync {
         let r = self
             .req(Method::Post, db_path(&self.remote.db, "_revs_diff"))
             .json(Value::Object(map));
-        self.stage = Stage::PushRevsDiff { batch, more };
+        self.stage = Stage::PushRevsDiff { batch, last, more };
         self.send(r)
     }
 

@@ -379,6 +379,21 @@ fn server_killed_mid_push_and_mid_pull_resumes_from_checkpoints() {
         "the pull did not start again from 0"
     );
     assert_eq!(report.pulled, 1_300);
+    // Nothing is sent back; only the 700 pulled by the abandoned run are compared, not the
+    // 1,300 this run pulled.
+    assert_eq!(report.pushed, 0);
+    let diffed: usize = run
+        .requests
+        .iter()
+        .filter(|r| r.path.ends_with("_revs_diff"))
+        .map(|r| {
+            r.body
+                .as_ref()
+                .and_then(Value::as_object)
+                .map_or(0, |m| m.len())
+        })
+        .sum();
+    assert_eq!(diffed, 700);
     let mut anns = b.annotations(DOC);
     anns.sort_by(|x, y| x.id.cmp(&y.id));
     anns.dedup_by(|x, y| x.id == y.id);
