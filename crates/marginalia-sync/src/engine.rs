@@ -241,7 +241,7 @@ fn next_log(
     })
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Stage {
     Info,
     WhoAmI,
@@ -275,6 +275,13 @@ enum Stage {
         seq: u64,
         more: bool,
     },
+    /// A checkpoint PUT met 409 (its earlier try was stored but the answer lost): read the log
+    /// again for its `_rev`, then write the checkpoint once more.
+    RefreshLog {
+        pull: bool,
+        seq: Value,
+        more: bool,
+    },
     Finished,
 }
 
@@ -285,6 +292,8 @@ pub struct Sync {
     opts: Options,
     stage: Stage,
     pending: Option<Request>,
+    /// The stage `pending` was sent from.
+    pending_stage: Stage,
     attempt: u32,
     session: String,
     pull_rid: String,
@@ -312,6 +321,7 @@ impl Sync {
             opts,
             stage: Stage::Info,
             pending: None,
+            pending_stage: Stage::Info,
             attempt: 0,
             session: String::new(),
             pull_rid: String::new(),
@@ -350,8 +360,11 @@ impl Sync {
     /// Sends the failed request again (after [`Step::Retry`]'s wait).
     pub fn retry(&mut self) -> Step {
         match &self.pending {
-            Some(r) if !matches!(self.stage, Stage::Finished) => {
+            Some(r) if self.attempt > 0 => {
                 self.report.requests += 1;
+                // Back to where the request was sent from (an answer that could not be read
+                // may have ended the stage).
+                self.stage = self.pending_stage.clone();
                 Step::Send(r.clone())
             }
             _ => Step::Failed(SyncError::Offline("nothing to retry".into())),
@@ -372,9 +385,20 @@ impl Sync {
         r
     }
 
+    fn refresh_log(&mut self, pull: bool, seq: Value, more: bool) -> Step {
+        let rid = if pull { &self.pull_rid } else { &self.push_rid };
+        let r = self.req(
+            Method::Get,
+            doc_path(&self.remote.db, &format!("_local/{rid}")),
+        );
+        self.stage = Stage::RefreshLog { pull, seq, more };
+        self.send(r)
+    }
+
     fn send(&mut self, r: Request) -> Step {
         self.report.requests += 1;
         self.pending = Some(r.clone());
+        self.pending_stage = self.stage.clone();
         Step::Send(r)
     }
 
@@ -388,6 +412,7 @@ impl Sync {
             };
         }
         self.stage = Stage::Finished;
+        self.pending = None;
         Step::Failed(e)
     }
 
@@ -599,6 +624,23 @@ impl Sync {
                 }
                 queue.pop_front();
                 Ok(self.open_revs(queue, last_seq, more))
+            }
+            Stage::PullCheckpoint { seq, more } if status == 409 => {
+                Ok(self.refresh_log(true, seq, more))
+            }
+            Stage::PushCheckpoint { seq, more } if status == 409 => {
+                Ok(self.refresh_log(false, json!(seq), more))
+            }
+            Stage::RefreshLog { pull, seq, more } => {
+                if !(ok || status == 404) {
+                    return Err(garbage("a replication log"));
+                }
+                self.remote_log = ok.then_some(body);
+                if pull {
+                    Ok(self.checkpoint_pull(seq, more))
+                } else {
+                    Ok(self.checkpoint_push(seq.as_u64().unwrap_or(0), more))
+                }
             }
             Stage::PullCheckpoint { seq, more } => {
                 if !ok {
@@ -942,6 +984,86 @@ mod tests {
         assert_eq!(
             replication_id("r", "https://A.example/", "db", "pull"),
             replication_id("r", "https://a.example", "db", "pull")
+        );
+    }
+
+    fn expect_send(step: Step) -> Request {
+        match step {
+            Step::Send(r) => r,
+            other => panic!("expected a request, got {other:?}"),
+        }
+    }
+
+    /// Scripted answers (the sans-IO engine needs no server): a checkpoint PUT whose first try
+    /// was stored but whose answer was lost meets 409; the engine reads the log again and
+    /// writes it with the current `_rev`. An answer of the wrong shape is retried from the
+    /// same stage.
+    #[test]
+    fn a_checkpoint_conflict_rereads_the_log_and_a_wrong_shape_is_retried() {
+        let mut replica = Replica::new("r");
+        let mut body = Map::new();
+        body.insert("modified".into(), json!(1));
+        let rev = replica.put("x", Some(body), Map::new()).unwrap();
+        let remote = Remote {
+            server: "http://h".into(),
+            db: "db".into(),
+            auth: Auth::Cookie("c".into()),
+        };
+        let mut sync = Sync::new(
+            remote,
+            Options {
+                pull: false,
+                ..Options::default()
+            },
+        );
+        let r = expect_send(sync.start(&mut replica));
+        assert_eq!((r.method, r.path.as_str()), (Method::Get, "/db"));
+        assert_eq!(r.header("cookie"), Some("AuthSession=c"));
+        // Wrong shape: retried, from the same stage.
+        let step = sync.handle(&mut replica, Response::new(200, r#"{"ok":true}"#));
+        assert!(
+            matches!(
+                step,
+                Step::Retry {
+                    attempt: 1,
+                    after_ms: 1_000,
+                    error: SyncError::Garbage { .. }
+                }
+            ),
+            "{step:?}"
+        );
+        assert_eq!(expect_send(sync.retry()), r);
+        let r = expect_send(sync.handle(&mut replica, Response::new(200, r#"{"update_seq":0}"#)));
+        assert!(r.path.starts_with("/db/_local/"));
+        let r =
+            expect_send(sync.handle(&mut replica, Response::new(404, r#"{"error":"not_found"}"#)));
+        assert_eq!(r.path, "/db/_revs_diff");
+        let diff = format!(r#"{{"x":{{"missing":["{rev}"]}}}}"#);
+        let r = expect_send(sync.handle(&mut replica, Response::new(200, diff)));
+        assert_eq!(r.path, "/db/_bulk_docs");
+        assert_eq!(r.body.as_ref().unwrap()["new_edits"], json!(false));
+        let put = expect_send(sync.handle(&mut replica, Response::new(201, "[]")));
+        assert_eq!(put.method, Method::Put);
+        assert!(put.body.as_ref().unwrap().get("_rev").is_none());
+        let get =
+            expect_send(sync.handle(&mut replica, Response::new(409, r#"{"error":"conflict"}"#)));
+        assert_eq!((get.method, &get.path), (Method::Get, &put.path));
+        let stored =
+            r#"{"_id":"_local/x","_rev":"0-1","session_id":"s","source_last_seq":1,"history":[]}"#;
+        let put2 = expect_send(sync.handle(&mut replica, Response::new(200, stored)));
+        assert_eq!(put2.body.as_ref().unwrap()["_rev"], json!("0-1"));
+        let done = sync.handle(
+            &mut replica,
+            Response::new(201, r#"{"ok":true,"rev":"0-2"}"#),
+        );
+        let Step::Done(report) = done else {
+            panic!("{done:?}")
+        };
+        assert_eq!(report.pushed, 1);
+        assert_eq!(replica.pending_changes(), 0);
+        assert!(
+            matches!(sync.retry(), Step::Failed(_)),
+            "nothing to retry after the end"
         );
     }
 }

@@ -57,12 +57,13 @@ const HTML: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length
 const TRUNCATED: &str = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 25\r\nConnection: close\r\n\r\n{\"db_name\":\"m\",\"update_se";
 const ERROR_500: &str = "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: 42\r\nConnection: close\r\n\r\n{\"error\":\"unknown_error\",\"reason\":\"boom\"}\n";
 const HANG_UP: &str = "";
+const WRONG_SHAPE: &str = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"ok\":true}";
 
 type Check = fn(&SyncError) -> bool;
 
 #[test]
 fn garbage_answers_are_clear_errors_with_back_off_and_change_nothing() {
-    let cases: [(&str, Check); 4] = [
+    let cases: [(&str, Check); 5] = [
         (
             HTML,
             |e| matches!(e, SyncError::Garbage { status: 200, detail } if detail.contains("Wi-Fi")),
@@ -76,6 +77,9 @@ fn garbage_answers_are_clear_errors_with_back_off_and_change_nothing() {
             |e| matches!(e, SyncError::Server { status: 500, detail } if detail.contains("boom")),
         ),
         (HANG_UP, |e| matches!(e, SyncError::Offline(_))),
+        (WRONG_SHAPE, |e| {
+            matches!(e, SyncError::Garbage { status: 200, .. })
+        }),
     ];
     for (answer, is_expected) in cases {
         let server = Garbage::start(answer);
