@@ -432,6 +432,7 @@ impl Sync {
                 .ok()
                 .and_then(|v| v.pointer("/userCtx/name").cloned());
             self.stage = Stage::Finished;
+            self.pending = None;
             return Step::Failed(match name {
                 Some(Value::String(_)) => SyncError::NotYours,
                 _ => SyncError::SignInExpired,
@@ -445,7 +446,22 @@ impl Sync {
             }
             403 => {
                 self.stage = Stage::Finished;
+                self.pending = None;
                 return Step::Failed(SyncError::NotYours);
+            }
+            // The database itself is gone (deleted while syncing); a missing `_local` log or a
+            // server without `_bulk_get` also answer 404 and are handled in their stages.
+            404 if matches!(
+                self.stage,
+                Stage::Info
+                    | Stage::PullChanges
+                    | Stage::PushRevsDiff { .. }
+                    | Stage::PushDocs { .. }
+            ) =>
+            {
+                self.stage = Stage::Finished;
+                self.pending = None;
+                return Step::Failed(SyncError::NoDatabase);
             }
             s if s >= 500 => {
                 return self.fail(SyncError::Server {

@@ -461,6 +461,11 @@ fn sign_in_users_and_security() {
     );
     assert_eq!(run.end, Step::Failed(SyncError::NotYours));
     assert!(b.is_empty());
+    // A database that does not exist.
+    let mut missing = remote(Auth::None);
+    missing.db = "no-such-db".into();
+    let run = drive(&missing, Options::default(), &mut b, |_| Hook::Go);
+    assert_eq!(run.end, Step::Failed(SyncError::NoDatabase));
     // A session the server no longer knows, and no session at all.
     for auth in [Auth::Cookie("bogus".into()), Auth::None] {
         let run = drive(&remote(auth), Options::default(), &mut b, |_| Hook::Go);
