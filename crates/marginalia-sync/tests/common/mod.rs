@@ -36,9 +36,15 @@ fn bin() -> Option<PathBuf> {
             "node_modules/.bin/pouchdb-server is missing and CI=true: run `npm ci` first (package.json pins it)"
         );
     }
-    eprintln!(
-        "!!!!! SKIPPED: node_modules/.bin/pouchdb-server is missing; run `npm ci` to run the CouchDB sync tests !!!!!"
-    );
+    // Once per test binary, straight to stderr: the test harness does not capture it.
+    static LOUD: std::sync::Once = std::sync::Once::new();
+    LOUD.call_once(|| {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "!!!!! SKIPPED: node_modules/.bin/pouchdb-server is missing; run `npm ci` to run the CouchDB sync tests !!!!!"
+        );
+    });
     None
 }
 
