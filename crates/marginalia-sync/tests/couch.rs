@@ -250,6 +250,16 @@ fn conflicts_made_on_the_server_are_resolved_and_losers_deleted() {
         "CouchDB's winner is the longer branch"
     );
 
+    // Device C pulls the conflict and resolves it, but goes offline before pushing.
+    let mut c = Replica::new("c");
+    let pull_only = Options {
+        push: false,
+        ..Options::default()
+    };
+    let run = drive(&remote, pull_only, &mut c, |_| Hook::Go);
+    assert!(matches!(run.end, Step::Done(ref r) if r.resolved == 1));
+    assert_eq!(c.pending_changes(), 1);
+
     let mut a = Replica::new("a");
     let report = sync_ok(&remote, &mut a);
     assert_eq!(report.resolved, 1);
@@ -257,6 +267,11 @@ fn conflicts_made_on_the_server_are_resolved_and_losers_deleted() {
         live_ids(&a),
         vec![("urn:uuid:c".into(), "left, later".into())]
     );
+    // C's resolution, made on its own, is the same revision as A's: nothing new to send.
+    let rc = sync_ok(&remote, &mut c);
+    assert_eq!((rc.pushed, rc.resolved), (0, 0));
+    assert_eq!(c.pending_changes(), 0);
+    assert_eq!(live_ids(&c), live_ids(&a));
     let after = server_doc(&s, "m", &id);
     assert!(after.get("_conflicts").is_none(), "{after}");
     assert_eq!(after["annotation"]["note"], "left, later");
