@@ -156,6 +156,35 @@ fn resolve(href: &str, base: &str) -> Option<String> {
     Some(out)
 }
 
+/// The text an image reads as: its `alt`, unless that is only a file name or TeX source, or the
+/// image's figure has a caption (which says it better).
+fn image_text(dom: &Dom, img: Id) -> Option<&str> {
+    let alt = dom.attr(img, "alt")?.trim();
+    if alt.is_empty() || alt.contains("\\displaystyle") {
+        return None;
+    }
+    let lower = alt.to_ascii_lowercase();
+    let file_name = !alt.contains(' ')
+        && [".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".avif"]
+            .iter()
+            .any(|e| lower.ends_with(e));
+    if file_name {
+        return None;
+    }
+    let mut n = img;
+    for _ in 0..4 {
+        let Some(p) = dom.parent(n) else { break };
+        if dom.tag(p) == "figure" {
+            if dom.find_first(p, "figcaption").is_some() {
+                return None;
+            }
+            break;
+        }
+        n = p;
+    }
+    Some(alt)
+}
+
 struct OpenStyle {
     style: Option<Style>,
     start: usize,
@@ -387,13 +416,10 @@ impl<'a> Builder<'a> {
             }
             "br" => self.line_break(),
             "img" => {
-                if let Some(alt) = dom.attr(id, "alt") {
-                    let alt = alt.trim();
-                    if !alt.is_empty() {
-                        self.text(" ");
-                        self.text(alt);
-                        self.text(" ");
-                    }
+                if let Some(alt) = image_text(dom, id) {
+                    self.text(" ");
+                    self.text(alt);
+                    self.text(" ");
                 }
             }
             "a" => {
