@@ -40,9 +40,7 @@ pub(crate) const SKIPPED: &[&str] = &[
     "textarea",
     "input",
     "button",
-    "form",
     "dialog",
-    "math-annotation",
     "annotation-xml",
     "portal",
     "slot",
@@ -466,14 +464,19 @@ impl<'a> Builder<'a> {
         let mut stack: Vec<(Id, bool)> = vec![(root, false)];
         while let Some((id, exiting)) = stack.pop() {
             if !dom.is_element(id) {
-                self.text(&dom.nodes[id].text);
+                if !dom.nodes[id].never_read {
+                    self.text(&dom.nodes[id].text);
+                }
                 continue;
             }
             if exiting {
                 self.exit(dom, id);
                 continue;
             }
-            if SKIPPED.contains(&dom.tag(id)) || (skip_hidden && !is_probably_visible(dom, id)) {
+            if dom.nodes[id].never_read
+                || SKIPPED.contains(&dom.tag(id))
+                || (skip_hidden && !is_probably_visible(dom, id))
+            {
                 continue;
             }
             self.enter(dom, id);

@@ -19,6 +19,9 @@ pub(crate) struct NodeData {
     pub score: Option<f64>,
     /// Set on tables that hold data (not layout).
     pub data_table: bool,
+    /// Inside an element whose text is never read (script, iframe, form control …): left out
+    /// of the document wherever the extraction moves it.
+    pub never_read: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -58,6 +61,7 @@ impl Dom {
                 children: Vec::new(),
                 score: None,
                 data_table: false,
+                never_read: false,
             },
             Node::Element(Element {
                 name, attributes, ..
@@ -69,6 +73,7 @@ impl Dom {
                 children: Vec::new(),
                 score: None,
                 data_table: false,
+                never_read: false,
             },
         };
         self.nodes.push(data);
@@ -84,6 +89,7 @@ impl Dom {
             children: Vec::new(),
             score: None,
             data_table: false,
+            never_read: false,
         });
         self.nodes.len() - 1
     }
@@ -225,6 +231,18 @@ impl Dom {
         }
     }
 
+    /// Marks `root` (when its tag is one of `tags`) and every element of `tags` under it, with
+    /// their subtrees, as never read.
+    pub fn mark_never_read(&mut self, root: Id, tags: &[&str]) {
+        let mut stack = vec![(root, false)];
+        while let Some((n, inside)) = stack.pop() {
+            let never = inside || (self.is_element(n) && tags.contains(&self.tag(n)));
+            self.nodes[n].never_read = never;
+            let children = self.nodes[n].children.clone();
+            stack.extend(children.into_iter().map(|c| (c, never)));
+        }
+    }
+
     /// Every descendant of `id` (not `id` itself), in document order.
     pub fn descendants(&self, id: Id) -> Vec<Id> {
         let mut out = Vec::new();
@@ -275,6 +293,24 @@ impl Dom {
             }
         });
         out
+    }
+
+    /// The text content without what is never read (the text of elements of `skipped`),
+    /// whitespace collapsed: for titles, bylines and excerpts.
+    pub fn readable_text(&self, id: Id, skipped: &[&str]) -> String {
+        let mut out = String::new();
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            if self.is_element(n) {
+                if n != id && skipped.contains(&self.tag(n)) || self.nodes[n].never_read {
+                    continue;
+                }
+                stack.extend(self.nodes[n].children.iter().rev());
+            } else if !self.nodes[n].never_read {
+                out.push_str(&self.nodes[n].text);
+            }
+        }
+        collapse_whitespace(&out)
     }
 
     /// Readability's `_getInnerText`: the text content trimmed, whitespace runs read as one space.

@@ -116,6 +116,8 @@ enum Phase {
 }
 
 /// What one [`Extraction::step`] did.
+// (`Done` is large and comes once: boxing it would only cost the caller.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Step {
     /// More to do: call `step` again (after yielding to the browser, say).
@@ -218,6 +220,9 @@ impl Extraction {
         }
         readability::prep_document(&mut self.dom, self.root);
         let mut meta = metadata::read_metadata(&self.dom, self.root, pre);
+        // What is never read stays so (the search may move or rename it: Readability turns a
+        // kept `<object>` sibling into a `div`), while the search sees the page as Reader View does.
+        self.dom.mark_never_read(self.root, blocks::SKIPPED);
         if meta.canonical_url.is_none() {
             meta.canonical_url = self
                 .url
@@ -244,7 +249,8 @@ impl Extraction {
             meta.excerpt = dom
                 .by_tags(grabbed.content, &["p"])
                 .first()
-                .map(|&p| dom.text_content(p).trim().to_string());
+                .map(|&p| dom.readable_text(p, blocks::SKIPPED))
+                .filter(|e| !e.is_empty());
         }
         let base = meta.canonical_url.clone().or_else(|| self.url.clone());
         let mut builder = blocks::Builder::new(base.as_deref());

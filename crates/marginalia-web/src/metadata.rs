@@ -346,10 +346,19 @@ fn is_url(s: &str) -> bool {
 }
 
 /// `document.title`: the first `<title>`'s text, whitespace collapsed.
+/// (An SVG's or MathML's `<title>` is not the document's.)
 pub(crate) fn document_title(dom: &Dom, root: Id) -> String {
-    dom.find_first(root, "title")
-        .map(|t| collapse_whitespace(&dom.text_content(t)))
-        .unwrap_or_default()
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        match dom.tag(n) {
+            "title" => return collapse_whitespace(&dom.text_content(n)),
+            "svg" | "math" => continue,
+            // Nor one inside what is never read (a frame's or an object's fallback …).
+            t if t != "head" && crate::blocks::SKIPPED.contains(&t) => continue,
+            _ => stack.extend(dom.children(n).iter().rev()),
+        }
+    }
+    String::new()
 }
 
 /// JavaScript's `str.split(/\s+/).length`.
@@ -416,7 +425,7 @@ pub(crate) fn article_title(dom: &Dom, root: Id) -> String {
         let matched = dom
             .by_tags(root, &["h1", "h2"])
             .into_iter()
-            .any(|h| dom.text_content(h).trim() == trimmed);
+            .any(|h| dom.readable_text(h, crate::blocks::SKIPPED) == trimmed);
         if !matched {
             let last = orig.rfind(':').unwrap_or(0);
             cur = orig[last + 1..].to_string();
@@ -429,10 +438,10 @@ pub(crate) fn article_title(dom: &Dom, root: Id) -> String {
         }
     } else {
         let len = cur.chars().count();
-        if len > 150 || len < 15 {
+        if !(15..=150).contains(&len) {
             let h1s = dom.by_tags(root, &["h1"]);
             if h1s.len() == 1 {
-                cur = dom.inner_text(h1s[0]);
+                cur = dom.readable_text(h1s[0], crate::blocks::SKIPPED);
             }
         }
     }

@@ -364,7 +364,10 @@ fn grab_once(
                 }
                 next = dom.next_node(x, false);
             }
-            byline = Some(dom.text_content(name_node.unwrap_or(n)).trim().to_string());
+            // The byline's text without what is never read (a "Follow" button's …): when
+            // nothing is left, the search goes on.
+            let text = dom.readable_text(name_node.unwrap_or(n), crate::blocks::SKIPPED);
+            byline = Some(text).filter(|t| !t.is_empty());
             node = dom.remove_and_get_next(n);
             continue;
         }
@@ -576,9 +579,9 @@ fn grab_once(
                 let density = dom.link_density(sibling);
                 let content = dom.inner_text(sibling);
                 let len = content.chars().count();
-                if len > 80 && density < 0.25 {
-                    append = true;
-                } else if len < 80 && len > 0 && density == 0.0 && has_sentence_end(&content) {
+                if (len > 80 && density < 0.25)
+                    || (len < 80 && len > 0 && density == 0.0 && has_sentence_end(&content))
+                {
                     append = true;
                 }
             }

@@ -78,9 +78,14 @@ impl From<String> for Node {
 impl Node {
     /// The number of nodes in this subtree (this one included).
     pub fn count(&self) -> usize {
-        match self {
-            Node::Text(_) => 1,
-            Node::Element(e) => 1 + e.children.iter().map(Node::count).sum::<usize>(),
+        let mut count = 0;
+        let mut stack = vec![self];
+        while let Some(n) = stack.pop() {
+            count += 1;
+            if let Node::Element(e) = n {
+                stack.extend(e.children.iter());
+            }
         }
+        count
     }
 }

@@ -5,7 +5,7 @@ mod common;
 use marginalia_core::article::{BlockKind, Style};
 use marginalia_web::{page_metadata, read_clipboard, read_page, Extraction, Step, WebError};
 
-fn styled<'a>(block: &'a marginalia_core::article::Block, want: &Style) -> Vec<String> {
+fn styled(block: &marginalia_core::article::Block, want: &Style) -> Vec<String> {
     let chars: Vec<char> = block.text.chars().collect();
     block
         .styles
