@@ -214,15 +214,15 @@ impl Extraction {
 
     /// JSON-LD is read, then scripts go, then the page is prepared and its metadata read.
     fn prepare(&mut self) -> Metadata {
+        // What is never read stays so (the search may move or rename it: Readability turns a
+        // kept `<object>` sibling into a `div`), while the search sees the page as Reader View does.
+        self.dom.mark_never_read(self.root, blocks::SKIPPED);
         let pre = metadata::read_json_ld(&self.dom, self.root);
         for id in self.dom.by_tags(self.root, &["script", "noscript"]) {
             self.dom.remove(id);
         }
         readability::prep_document(&mut self.dom, self.root);
         let mut meta = metadata::read_metadata(&self.dom, self.root, pre);
-        // What is never read stays so (the search may move or rename it: Readability turns a
-        // kept `<object>` sibling into a `div`), while the search sees the page as Reader View does.
-        self.dom.mark_never_read(self.root, blocks::SKIPPED);
         if meta.canonical_url.is_none() {
             meta.canonical_url = self
                 .url

@@ -351,7 +351,16 @@ pub(crate) fn document_title(dom: &Dom, root: Id) -> String {
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
         match dom.tag(n) {
-            "title" => return collapse_whitespace(&dom.text_content(n)),
+            "title" => {
+                // A `<title>` holds text only; anything else under it is not read.
+                let text: String = dom
+                    .children(n)
+                    .iter()
+                    .filter(|&&c| !dom.is_element(c))
+                    .map(|&c| dom.nodes[c].text.as_str())
+                    .collect();
+                return collapse_whitespace(&text);
+            }
             "svg" | "math" => continue,
             // Nor one inside what is never read (a frame's or an object's fallback …).
             t if t != "head" && crate::blocks::SKIPPED.contains(&t) => continue,
