@@ -238,8 +238,9 @@ impl Dom {
         while let Some((n, inside)) = stack.pop() {
             let never = inside || (self.is_element(n) && tags.contains(&self.tag(n)));
             self.nodes[n].never_read = never;
-            let children = self.nodes[n].children.clone();
-            stack.extend(children.into_iter().map(|c| (c, never)));
+            for i in (0..self.nodes[n].children.len()).rev() {
+                stack.push((self.nodes[n].children[i], never));
+            }
         }
     }
 
@@ -256,10 +257,85 @@ impl Dom {
 
     /// The descendant elements of `id` whose tag is one of `tags`, in document order.
     pub fn by_tags(&self, id: Id, tags: &[&str]) -> Vec<Id> {
-        self.descendants(id)
-            .into_iter()
-            .filter(|&n| self.is_element(n) && tags.contains(&self.tag(n)))
+        let mut out = Vec::new();
+        let mut stack: Vec<Id> = self.nodes[id].children.iter().rev().copied().collect();
+        while let Some(n) = stack.pop() {
+            let node = &self.nodes[n];
+            if node.children.is_empty() {
+                if !node.tag.is_empty() && tags.contains(&node.tag.as_str()) {
+                    out.push(n);
+                }
+                continue;
+            }
+            if tags.contains(&node.tag.as_str()) {
+                out.push(n);
+            }
+            stack.extend(node.children.iter().rev());
+        }
+        out
+    }
+
+    /// Every node's link density under `root` at once (the same as [`Dom::link_density`] on each,
+    /// in one pass): indexed by id, as long as the arena.
+    pub fn link_densities(&self, root: Id) -> Vec<f64> {
+        let mut sums = vec![TextSum::default(); self.nodes.len()];
+        self.text_sums(root, &mut sums);
+        let mut links = vec![0.0f64; self.nodes.len()];
+        let mut stack = vec![(root, false)];
+        while let Some((n, done)) = stack.pop() {
+            let node = &self.nodes[n];
+            if node.tag.is_empty() {
+                continue;
+            }
+            if done {
+                let mut l: f64 = node.children.iter().map(|&c| links[c]).sum();
+                for &c in &node.children {
+                    if self.tag(c) == "a" {
+                        let coefficient = match self.attr(c, "href") {
+                            Some(h) if h.starts_with('#') && h.len() > 1 => 0.3,
+                            _ => 1.0,
+                        };
+                        l += sums[c].len() as f64 * coefficient;
+                    }
+                }
+                links[n] = l;
+            } else {
+                stack.push((n, true));
+                stack.extend(node.children.iter().map(|&c| (c, false)));
+            }
+        }
+        (0..self.nodes.len())
+            .map(|n| {
+                let total = sums[n].len();
+                if total == 0 {
+                    0.0
+                } else {
+                    links[n] / total as f64
+                }
+            })
             .collect()
+    }
+
+    /// The [`TextSum`] of every node of `root`'s subtree, in `sums` (indexed by id; `sums` must
+    /// be as long as the arena). One pass, children before parents.
+    pub fn text_sums(&self, root: Id, sums: &mut [TextSum]) {
+        // (node, children done)
+        let mut stack = vec![(root, false)];
+        while let Some((n, done)) = stack.pop() {
+            let node = &self.nodes[n];
+            if node.tag.is_empty() {
+                sums[n] = TextSum::of_text(&node.text);
+            } else if done {
+                let mut sum = TextSum::default();
+                for &c in &node.children {
+                    sum = sum.then(sums[c]);
+                }
+                sums[n] = sum;
+            } else {
+                stack.push((n, true));
+                stack.extend(node.children.iter().map(|&c| (c, false)));
+            }
+        }
     }
 
     pub fn count_tag(&self, id: Id, tag: &str) -> usize {
@@ -279,6 +355,18 @@ impl Dom {
             f(self, n);
             stack.extend(self.nodes[n].children.iter().rev());
         }
+    }
+
+    /// Whether any descendant of `id` satisfies `f` (stops at the first).
+    pub fn any(&self, id: Id, f: impl Fn(&Dom, Id) -> bool) -> bool {
+        let mut stack: Vec<Id> = self.nodes[id].children.clone();
+        while let Some(n) = stack.pop() {
+            if f(self, n) {
+                return true;
+            }
+            stack.extend(self.nodes[n].children.iter());
+        }
+        false
     }
 
     /// The DOM's `textContent`.
@@ -443,6 +531,78 @@ impl Dom {
     }
 }
 
+/// What the length of a subtree's collapsed text ([`Dom::inner_len`]) is made of, so that it
+/// adds up from children to parents: characters, the gaps between words, and whether
+/// whitespace opens or closes it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TextSum {
+    chars: usize,
+    gaps: usize,
+    lead_ws: bool,
+    trail_ws: bool,
+    content: bool,
+    /// ASCII commas.
+    pub commas: usize,
+}
+
+impl TextSum {
+    pub fn of_text(t: &str) -> TextSum {
+        let mut s = TextSum::default();
+        let mut ws = false;
+        for c in t.chars() {
+            if c.is_whitespace() {
+                if !s.content {
+                    s.lead_ws = true;
+                }
+                ws = true;
+            } else {
+                if ws && s.content {
+                    s.gaps += 1;
+                }
+                ws = false;
+                s.content = true;
+                s.chars += 1;
+                if c == ',' {
+                    s.commas += 1;
+                }
+            }
+        }
+        s.trail_ws = ws && s.content;
+        s
+    }
+
+    pub fn then(self, b: TextSum) -> TextSum {
+        let commas = self.commas + b.commas;
+        if !self.content {
+            return TextSum {
+                lead_ws: self.lead_ws || b.lead_ws,
+                commas,
+                ..b
+            };
+        }
+        if !b.content {
+            return TextSum {
+                trail_ws: self.trail_ws || b.lead_ws,
+                commas,
+                ..self
+            };
+        }
+        TextSum {
+            chars: self.chars + b.chars,
+            gaps: self.gaps + b.gaps + usize::from(self.trail_ws || b.lead_ws),
+            lead_ws: self.lead_ws,
+            trail_ws: b.trail_ws,
+            content: true,
+            commas,
+        }
+    }
+
+    /// The length of the collapsed, trimmed text.
+    pub fn len(&self) -> usize {
+        self.chars + self.gaps
+    }
+}
+
 /// A tag name as the DOM's `localName`: lowercase, never empty for an element.
 pub(crate) fn tag_name(name: &str) -> String {
     let t = name.trim().to_ascii_lowercase();
@@ -463,4 +623,48 @@ pub(crate) fn collapse_whitespace(s: &str) -> String {
         out.push_str(w);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::{Element, Node};
+
+    /// The sums add up to what [`Dom::inner_len`] counts, however the text is split.
+    #[test]
+    fn text_sums_add_up() {
+        let texts = [
+            "",
+            " ",
+            "a",
+            " a ",
+            "a  b",
+            " a,b ",
+            "\n\t x  y,, z \n",
+            "x",
+            "  ",
+            "yz ",
+        ];
+        for a in texts {
+            for b in texts {
+                for c in texts {
+                    let page = Node::Element(
+                        Element::new("div")
+                            .text(a)
+                            .child(Element::new("a").attr("href", "#x").text(b))
+                            .child(Element::new("span").child(Element::new("a").text(c)))
+                            .text(c),
+                    );
+                    let dom = Dom::from_tree(&page);
+                    let mut sums = vec![TextSum::default(); dom.nodes.len()];
+                    dom.text_sums(0, &mut sums);
+                    assert_eq!(sums[0].len(), dom.inner_len(0), "{a:?} {b:?} {c:?}");
+                    assert_eq!(sums[0].len(), dom.inner_text(0).chars().count());
+                    assert_eq!(sums[0].commas, dom.inner_text(0).matches(',').count());
+                    let densities = dom.link_densities(0);
+                    assert_eq!(densities[0], dom.link_density(0));
+                }
+            }
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! the article, which is then cleaned of what looks like junk (forms, share buttons, link lists …).
 //! When too little text is found the search is run again with fewer of the cleaning rules.
 
-use crate::dom::{Dom, Id};
+use crate::dom::{Dom, Id, TextSum};
 use crate::patterns;
 
 /// The least text an article may have before the search is run again with fewer rules.
@@ -252,7 +252,10 @@ fn header_duplicates_title(dom: &Dom, id: Id, title: &str) -> bool {
 }
 
 fn is_element_without_content(dom: &Dom, id: Id) -> bool {
-    if !dom.text_content(id).trim().is_empty() {
+    let has_text = dom.any(id, |d, n| {
+        !d.is_element(n) && d.nodes[n].text.chars().any(|c| !c.is_whitespace())
+    });
+    if has_text {
         return false;
     }
     let children = dom.element_child_count(id);
@@ -275,13 +278,7 @@ fn has_single_tag_inside(dom: &Dom, id: Id, tag: &str) -> bool {
 }
 
 fn has_child_block_element(dom: &Dom, id: Id) -> bool {
-    let mut found = false;
-    dom.walk(id, |d, n| {
-        if !found && DIV_TO_P_ELEMS.contains(&d.tag(n)) {
-            found = true;
-        }
-    });
-    found
+    dom.any(id, |d, n| DIV_TO_P_ELEMS.contains(&d.tag(n)))
 }
 
 /// Readability's result: the article's root (a detached `div` in the arena) and the byline it
@@ -463,8 +460,9 @@ fn grab_once(
     }
 
     let mut top: Vec<Id> = Vec::new();
+    let densities = dom.link_densities(root);
     for &c in &candidates {
-        let s = score(dom, c) * (1.0 - dom.link_density(c));
+        let s = score(dom, c) * (1.0 - densities[c]);
         dom.nodes[c].score = Some(s);
         let at = top
             .iter()
@@ -659,15 +657,19 @@ fn prep_article(dom: &mut Dom, article: Id, flags: Flags) {
     mark_data_tables(dom, article);
     clean_conditionally(dom, article, "form", flags);
     clean_conditionally(dom, article, "fieldset", flags);
-    for tag in ["object", "embed", "footer", "link", "aside"] {
-        clean(dom, article, tag);
-    }
+    clean(
+        dom,
+        article,
+        &["object", "embed", "footer", "link", "aside"],
+    );
     for child in dom.element_children(article) {
         clean_share_elements(dom, child);
     }
-    for tag in ["iframe", "input", "textarea", "select", "button"] {
-        clean(dom, article, tag);
-    }
+    clean(
+        dom,
+        article,
+        &["iframe", "input", "textarea", "select", "button"],
+    );
     for h in dom.by_tags(article, &["h1", "h2"]) {
         if class_weight(dom, h, flags) < 0 {
             dom.remove(h);
@@ -717,9 +719,10 @@ fn prep_article(dom: &mut Dom, article: Id, flags: Flags) {
     }
 }
 
-fn clean(dom: &mut Dom, root: Id, tag: &str) {
-    let embed = matches!(tag, "object" | "embed" | "iframe");
-    for id in dom.by_tags(root, &[tag]).into_iter().rev() {
+/// Removes every element of `tags` under `root` (but embedded videos, as Readability does).
+fn clean(dom: &mut Dom, root: Id, tags: &[&str]) {
+    for id in dom.by_tags(root, tags).into_iter().rev() {
+        let embed = matches!(dom.tag(id), "object" | "embed" | "iframe");
         if embed && has_video(dom, id) {
             continue;
         }
@@ -808,41 +811,91 @@ fn data_table(dom: &Dom, table: Id) -> bool {
     rows * columns > 10
 }
 
-fn text_density(dom: &Dom, id: Id, tags: &[&str]) -> f64 {
-    let total = dom.inner_len(id);
-    if total == 0 {
-        return 0.0;
-    }
-    let children: usize = dom
-        .by_tags(id, tags)
-        .into_iter()
-        .map(|c| dom.inner_len(c))
-        .sum();
-    children as f64 / total as f64
-}
-
 fn clean_conditionally(dom: &mut Dom, root: Id, tag: &str, flags: Flags) {
     if !flags.clean_conditionally {
         return;
     }
+    let mut sums = vec![TextSum::default(); dom.nodes.len()];
     for node in dom.by_tags(root, &[tag]).into_iter().rev() {
-        if should_remove(dom, node, tag, flags) {
+        if should_remove(dom, node, tag, flags, &mut sums) {
             dom.remove(node);
         }
     }
 }
 
-fn should_remove(dom: &Dom, node: Id, tag: &str, flags: Flags) -> bool {
-    let text_len = dom.inner_len(node);
-    let mut is_list = tag == "ul" || tag == "ol";
-    if !is_list && text_len > 0 {
-        let list_len: usize = dom
-            .by_tags(node, &["ul", "ol"])
-            .into_iter()
-            .map(|l| dom.inner_len(l))
-            .sum();
-        is_list = list_len as f64 / text_len as f64 > 0.9;
-    }
+const TEXTISH: &[&str] = &[
+    "span",
+    "li",
+    "td",
+    "blockquote",
+    "dl",
+    "div",
+    "img",
+    "ol",
+    "p",
+    "pre",
+    "table",
+    "ul",
+];
+
+/// What Readability counts in a block it may clean away, gathered in one walk.
+#[derive(Default)]
+struct Counts {
+    p: usize,
+    img: usize,
+    li: usize,
+    input: usize,
+    embeds: usize,
+    video: bool,
+    data_table: bool,
+    /// Text lengths inside lists, headings, "textish" elements and links (in-page links 0.3).
+    list_len: usize,
+    heading_len: usize,
+    textish_len: usize,
+    link_len: f64,
+}
+
+fn counts(dom: &Dom, node: Id, sums: &[TextSum]) -> Counts {
+    let mut c = Counts::default();
+    dom.walk(node, |d, n| {
+        let tag = d.tag(n);
+        if tag.is_empty() {
+            return;
+        }
+        let len = sums[n].len();
+        match tag {
+            "p" => c.p += 1,
+            "img" => c.img += 1,
+            "li" => c.li += 1,
+            "input" => c.input += 1,
+            "object" | "embed" | "iframe" => {
+                c.embeds += 1;
+                c.video |= has_video(d, n);
+            }
+            "table" => c.data_table |= d.nodes[n].data_table,
+            "a" => {
+                let coefficient = match d.attr(n, "href") {
+                    Some(h) if h.starts_with('#') && h.len() > 1 => 0.3,
+                    _ => 1.0,
+                };
+                c.link_len += len as f64 * coefficient;
+            }
+            _ => {}
+        }
+        if matches!(tag, "ul" | "ol") {
+            c.list_len += len;
+        }
+        if matches!(tag, "h1" | "h2" | "h3" | "h4" | "h5" | "h6") {
+            c.heading_len += len;
+        }
+        if TEXTISH.contains(&tag) {
+            c.textish_len += len;
+        }
+    });
+    c
+}
+
+fn should_remove(dom: &Dom, node: Id, tag: &str, flags: Flags, sums: &mut [TextSum]) -> bool {
     if tag == "table" && dom.nodes[node].data_table {
         return false;
     }
@@ -852,54 +905,40 @@ fn should_remove(dom: &Dom, node: Id, tag: &str, flags: Flags) -> bool {
     if dom.has_ancestor_tag(node, "code", 3, |_, _| true) {
         return false;
     }
-    if dom
-        .by_tags(node, &["table"])
-        .into_iter()
-        .any(|t| dom.nodes[t].data_table)
-    {
+    dom.text_sums(node, sums);
+    let c = counts(dom, node, sums);
+    if c.data_table {
         return false;
     }
+    let text_len = sums[node].len();
+    let ratio = |part: f64| {
+        if text_len == 0 {
+            0.0
+        } else {
+            part / text_len as f64
+        }
+    };
+    let is_list = tag == "ul" || tag == "ol" || (text_len > 0 && ratio(c.list_len as f64) > 0.9);
     let weight = class_weight(dom, node, flags);
     if weight < 0 {
         return true;
     }
-    let inner = dom.inner_text(node);
-    if inner.matches(',').count() >= 10 {
+    if sums[node].commas >= 10 {
         return false;
     }
-    let p = dom.count_tag(node, "p");
-    let img = dom.count_tag(node, "img");
-    let li = dom.count_tag(node, "li") as i64 - 100;
-    let input = dom.count_tag(node, "input");
-    let heading_density = text_density(dom, node, &["h1", "h2", "h3", "h4", "h5", "h6"]);
-    let mut embed_count = 0;
-    for e in dom.by_tags(node, &["object", "embed", "iframe"]) {
-        if has_video(dom, e) {
-            return false;
-        }
-        embed_count += 1;
+    let (p, img, li, input) = (c.p, c.img, c.li as i64 - 100, c.input);
+    let heading_density = ratio(c.heading_len as f64);
+    if c.video {
+        return false;
     }
-    if patterns::ad_or_loading_words(&inner) {
+    let content_len = text_len;
+    if content_len < 40 && patterns::ad_or_loading_words(&dom.inner_text(node)) {
         return true;
     }
-    let content_len = inner.chars().count();
-    let link_density = dom.link_density(node);
-    let textish: &[&str] = &[
-        "span",
-        "li",
-        "td",
-        "blockquote",
-        "dl",
-        "div",
-        "img",
-        "ol",
-        "p",
-        "pre",
-        "table",
-        "ul",
-    ];
-    let density = text_density(dom, node, textish);
+    let link_density = ratio(c.link_len);
+    let density = ratio(c.textish_len as f64);
     let figure_child = dom.has_ancestor_tag(node, "figure", 3, |_, _| true);
+    let embed_count = c.embeds;
 
     let remove = (!figure_child && img > 1 && (p as f64 / img as f64) < 0.5)
         || (!is_list && li > p as i64)
@@ -921,7 +960,7 @@ fn should_remove(dom: &Dom, node: Id, tag: &str, flags: Flags) -> bool {
                 return remove;
             }
         }
-        if img == dom.count_tag(node, "li") {
+        if img == c.li {
             return false;
         }
     }
