@@ -107,6 +107,13 @@ enum Phase {
         flags: readability::Flags,
         attempts: Vec<readability::Grabbed>,
     },
+    /// An attempt's article found: to clean and measure.
+    Clean {
+        meta: Metadata,
+        flags: readability::Flags,
+        attempts: Vec<readability::Grabbed>,
+        found: Box<readability::Grabbed>,
+    },
     /// The article found: its blocks to make.
     Found {
         meta: Metadata,
@@ -126,8 +133,9 @@ pub enum Step {
     Done(Result<WebArticle, WebError>),
 }
 
-/// A page's article extraction in steps: each `step` does one phase (reading the metadata, one
-/// attempt of the article search, making the blocks), so a browser can yield between steps.
+/// A page's article extraction in steps: each `step` does one phase (reading the metadata;
+/// finding, then cleaning, the article in each attempt of the search; making the blocks), so a
+/// browser can yield between steps: 4 steps for most pages, at most 10.
 /// [`read_page`] runs all of them at once.
 pub struct Extraction {
     dom: Dom,
@@ -164,15 +172,31 @@ impl Extraction {
             Phase::Search {
                 meta,
                 flags,
-                mut attempts,
+                attempts,
             } => {
-                let attempt = readability::grab_attempt(
+                let found = readability::find_attempt(
                     &self.dom,
                     self.root,
                     &meta.title,
                     meta.byline.is_some(),
                     flags,
                 );
+                self.phase = Phase::Clean {
+                    meta,
+                    flags,
+                    attempts,
+                    found: Box::new(found),
+                };
+                Step::Working
+            }
+            Phase::Clean {
+                meta,
+                flags,
+                mut attempts,
+                found,
+            } => {
+                let mut attempt = *found;
+                readability::clean_attempt(&mut attempt, flags);
                 let done = |g: readability::Grabbed| Phase::Found {
                     meta: meta.clone(),
                     grabbed: Box::new(g),
@@ -187,13 +211,10 @@ impl Extraction {
                             flags,
                             attempts,
                         },
-                        None => {
-                            let best = readability::longest(attempts);
-                            match best {
-                                Some(g) => done(g),
-                                None => return Step::Done(Err(WebError::NoText)),
-                            }
-                        }
+                        None => match readability::longest(attempts) {
+                            Some(g) => done(g),
+                            None => return Step::Done(Err(WebError::NoText)),
+                        },
                     }
                 };
                 Step::Working

@@ -290,9 +290,10 @@ pub(crate) struct Grabbed {
     pub text_len: usize,
 }
 
-/// One attempt of Readability's `_grabArticle` over a copy of `pristine` (the page after
-/// [`prep_document`]) with the rules `flags`.
-pub(crate) fn grab_attempt(
+/// The first half of one attempt of Readability's `_grabArticle`, over a copy of `pristine` (the
+/// page after [`prep_document`]) with the rules `flags`: the article found, not yet cleaned
+/// ([`clean_attempt`] does that).
+pub(crate) fn find_attempt(
     pristine: &Dom,
     root: Id,
     title: &str,
@@ -301,13 +302,18 @@ pub(crate) fn grab_attempt(
 ) -> Grabbed {
     let mut dom = pristine.clone();
     let (content, byline) = grab_once(&mut dom, root, title, known_byline, flags);
-    let text_len = dom.inner_len(content);
     Grabbed {
         dom,
         content,
         byline,
-        text_len,
+        text_len: 0,
     }
+}
+
+/// The second half: the article cleaned of what is left of junk, and its text measured.
+pub(crate) fn clean_attempt(g: &mut Grabbed, flags: Flags) {
+    prep_article(&mut g.dom, g.content, flags);
+    g.text_len = g.dom.inner_len(g.content);
 }
 
 /// The attempt that found most text (the first of equals), if any found some.
@@ -592,7 +598,6 @@ fn grab_once(
         }
     }
 
-    prep_article(dom, article, flags);
     (article, byline)
 }
 
