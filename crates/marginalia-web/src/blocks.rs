@@ -201,8 +201,8 @@ struct Ctx {
     pending_item: Option<Option<u64>>,
 }
 
-pub(crate) struct Builder<'a> {
-    base: Option<&'a str>,
+pub(crate) struct Builder {
+    base: Option<String>,
     pub blocks: Vec<Block>,
     current: Option<Block>,
     chars: usize,
@@ -211,13 +211,18 @@ pub(crate) struct Builder<'a> {
     ctx: Ctx,
     /// Whether a table cell was already written in the current row.
     cell_in_row: bool,
+    /// The walk still to do: (node, exiting).
+    stack: Vec<(Id, bool)>,
+    skip_hidden: bool,
 }
 
-impl<'a> Builder<'a> {
-    pub fn new(base: Option<&'a str>) -> Self {
+impl Builder {
+    pub fn new(base: Option<&str>) -> Self {
         Builder {
-            base,
+            base: base.map(str::to_string),
             blocks: Vec::new(),
+            stack: Vec::new(),
+            skip_hidden: false,
             current: None,
             chars: 0,
             pending_space: false,
@@ -423,7 +428,7 @@ impl<'a> Builder<'a> {
             "a" => {
                 let style = dom
                     .attr(id, "href")
-                    .and_then(|h| safe_link(h, self.base))
+                    .and_then(|h| safe_link(h, self.base.as_deref()))
                     .map(Style::Link);
                 self.open_style(style, id);
             }
@@ -460,29 +465,41 @@ impl<'a> Builder<'a> {
 
     /// Adds the blocks of `root`'s subtree; `skip_hidden` leaves out what the page hides.
     pub fn add(&mut self, dom: &Dom, root: Id, skip_hidden: bool) {
-        // (node, exiting)
-        let mut stack: Vec<(Id, bool)> = vec![(root, false)];
-        while let Some((id, exiting)) = stack.pop() {
+        self.start(root, skip_hidden);
+        self.run(dom, usize::MAX);
+    }
+
+    /// Starts on `root`'s subtree ([`Builder::run`] does the work).
+    pub fn start(&mut self, root: Id, skip_hidden: bool) {
+        self.stack = vec![(root, false)];
+        self.skip_hidden = skip_hidden;
+    }
+
+    /// Goes on for at most `budget` nodes; true when the subtree is done.
+    pub fn run(&mut self, dom: &Dom, budget: usize) -> bool {
+        let mut left = budget;
+        while let Some((id, exiting)) = self.stack.pop() {
             if !dom.is_element(id) {
                 if !dom.nodes[id].never_read {
                     self.text(&dom.nodes[id].text);
                 }
-                continue;
-            }
-            if exiting {
+            } else if exiting {
                 self.exit(dom, id);
-                continue;
-            }
-            if dom.nodes[id].never_read
+            } else if !(dom.nodes[id].never_read
                 || SKIPPED.contains(&dom.tag(id))
-                || (skip_hidden && !is_probably_visible(dom, id))
+                || (self.skip_hidden && !is_probably_visible(dom, id)))
             {
-                continue;
+                self.enter(dom, id);
+                self.stack.push((id, true));
+                self.stack
+                    .extend(dom.children(id).iter().rev().map(|&c| (c, false)));
             }
-            self.enter(dom, id);
-            stack.push((id, true));
-            stack.extend(dom.children(id).iter().rev().map(|&c| (c, false)));
+            left = left.saturating_sub(1);
+            if left == 0 {
+                return self.stack.is_empty();
+            }
         }
+        true
     }
 
     pub fn into_blocks(mut self) -> Vec<Block> {

@@ -51,6 +51,9 @@ pub struct WebArticle {
     pub metadata: Metadata,
 }
 
+/// How many nodes of the article one step turns into blocks.
+const BLOCK_STEP_NODES: usize = 8192;
+
 /// How long a title made from a document's first words may be (as for pasted text).
 const TITLE_FROM_TEXT_CHARS: usize = 80;
 
@@ -107,17 +110,31 @@ enum Phase {
         flags: readability::Flags,
         attempts: Vec<readability::Grabbed>,
     },
-    /// An attempt's article found: to clean and measure.
+    /// An attempt's page walked: its paragraphs to score, its article to choose.
+    Choose {
+        meta: Metadata,
+        flags: readability::Flags,
+        attempts: Vec<readability::Grabbed>,
+        walked: Box<readability::Walked>,
+    },
+    /// An attempt's article chosen: to clean, pass by pass, and measure.
     Clean {
         meta: Metadata,
         flags: readability::Flags,
         attempts: Vec<readability::Grabbed>,
         found: Box<readability::Grabbed>,
+        pass: usize,
     },
     /// The article found: its blocks to make.
     Found {
         meta: Metadata,
         grabbed: Box<readability::Grabbed>,
+    },
+    /// Its blocks being made, so many nodes a step.
+    Blocks {
+        meta: Metadata,
+        grabbed: Box<readability::Grabbed>,
+        builder: Box<blocks::Builder>,
     },
     Done,
 }
@@ -133,9 +150,10 @@ pub enum Step {
     Done(Result<WebArticle, WebError>),
 }
 
-/// A page's article extraction in steps: each `step` does one phase (reading the metadata;
-/// finding, then cleaning, the article in each attempt of the search; making the blocks), so a
-/// browser can yield between steps: 4 steps for most pages, at most 10.
+/// A page's article extraction in steps, so a browser can yield between them: reading the
+/// metadata; then, for each attempt of the search (usually one, at most four), the walk over the
+/// page, the scoring and choice of the article, and six cleaning passes; then making the blocks.
+/// 11 steps for most pages (more for a long article: its blocks are made 8,192 nodes a step).
 /// [`read_page`] runs all of them at once.
 pub struct Extraction {
     dom: Dom,
@@ -174,18 +192,34 @@ impl Extraction {
                 flags,
                 attempts,
             } => {
-                let found = readability::find_attempt(
+                let walked = readability::walk_attempt(
                     &self.dom,
                     self.root,
                     &meta.title,
                     meta.byline.is_some(),
                     flags,
                 );
+                self.phase = Phase::Choose {
+                    meta,
+                    flags,
+                    attempts,
+                    walked: Box::new(walked),
+                };
+                Step::Working
+            }
+            Phase::Choose {
+                meta,
+                flags,
+                attempts,
+                walked,
+            } => {
+                let found = readability::choose_attempt(*walked, self.root, flags);
                 self.phase = Phase::Clean {
                     meta,
                     flags,
                     attempts,
                     found: Box::new(found),
+                    pass: 0,
                 };
                 Step::Working
             }
@@ -193,10 +227,21 @@ impl Extraction {
                 meta,
                 flags,
                 mut attempts,
-                found,
+                mut found,
+                pass,
             } => {
-                let mut attempt = *found;
-                readability::clean_attempt(&mut attempt, flags);
+                readability::clean_pass(&mut found, flags, pass);
+                if pass + 1 < readability::CLEAN_PASSES {
+                    self.phase = Phase::Clean {
+                        meta,
+                        flags,
+                        attempts,
+                        found,
+                        pass: pass + 1,
+                    };
+                    return Step::Working;
+                }
+                let attempt = *found;
                 let done = |g: readability::Grabbed| Phase::Found {
                     meta: meta.clone(),
                     grabbed: Box::new(g),
@@ -219,7 +264,30 @@ impl Extraction {
                 };
                 Step::Working
             }
-            Phase::Found { meta, grabbed } => Step::Done(self.finish(meta, *grabbed)),
+            Phase::Found { meta, grabbed } => {
+                let (meta, builder) = self.start_blocks(meta, &grabbed);
+                self.phase = Phase::Blocks {
+                    meta,
+                    grabbed,
+                    builder: Box::new(builder),
+                };
+                Step::Working
+            }
+            Phase::Blocks {
+                meta,
+                grabbed,
+                mut builder,
+            } => {
+                if builder.run(&grabbed.dom, BLOCK_STEP_NODES) {
+                    return Step::Done(self.finish(meta, *builder));
+                }
+                self.phase = Phase::Blocks {
+                    meta,
+                    grabbed,
+                    builder,
+                };
+                Step::Working
+            }
             Phase::Done => Step::Done(Err(WebError::NoText)),
         }
     }
@@ -254,11 +322,12 @@ impl Extraction {
         meta
     }
 
-    fn finish(
-        &mut self,
+    /// The metadata completed from the article (byline, excerpt) and the blocks' builder started.
+    fn start_blocks(
+        &self,
         mut meta: Metadata,
-        grabbed: readability::Grabbed,
-    ) -> Result<WebArticle, WebError> {
+        grabbed: &readability::Grabbed,
+    ) -> (Metadata, blocks::Builder) {
         if meta.byline.is_none() {
             meta.byline = grabbed.byline.clone().filter(|b| !b.is_empty());
             if meta.authors.is_empty() {
@@ -273,9 +342,16 @@ impl Extraction {
                 .map(|&p| dom.readable_text(p, blocks::SKIPPED))
                 .filter(|e| !e.is_empty());
         }
-        let base = meta.canonical_url.clone().or_else(|| self.url.clone());
-        let mut builder = blocks::Builder::new(base.as_deref());
-        builder.add(dom, grabbed.content, false);
+        let mut builder = blocks::Builder::new(self.base(&meta).as_deref());
+        builder.start(grabbed.content, false);
+        (meta, builder)
+    }
+
+    fn base(&self, meta: &Metadata) -> Option<String> {
+        meta.canonical_url.clone().or_else(|| self.url.clone())
+    }
+
+    fn finish(&self, meta: Metadata, builder: blocks::Builder) -> Result<WebArticle, WebError> {
         let mut blocks = builder.into_blocks();
         blocks::drop_tail(&mut blocks);
         if blocks.is_empty() {
@@ -287,7 +363,7 @@ impl Extraction {
         let source = meta
             .site_name
             .clone()
-            .or_else(|| base.as_deref().and_then(host));
+            .or_else(|| self.base(&meta).as_deref().and_then(host));
         Ok(WebArticle {
             document: make_document(&title, blocks, source),
             metadata: meta,

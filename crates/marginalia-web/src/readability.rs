@@ -290,30 +290,47 @@ pub(crate) struct Grabbed {
     pub text_len: usize,
 }
 
-/// The first half of one attempt of Readability's `_grabArticle`, over a copy of `pristine` (the
-/// page after [`prep_document`]) with the rules `flags`: the article found, not yet cleaned
-/// ([`clean_attempt`] does that).
-pub(crate) fn find_attempt(
-    pristine: &Dom,
-    root: Id,
-    title: &str,
-    known_byline: bool,
-    flags: Flags,
-) -> Grabbed {
-    let mut dom = pristine.clone();
-    let (content, byline) = grab_once(&mut dom, root, title, known_byline, flags);
-    Grabbed {
-        dom,
-        content,
-        byline,
-        text_len: 0,
-    }
-}
+/// How many steps [`clean_pass`] takes.
+pub(crate) const CLEAN_PASSES: usize = 6;
 
-/// The second half: the article cleaned of what is left of junk, and its text measured.
-pub(crate) fn clean_attempt(g: &mut Grabbed, flags: Flags) {
-    prep_article(&mut g.dom, g.content, flags);
-    g.text_len = g.dom.inner_len(g.content);
+/// The last part of an attempt, in [`CLEAN_PASSES`] steps: the article cleaned of what is left of
+/// junk (Readability's `_prepArticle`); the last pass measures its text.
+pub(crate) fn clean_pass(g: &mut Grabbed, flags: Flags, pass: usize) {
+    let (dom, article) = (&mut g.dom, g.content);
+    match pass {
+        0 => {
+            mark_data_tables(dom, article);
+            clean_conditionally(dom, article, "form", flags);
+            clean_conditionally(dom, article, "fieldset", flags);
+            clean(
+                dom,
+                article,
+                &["object", "embed", "footer", "link", "aside"],
+            );
+        }
+        1 => {
+            for child in dom.element_children(article) {
+                clean_share_elements(dom, child);
+            }
+            clean(
+                dom,
+                article,
+                &["iframe", "input", "textarea", "select", "button"],
+            );
+            for h in dom.by_tags(article, &["h1", "h2"]) {
+                if class_weight(dom, h, flags) < 0 {
+                    dom.remove(h);
+                }
+            }
+        }
+        2 => clean_conditionally(dom, article, "table", flags),
+        3 => clean_conditionally(dom, article, "ul", flags),
+        4 => clean_conditionally(dom, article, "div", flags),
+        _ => {
+            finish_article(dom, article);
+            g.text_len = g.dom.inner_len(g.content);
+        }
+    }
 }
 
 /// The attempt that found most text (the first of equals), if any found some.
@@ -327,13 +344,56 @@ pub(crate) fn longest(attempts: Vec<Grabbed>) -> Option<Grabbed> {
     best.filter(|b| b.text_len > 0)
 }
 
-fn grab_once(
+/// The page walked for an attempt: cleaned of hidden and unlikely nodes, its paragraphs to score.
+pub(crate) struct Walked {
+    dom: Dom,
+    elements_to_score: Vec<Id>,
+    byline: Option<String>,
+}
+
+/// The first part of an attempt: the walk over a copy of `pristine` that drops hidden, unlikely
+/// and empty nodes, takes the byline out, turns text-only `div`s into paragraphs and lists what to
+/// score.
+pub(crate) fn walk_attempt(
+    pristine: &Dom,
+    root: Id,
+    title: &str,
+    known_byline: bool,
+    flags: Flags,
+) -> Walked {
+    let mut dom = pristine.clone();
+    let (elements_to_score, byline) = walk(&mut dom, root, title, known_byline, flags);
+    Walked {
+        dom,
+        elements_to_score,
+        byline,
+    }
+}
+
+/// The second part: paragraphs scored, the best candidate and its related siblings gathered
+/// into the (not yet cleaned) article.
+pub(crate) fn choose_attempt(w: Walked, root: Id, flags: Flags) -> Grabbed {
+    let Walked {
+        mut dom,
+        elements_to_score,
+        byline,
+    } = w;
+    let content = choose(&mut dom, root, elements_to_score, flags);
+    Grabbed {
+        dom,
+        content,
+        byline,
+        text_len: 0,
+    }
+}
+
+fn walk(
     dom: &mut Dom,
     root: Id,
     title: &str,
     known_byline: bool,
     flags: Flags,
-) -> (Id, Option<String>) {
+) -> (Vec<Id>, Option<String>) {
     let page = dom.find_first(root, "body").unwrap_or(root);
     let mut byline: Option<String> = None;
     let mut elements_to_score: Vec<Id> = Vec::new();
@@ -428,7 +488,11 @@ fn grab_once(
         }
         node = dom.next_node(current, false);
     }
+    (elements_to_score, byline)
+}
 
+fn choose(dom: &mut Dom, root: Id, elements_to_score: Vec<Id>, flags: Flags) -> Id {
+    let page = dom.find_first(root, "body").unwrap_or(root);
     // Score paragraphs and give their scores to their ancestors.
     let mut candidates: Vec<Id> = Vec::new();
     for &e in &elements_to_score {
@@ -598,7 +662,7 @@ fn grab_once(
         }
     }
 
-    (article, byline)
+    article
 }
 
 /// `\.( |$)`.
@@ -657,32 +721,9 @@ fn wrap_phrasing_runs(dom: &mut Dom, div: Id) {
     }
 }
 
-/// Readability's `_prepArticle`: what is left of junk inside the article goes.
-fn prep_article(dom: &mut Dom, article: Id, flags: Flags) {
-    mark_data_tables(dom, article);
-    clean_conditionally(dom, article, "form", flags);
-    clean_conditionally(dom, article, "fieldset", flags);
-    clean(
-        dom,
-        article,
-        &["object", "embed", "footer", "link", "aside"],
-    );
-    for child in dom.element_children(article) {
-        clean_share_elements(dom, child);
-    }
-    clean(
-        dom,
-        article,
-        &["iframe", "input", "textarea", "select", "button"],
-    );
-    for h in dom.by_tags(article, &["h1", "h2"]) {
-        if class_weight(dom, h, flags) < 0 {
-            dom.remove(h);
-        }
-    }
-    clean_conditionally(dom, article, "table", flags);
-    clean_conditionally(dom, article, "ul", flags);
-    clean_conditionally(dom, article, "div", flags);
+/// The end of Readability's `_prepArticle`: `h1`s become `h2`s, empty paragraphs go, `<br>`s
+/// before paragraphs go, single-cell tables become their cell.
+fn finish_article(dom: &mut Dom, article: Id) {
     for h in dom.by_tags(article, &["h1"]) {
         dom.set_tag(h, "h2");
     }

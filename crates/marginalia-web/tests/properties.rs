@@ -231,7 +231,7 @@ proptest! {
         let mut steps = 0;
         loop {
             steps += 1;
-            prop_assert!(steps <= 10, "more than 10 steps");
+            prop_assert!(steps <= 36, "more than 36 steps");
             if let Step::Done(_) = e.step() {
                 break;
             }
