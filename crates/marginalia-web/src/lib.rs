@@ -401,7 +401,11 @@ pub fn read_clipboard(fragment: &Node, url: Option<&str>) -> Result<Document, We
     let mut blocks = builder.into_blocks();
     blocks::drop_tail(&mut blocks);
     let title = match blocks.first() {
-        Some(b) if matches!(b.kind, marginalia_core::article::BlockKind::Heading(_)) => {
+        // A heading that opens the paste is its title (when something follows it).
+        Some(b)
+            if blocks.len() > 1
+                && matches!(b.kind, marginalia_core::article::BlockKind::Heading(_)) =>
+        {
             let t = b.text.clone();
             blocks.remove(0);
             t
