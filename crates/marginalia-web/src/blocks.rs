@@ -3,8 +3,7 @@
 //! link targets (http, https and mailto only), image `alt` texts, list numbers and visibility,
 //! never copied. Whitespace is collapsed as a browser shows it, except in `<pre>`.
 
-use crate::dom::{Dom, Id};
-use crate::readability::is_probably_visible;
+use crate::dom::{is_probably_visible, Dom, Id};
 use marginalia_core::article::{Block, BlockKind, Style, StyleSpan};
 use marginalia_core::span::CharSpan;
 

@@ -625,6 +625,29 @@ pub(crate) fn collapse_whitespace(s: &str) -> String {
     out
 }
 
+/// Readability's `_isProbablyVisible`.
+pub(crate) fn is_probably_visible(dom: &Dom, id: Id) -> bool {
+    if let Some(style) = dom.attr(id, "style") {
+        let s: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if s.contains("display:none") || s.contains("visibility:hidden") {
+            return false;
+        }
+    }
+    if dom.has_attr(id, "hidden") {
+        return false;
+    }
+    if dom.attr(id, "aria-hidden") == Some("true") {
+        return dom
+            .attr(id, "class")
+            .is_some_and(|c| c.contains("fallback-image"));
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

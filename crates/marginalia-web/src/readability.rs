@@ -4,7 +4,7 @@
 //! the article, which is then cleaned of what looks like junk (forms, share buttons, link lists …).
 //! When too little text is found the search is run again with fewer of the cleaning rules.
 
-use crate::dom::{Dom, Id, TextSum};
+use crate::dom::{is_probably_visible, Dom, Id, TextSum};
 use crate::patterns;
 
 /// The least text an article may have before the search is run again with fewer rules.
@@ -74,29 +74,6 @@ impl Flags {
             None
         }
     }
-}
-
-/// Readability's `_isProbablyVisible`.
-pub(crate) fn is_probably_visible(dom: &Dom, id: Id) -> bool {
-    if let Some(style) = dom.attr(id, "style") {
-        let s: String = style
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if s.contains("display:none") || s.contains("visibility:hidden") {
-            return false;
-        }
-    }
-    if dom.has_attr(id, "hidden") {
-        return false;
-    }
-    if dom.attr(id, "aria-hidden") == Some("true") {
-        return dom
-            .attr(id, "class")
-            .is_some_and(|c| c.contains("fallback-image"));
-    }
-    true
 }
 
 pub(crate) fn is_phrasing_content(dom: &Dom, id: Id) -> bool {
