@@ -50,11 +50,17 @@ unit:
 
 wasm-test:
 	@echo "== browser tests (wasm-bindgen-test in headless Chromium)"
-	cargo test -p marginalia --target wasm32-unknown-unknown --test web
+	cargo test -p marginalia --target wasm32-unknown-unknown --test web 2>&1 | tee target/wasm-test.log
+	@want=$$(grep -c '#\[wasm_bindgen_test\]' tests/web.rs); \
+	got=$$(awk '/^test result:/ { p += $$4 } END { print p + 0 }' target/wasm-test.log); \
+	[ "$$got" = "$$want" ] || { echo "wasm-test: $$got passed of the $$want #[wasm_bindgen_test] in tests/web.rs" >&2; exit 1; }
 
+# --forbid-only: a test.only left behind fails (playwright.config.mjs forbids it in CI too).
 e2e:
 	@echo "== end-to-end tests (Playwright, headless Chromium, release build)"
-	node_modules/.bin/playwright test
+	node_modules/.bin/playwright test --forbid-only 2>&1 | tee target/e2e.log
+	@if grep -qE '^ +[0-9]+ (skipped|did not run)' target/e2e.log; then \
+	  echo "e2e: a test was skipped or did not run (above): every test must run" >&2; exit 1; fi
 
 # The official W3C Web Annotation MUST schemas on the end-to-end download, with ../shared's checker.
 # Required in CI (CI=true) and whenever ../shared is beside the repo: then anything missing (the
