@@ -40,6 +40,12 @@ lint:
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	@echo "== cargo clippy (wasm32)"
 	cargo clippy -p marginalia --target wasm32-unknown-unknown --lib --bins --test web --quiet -- -D warnings
+	@echo "== generated tables (crates/marginalia-markdown/tools/gen-tables.py --check)"
+	python3 crates/marginalia-markdown/tools/gen-tables.py --check
+	@echo "== no circles among modules (../shared/tools/module-cycles.py; required in CI)"
+	@if [ -f "$(SHARED)/tools/module-cycles.py" ]; then python3 "$(SHARED)/tools/module-cycles.py"; \
+	elif [ "$${CI:-}" = true ]; then echo "lint: $(SHARED)/tools/module-cycles.py is missing" >&2; exit 1; \
+	else echo "module cycles: SKIPPED ($(SHARED)/tools/module-cycles.py not found)"; fi
 
 # Fails on cargo's own exit status and when a test binary ran fewer tests than `cargo test --list`
 # names (scripts/unit.sh); the W3C schema test gets the Python that runs the shared checker.
