@@ -3,8 +3,10 @@
 //! Order of trust:
 //!
 //! 1. the position selector, when the text there still equals the quote ([`AnchorMethod::Position`]);
-//! 2. the exact quote, choosing among repeats by prefix/suffix agreement and nearness to the
-//!    stored position ([`AnchorMethod::ExactQuote`]);
+//! 2. the exact quote, choosing among repeats by how well their context agrees with the stored
+//!    prefix and suffix (scored approximately, by the same scorer as the fuzzy stage) and by
+//!    nearness to the stored position; on a true tie the first in text order, counted in
+//!    [`Anchored::identical`] ([`AnchorMethod::ExactQuote`]);
 //! 3. the quote once typography is normalised — curly and straight quotes, dash variants,
 //!    whitespace runs, invisible characters ([`AnchorMethod::NormalizedQuote`]);
 //! 4. an approximate match of the quote, scored against its stored context
@@ -85,7 +87,14 @@ pub struct Anchored {
     /// 1.0 when the quote's words were found as they were (up to typography); for
     /// [`AnchorMethod::Fuzzy`], the candidate's score, between [`MIN_CONFIDENCE`] and 1.
     pub confidence: f64,
+    /// How many passages fit the quote, its context and the stored position exactly as well as
+    /// `span` does (`span` is the first of them in text order): 1 when the place is certain.
+    /// Above 1 the reader is told ("one of 3 identical passages").
+    pub identical: usize,
 }
+
+/// Scores closer than this are a tie (they are sums of a few ratios of small integers).
+const TIE: f64 = 1e-9;
 
 /// Weight of the quote's similarity (`1 − errors / length`) in a fuzzy candidate's score: the
 /// largest, since the words themselves are what was annotated.
@@ -282,8 +291,11 @@ pub fn anchor(
     quote: &TextQuoteSelector,
     position: Option<TextPositionSelector>,
 ) -> Option<Anchored> {
-    exact_anchor(text, quote, position)
-        .unwrap_or_else(|| fuzzy_anchor(&PreparedText::new(text), quote, position.map(|p| p.start)))
+    // Prepared only when needed: a quote found once, or at its position, never needs it.
+    let prepared = std::cell::OnceCell::new();
+    let prepared = || prepared.get_or_init(|| PreparedText::new(text));
+    exact_anchor(text, &prepared, quote, position)
+        .unwrap_or_else(|| fuzzy_anchor(prepared(), quote, position.map(|p| p.start)))
 }
 
 /// [`anchor`] on a prepared text (faster when anchoring many annotations in one text).
@@ -292,17 +304,21 @@ pub fn anchor_prepared(
     quote: &TextQuoteSelector,
     position: Option<TextPositionSelector>,
 ) -> Option<Anchored> {
-    exact_anchor(prepared.text, quote, position)
+    exact_anchor(prepared.text, &|| prepared, quote, position)
         .unwrap_or_else(|| fuzzy_anchor(prepared, quote, position.map(|p| p.start)))
 }
 
 /// Steps 1 and 2: `Some(result)` when settled (an empty quote is settled as unanchored), `None`
 /// when the exact quote does not occur.
-fn exact_anchor(
-    text: &CharText,
+fn exact_anchor<'t, 'p>(
+    text: &'t CharText,
+    prepared: &dyn Fn() -> &'p PreparedText<'t>,
     quote: &TextQuoteSelector,
     position: Option<TextPositionSelector>,
-) -> Option<Option<Anchored>> {
+) -> Option<Option<Anchored>>
+where
+    't: 'p,
+{
     let chars = text.chars();
     let exact: Vec<char> = quote.exact.chars().collect();
     if exact.is_empty() {
@@ -323,22 +339,39 @@ fn exact_anchor(
                 span: CharSpan::new(p.start, p.end),
                 method: AnchorMethod::Position,
                 confidence: 1.0,
+                identical: 1,
             }));
         }
     }
-    let hint = position.map(|p| p.start);
-    let best = find_all(chars, &exact).into_iter().max_by_key(|&start| {
-        let end = start + exact.len();
-        let context =
-            common_suffix_len(&chars[..start], &prefix) + common_prefix_len(&chars[end..], &suffix);
-        let distance = hint.map_or(0, |h| h.abs_diff(start));
-        // More context agreement wins; ties go to the occurrence nearest the stored position.
-        (context, std::cmp::Reverse(distance))
-    })?;
+    let starts = find_all(chars, &exact);
+    let (best, identical) = match starts[..] {
+        [] => return None,
+        [only] => (only, 1),
+        _ => {
+            // Repeats: each occurrence's context is scored approximately (a copy-edited word or
+            // a missing space costs a little, not everything), plus nearness to the position.
+            let prepared = prepared();
+            let scorer = Scorer::new(prepared, &[], quote, position.map(|p| p.start));
+            let mut best = (starts[0], (f64::NEG_INFINITY, 0.0), 0);
+            for &start in &starts {
+                let norm_start = prepared.to_norm(start);
+                let norm_end = prepared.to_norm(start + exact.len());
+                let score = scorer.context_score(norm_start, norm_end);
+                let (b, c) = best.1;
+                if score.0 > b + TIE || (score.0 > b - TIE && score.1 > c + TIE) {
+                    best = (start, score, 1);
+                } else if score.0 > b - TIE && score.1 > c - TIE {
+                    best.2 += 1; // a tie: the first in text order stays
+                }
+            }
+            (best.0, best.2)
+        }
+    };
     Some(Some(Anchored {
         span: CharSpan::new(best, best + exact.len()),
         method: AnchorMethod::ExactQuote,
         confidence: 1.0,
+        identical,
     }))
 }
 
@@ -401,7 +434,24 @@ struct Scorer<'p, 't> {
     hint: Option<usize>,
 }
 
-impl Scorer<'_, '_> {
+impl<'p, 't> Scorer<'p, 't> {
+    /// A scorer for `quote` (normalised: `exact`) in `prepared`, `hint` being the stored start.
+    fn new(
+        prepared: &'p PreparedText<'t>,
+        exact: &[char],
+        quote: &TextQuoteSelector,
+        hint: Option<usize>,
+    ) -> Self {
+        Scorer {
+            prepared,
+            quote_len: exact.len(),
+            rev: Pattern::new(exact).reversed(),
+            prefix: Context::new(&quote.prefix),
+            suffix: Context::new(&quote.suffix),
+            hint,
+        }
+    }
+
     fn norm(&self) -> &[char] {
         &self.prepared.norm
     }
@@ -454,6 +504,38 @@ impl Scorer<'_, '_> {
         }
     }
 
+    /// The weighted agreement of the context around normalised `start..end` with the stored
+    /// context, and of `start` with the stored position (the score without the quote's part).
+    fn weighted_context(
+        &self,
+        start: usize,
+        end: usize,
+        prefix_errors: Option<usize>,
+        suffix_errors: Option<usize>,
+    ) -> f64 {
+        let norm = self.norm();
+        PREFIX_WEIGHT * Self::evidence(self.prefix.as_ref(), prefix_errors, &norm[..start])
+            + SUFFIX_WEIGHT * Self::evidence(self.suffix.as_ref(), suffix_errors, &norm[end..])
+            + POSITION_WEIGHT * self.position_score(start)
+    }
+
+    /// For choosing among repeats of the exact quote at normalised `start..end`:
+    /// [`Scorer::weighted_context`], then, to break its ties, the contexts' raw similarity
+    /// (agreement below chance is no evidence that a candidate is right, but between two exact
+    /// occurrences the one with more agreement is still the likelier).
+    fn context_score(&self, start: usize, end: usize) -> (f64, f64) {
+        let (prefix_errors, suffix_errors) = (self.prefix_errors(start), self.suffix_errors(end));
+        let similarity = |c: Option<&Context>, e: Option<usize>| match (c, e) {
+            (Some(c), Some(e)) => 1.0 - e as f64 / c.len() as f64,
+            _ => 0.0,
+        };
+        (
+            self.weighted_context(start, end, prefix_errors, suffix_errors),
+            similarity(self.prefix.as_ref(), prefix_errors)
+                + similarity(self.suffix.as_ref(), suffix_errors),
+        )
+    }
+
     /// The score of the match of `errors` errors ending at normalised `end`.
     fn score(&self, end: usize, errors: usize) -> Candidate {
         let norm = self.norm();
@@ -461,10 +543,8 @@ impl Scorer<'_, '_> {
         let prefix_errors = self.prefix_errors(start);
         let suffix_errors = self.suffix_errors(end);
         let q = 1.0 - errors as f64 / self.quote_len as f64;
-        let raw = QUOTE_WEIGHT * q
-            + PREFIX_WEIGHT * Self::evidence(self.prefix.as_ref(), prefix_errors, &norm[..start])
-            + SUFFIX_WEIGHT * Self::evidence(self.suffix.as_ref(), suffix_errors, &norm[end..])
-            + POSITION_WEIGHT * self.position_score(start);
+        let raw =
+            QUOTE_WEIGHT * q + self.weighted_context(start, end, prefix_errors, suffix_errors);
         Candidate {
             start,
             end,
@@ -528,6 +608,9 @@ impl Scorer<'_, '_> {
 #[derive(Default)]
 struct Best {
     exact: Option<Candidate>,
+    /// Starts of the exact candidates tied with `exact` (the text near the stored position is
+    /// searched twice, so a candidate can be offered twice).
+    exact_ties: std::collections::BTreeSet<usize>,
     fuzzy: Option<Candidate>,
 }
 
@@ -545,8 +628,20 @@ impl Best {
     fn offer(&mut self, scorer: &Scorer, end: usize, errors: usize) {
         if errors == 0 {
             let c = scorer.score(end, 0);
-            if self.exact.is_none_or(|b| c.score > b.score) {
-                self.exact = Some(c);
+            match self.exact {
+                Some(b) if c.score <= b.score - TIE => {}
+                Some(b) if c.score < b.score + TIE => {
+                    // A tie: the first in text order is kept.
+                    self.exact_ties.insert(c.start);
+                    if c.start < b.start {
+                        self.exact = Some(c);
+                    }
+                }
+                _ => {
+                    self.exact = Some(c);
+                    self.exact_ties.clear();
+                    self.exact_ties.insert(c.start);
+                }
             }
             return;
         }
@@ -574,14 +669,7 @@ pub fn fuzzy_anchor(
         return None;
     }
     let pattern = Pattern::new(&exact);
-    let scorer = Scorer {
-        prepared,
-        quote_len: exact.len(),
-        rev: pattern.reversed(),
-        prefix: Context::new(&quote.prefix),
-        suffix: Context::new(&quote.suffix),
-        hint,
-    };
+    let scorer = Scorer::new(prepared, &exact, quote, hint);
     let norm = prepared.normalized();
     let m = exact.len();
     let mut best = Best::default();
@@ -612,6 +700,7 @@ pub fn fuzzy_anchor(
             span,
             method: AnchorMethod::NormalizedQuote,
             confidence: 1.0,
+            identical: best.exact_ties.len().max(1),
         });
     }
     let c = best.fuzzy?;
@@ -619,6 +708,7 @@ pub fn fuzzy_anchor(
         span: prepared.to_span(c.start, c.end)?,
         method: AnchorMethod::Fuzzy,
         confidence: c.score,
+        identical: 1,
     })
 }
 
@@ -635,6 +725,52 @@ mod tests {
         let a = anchor(&text, &q, None).unwrap();
         assert_eq!(a.span, CharSpan::new(30, 33));
         assert_eq!(a.method, AnchorMethod::ExactQuote);
+    }
+
+    /// Issue 30: a title phrase repeated nine times; the stored prefix lost the space before
+    /// the quote and the suffix's first character was copy-edited, so neither agrees with any
+    /// occurrence character for character. Scored approximately, the title still wins.
+    #[test]
+    fn a_copy_edited_context_still_picks_the_right_repeat() {
+        let mut text = String::from("Notes on Slow Reading, a guide for patient readers.");
+        for i in 0..8 {
+            text.push_str(&format!(
+                " Paragraph {i} says Slow Reading again, as essays about Slow Reading do."
+            ));
+        }
+        let text = CharText::new(&text);
+        let q = TextQuoteSelector {
+            exact: "Slow Reading".into(),
+            prefix: "Notes on".into(),
+            suffix: "; a guide for patient readers.".into(),
+        };
+        let a = anchor(&text, &q, None).unwrap();
+        assert_eq!(a.span, CharSpan::new(9, 21));
+        assert_eq!((a.method, a.identical), (AnchorMethod::ExactQuote, 1));
+    }
+
+    #[test]
+    fn identical_passages_take_the_first_and_are_counted() {
+        let text =
+            CharText::new("He said yes. She said no. He said yes. They said yes. He said yes.");
+        let q = TextQuoteSelector {
+            exact: "said yes".into(),
+            prefix: "He ".into(),
+            suffix: ".".into(),
+        };
+        let a = anchor(&text, &q, None).unwrap();
+        assert_eq!((a.span, a.identical), (CharSpan::new(3, 11), 3));
+        // The stored position breaks the tie: the nearest is taken, and it is certain.
+        let a = anchor(&text, &q, Some(TextPositionSelector { start: 40, end: 48 })).unwrap();
+        assert_eq!((a.span, a.identical), (CharSpan::new(29, 37), 1));
+        // Likewise once typography differs (the normalised stage).
+        let q = TextQuoteSelector {
+            exact: "said  yes".into(),
+            ..q
+        };
+        let a = anchor(&text, &q, None).unwrap();
+        assert_eq!(a.method, AnchorMethod::NormalizedQuote);
+        assert_eq!((a.span, a.identical), (CharSpan::new(3, 11), 3));
     }
 
     #[test]

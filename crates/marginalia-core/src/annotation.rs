@@ -111,6 +111,11 @@ pub struct Annotation {
     /// Worked out on load by anchoring; never stored.
     #[serde(skip)]
     pub anchor: Option<CharSpan>,
+    /// How many passages of the text fit the quote and its context equally well, `anchor` being
+    /// the first of them: 1 when its place is certain, 0 when unanchored (or not worked out).
+    /// Worked out with `anchor`; never stored. See [`Annotation::place_note`].
+    #[serde(skip)]
+    pub identical_passages: usize,
 }
 
 impl Annotation {
@@ -136,7 +141,15 @@ impl Annotation {
             created: now,
             modified: now,
             anchor: Some(span),
+            identical_passages: 1,
         }
+    }
+
+    /// What the card says of an uncertain place: "one of 3 identical passages" when the words
+    /// and their context occur more than once and the first was taken.
+    pub fn place_note(&self) -> Option<String> {
+        (self.anchor.is_some() && self.identical_passages > 1)
+            .then(|| format!("one of {} identical passages", self.identical_passages))
     }
 
     /// W3C motivation: `commenting` once it has a note, else `highlighting`.
@@ -639,6 +652,20 @@ pub(crate) mod tests {
         assert_eq!((a.created, a.modified), (Timestamp(1000), Timestamp(1000)));
         assert_eq!(a.motivation(), "highlighting");
         assert!(a.note.is_empty() && a.tags.is_empty());
+    }
+
+    #[test]
+    fn the_card_names_an_uncertain_place() {
+        let text = CharText::new("yes. yes. yes.");
+        let mut a = sample("a", &text, CharSpan::new(0, 3));
+        assert_eq!(a.place_note(), None);
+        a.identical_passages = 3;
+        assert_eq!(
+            a.place_note().as_deref(),
+            Some("one of 3 identical passages")
+        );
+        a.anchor = None;
+        assert_eq!(a.place_note(), None);
     }
 
     #[test]

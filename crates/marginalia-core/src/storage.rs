@@ -431,7 +431,9 @@ pub fn before_write(existing_raw: Option<&str>) -> BeforeWrite {
 /// Anchors decoded annotations against the document's text (unanchored ones keep `None`).
 pub fn anchor_all(doc: &Document, annotations: &mut [Annotation]) {
     for a in annotations {
-        a.anchor = anchor(doc.text(), &a.quote, a.position).map(|x| x.span);
+        let anchored = anchor(doc.text(), &a.quote, a.position);
+        a.anchor = anchored.map(|x| x.span);
+        a.identical_passages = anchored.map_or(0, |x| x.identical);
     }
 }
 
@@ -527,6 +529,7 @@ pub fn merge_remote(local: &AnnotationSet, remote: Vec<Annotation>) -> Vec<Chang
                 }
                 if theirs.quote == ours.quote && theirs.position == ours.position {
                     theirs.anchor = ours.anchor;
+                    theirs.identical_passages = ours.identical_passages;
                 }
                 changes.push((Some(ours.clone()), Some(theirs)));
             }
@@ -686,6 +689,7 @@ mod tests {
             created: Timestamp(1_000),
             modified: Timestamp(modified),
             anchor: Some(span),
+            identical_passages: 1,
         }
     }
 
@@ -832,6 +836,7 @@ mod tests {
         a.tags = vec!["x".into()];
         let value = serde_json::to_value(&a).unwrap();
         a.anchor = None;
+        a.identical_passages = 0;
         assert_eq!(annotation_from_value(&value), Ok(a));
         let bad: Value = serde_json::from_str(r#"{"id": "x", "quote": {"exact": 5}}"#).unwrap();
         let e = annotation_from_value(&bad).unwrap_err();
@@ -1018,6 +1023,7 @@ mod tests {
         let mut plain = [a, b];
         for x in &mut plain {
             x.anchor = None;
+            x.identical_passages = 0;
         }
         assert_eq!(direct.annotations, plain);
         assert_eq!(direct.doc, "doc-1");
@@ -1250,6 +1256,7 @@ mod tests {
                             created: Timestamp(c),
                             modified: Timestamp(m),
                             anchor: None,
+                            identical_passages: 0,
                         }
                     },
                 )

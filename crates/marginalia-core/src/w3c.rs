@@ -1143,7 +1143,8 @@ fn finish(
     };
     let created = p.created.unwrap_or(now);
     let modified = p.modified.unwrap_or(created);
-    let span = anchor(doc.text(), &quote, p.position).map(|a| a.span);
+    let anchored = anchor(doc.text(), &quote, p.position);
+    let span = anchored.map(|a| a.span);
     Ok(Annotation {
         id: p.id.unwrap_or_else(new_id),
         source: doc.source_iri.clone(),
@@ -1155,6 +1156,7 @@ fn finish(
         created,
         modified,
         anchor: span,
+        identical_passages: anchored.map_or(0, |a| a.identical),
     })
 }
 
@@ -1342,6 +1344,7 @@ mod tests {
             created: Timestamp(1_700_000_000_000),
             modified: Timestamp(1_700_000_000_000),
             anchor: Some(span),
+            identical_passages: 1,
         }
     }
 
@@ -1376,6 +1379,7 @@ mod tests {
         };
         lost.position = None;
         lost.anchor = None;
+        lost.identical_passages = 0;
         lost.color = Color::Green;
         vec![a, b, c, lost]
     }
@@ -1809,11 +1813,14 @@ mod tests {
                         created: Timestamp(c),
                         modified: Timestamp((c + dm).min(253_402_300_799_999)),
                         anchor: None,
+                        identical_passages: 0,
                     };
                     if id.len() % 2 == 0 {
                         a.id = id; // not always a URI
                     }
-                    a.anchor = anchor(&text, &a.quote, a.position).map(|x| x.span);
+                    let anchored = anchor(&text, &a.quote, a.position);
+                    a.anchor = anchored.map(|x| x.span);
+                    a.identical_passages = anchored.map_or(0, |x| x.identical);
                     a
                 },
             )
