@@ -145,6 +145,34 @@ impl Annotation {
         }
     }
 
+    /// Describes the annotation anew from where it is anchored in `text`: its quote (with
+    /// context) and position become those of `anchor`, so the card, the exports and the
+    /// highlight agree on the words. Returns the quote it had when that changed (the caller
+    /// keeps it in the annotation's history: an undoable step, or the earlier version's own
+    /// record); `None` when nothing changed or the annotation is not anchored.
+    pub fn redescribe(&mut self, text: &CharText) -> Option<TextQuoteSelector> {
+        let span = self.anchor?;
+        let (quote, position) = describe(text, span);
+        let anchor = Some(position.span());
+        if quote == self.quote && self.position == Some(position) && self.anchor == anchor {
+            return None;
+        }
+        self.position = Some(position);
+        self.anchor = anchor;
+        (quote != self.quote).then(|| std::mem::replace(&mut self.quote, quote))
+    }
+
+    /// Re-attaches the annotation to `span` of `text` (the reader's selection): described there
+    /// and anchored there, its place certain. Returns the quote it had, as
+    /// [`Annotation::redescribe`] does.
+    pub fn reattach(&mut self, text: &CharText, span: CharSpan) -> Option<TextQuoteSelector> {
+        self.anchor = Some(span);
+        self.identical_passages = 1;
+        let old = self.quote.clone();
+        self.redescribe(text);
+        (old != self.quote).then_some(old)
+    }
+
     /// What the card says of an uncertain place: "one of 3 identical passages" when the words
     /// and their context occur more than once and the first was taken.
     pub fn place_note(&self) -> Option<String> {

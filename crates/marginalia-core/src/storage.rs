@@ -437,6 +437,24 @@ pub fn anchor_all(doc: &Document, annotations: &mut [Annotation]) {
     }
 }
 
+/// Carries an earlier version's annotations over to `doc`: each targets `doc` now, is anchored
+/// in its text and, where anchored, described anew from there ([`Annotation::redescribe`]), so
+/// no card, Markdown or JSON keeps the old words while the highlight covers the new ones. The
+/// unanchored keep their quote (the words to look for). Returns how many were anchored.
+/// The earlier version's records are left as they were: its quotes are kept there.
+pub fn carry_over(doc: &Document, annotations: &mut [Annotation]) -> usize {
+    anchor_all(doc, annotations);
+    let mut anchored = 0;
+    for a in annotations.iter_mut() {
+        a.source = doc.source_iri.clone();
+        if a.anchor.is_some() {
+            anchored += 1;
+            a.redescribe(doc.text());
+        }
+    }
+    anchored
+}
+
 /// A change as the annotation set takes it: (before, after).
 pub type Change = (Option<Annotation>, Option<Annotation>);
 

@@ -13,7 +13,7 @@
 //! as one undoable step. Imported annotations target this document (`source` is set to
 //! `doc.source_iri`) and are anchored against its text by [`anchor`].
 
-use crate::anchor::anchor;
+use crate::anchor::{anchor, AnchorMethod};
 use crate::annotation::{Annotation, AnnotationSet, Color};
 use crate::article::Document;
 use crate::selector::{describe, TextPositionSelector, TextQuoteSelector};
@@ -290,7 +290,7 @@ impl<'a> ItemOut<'a> {
             suffix: &a.quote.suffix,
             kind: "TextQuoteSelector",
         }];
-        if let Some(p) = a.position {
+        if let Some(p) = agreeing_position(doc, a) {
             selector.push(SelectorOut::Position {
                 end: p.end,
                 start: p.start,
@@ -331,6 +331,18 @@ impl<'a> ItemOut<'a> {
             kind: "Annotation",
         }
     }
+}
+
+/// The position to export: the stored one only where the document's text is the quote's
+/// `exact`, so the two selectors never describe different words.
+fn agreeing_position(doc: &Document, a: &Annotation) -> Option<TextPositionSelector> {
+    let text = doc.text().chars();
+    let exact = &a.quote.exact;
+    a.position.filter(|p| {
+        p.start <= p.end
+            && p.end <= text.len()
+            && text[p.start..p.end].iter().copied().eq(exact.chars())
+    })
 }
 
 fn collection_out<'a>(
@@ -1145,7 +1157,7 @@ fn finish(
     let modified = p.modified.unwrap_or(created);
     let anchored = anchor(doc.text(), &quote, p.position);
     let span = anchored.map(|a| a.span);
-    Ok(Annotation {
+    let mut a = Annotation {
         id: p.id.unwrap_or_else(new_id),
         source: doc.source_iri.clone(),
         quote,
@@ -1157,7 +1169,18 @@ fn finish(
         modified,
         anchor: span,
         identical_passages: anchored.map_or(0, |a| a.identical),
-    })
+    };
+    // Found with other words (typography, an edit, a lone surrogate in the file): described
+    // anew from where it is, so its quote and position are the words highlighted.
+    if anchored.is_some_and(|x| {
+        matches!(
+            x.method,
+            AnchorMethod::NormalizedQuote | AnchorMethod::Fuzzy
+        )
+    }) {
+        a.redescribe(doc.text());
+    }
+    Ok(a)
 }
 
 /// Reads an annotation file for `doc`: every item is checked, anchored and compared with
@@ -1896,8 +1919,127 @@ mod tests {
         })
     }
 
+    /// Every exported TextPositionSelector covers exactly its TextQuoteSelector's `exact`.
+    fn positions_agree(d: &Document, json: &str) -> Result<usize, String> {
+        let v: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let mut checked = 0;
+        for item in v["first"]["items"].as_array().into_iter().flatten() {
+            let sels = item["target"]["selector"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let exact = sels.iter().find_map(|s| s["exact"].as_str());
+            for s in &sels {
+                if s["type"] == "TextPositionSelector" {
+                    let span = CharSpan::new(
+                        s["start"].as_u64().unwrap_or(0) as usize,
+                        s["end"].as_u64().unwrap_or(0) as usize,
+                    );
+                    if span.end > d.len_chars() || Some(d.text().slice(span).as_str()) != exact {
+                        return Err(format!("{span} is not {exact:?}"));
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        Ok(checked)
+    }
+
+    /// Issue 30: after "Carry them over" to an edited version, the highlight, the card, the
+    /// Markdown and the JSON must all name the same, new, words.
+    #[test]
+    fn carried_over_annotations_are_described_where_they_now_are() {
+        let old = doc();
+        let new = Document::new(
+            "test-doc-2",
+            "urn:marginalia:article:test-2",
+            "T",
+            vec![
+                Block::paragraph("Preface added. The cat sat on the rug. 😀 The dog sat too."),
+                Block::paragraph("Second paragraph: the cat ran. Ünïcödé text here."),
+            ],
+            None,
+        );
+        let mut a = ann(&old, "urn:uuid:a", 4, 22); // "cat sat on the mat"
+        a.note = "a note".into();
+        let old_quote = a.quote.clone();
+        let mut carried = vec![a.clone(), {
+            let mut l = ann(&old, "urn:uuid:l", 0, 3);
+            l.quote.exact = "nowhere at all in it".into();
+            l.anchor = None;
+            l
+        }];
+        assert_eq!(storage::carry_over(&new, &mut carried), 1);
+        let c = &carried[0];
+        let span = c.anchor.unwrap();
+        assert_eq!(new.text().slice(span), "cat sat on the rug");
+        assert_eq!(c.quote.exact, "cat sat on the rug");
+        assert_eq!(c.position.map(|p| p.span()), Some(span));
+        assert_eq!(c.source, new.source_iri);
+        assert_eq!((c.note.as_str(), c.id.as_str()), ("a note", "urn:uuid:a"));
+        // The unanchored one keeps the words to look for.
+        assert_eq!(carried[1].quote.exact, "nowhere at all in it");
+        let refs: Vec<&Annotation> = carried.iter().collect();
+        assert_eq!(
+            positions_agree(&new, &export_text(&new, &refs, Timestamp(0))),
+            Ok(1)
+        );
+        assert!(crate::markdown_export::to_markdown(&new, &refs).contains("> cat sat on the rug"));
+        // Re-describing returns the old quote (for the history) once, then there is nothing new.
+        let mut b = a.clone();
+        b.anchor = Some(span);
+        assert_eq!(b.redescribe(new.text()), Some(old_quote));
+        assert_eq!(b.redescribe(new.text()), None);
+        // Re-attaching describes the selection and makes the place certain.
+        let mut r = carried[1].clone();
+        let at = CharSpan::new(15, 18);
+        assert_eq!(
+            r.reattach(new.text(), at).map(|q| q.exact),
+            Some("nowhere at all in it".into())
+        );
+        assert_eq!(
+            (r.quote.exact.as_str(), r.anchor, r.identical_passages),
+            ("The", Some(at), 1)
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Whatever an annotation holds (a stale position, a quote from another version), the
+        /// export never pairs a position with words other than its quote's.
+        #[test]
+        fn exported_positions_cover_their_exact(
+            items in proptest::collection::vec((0usize..120, 0usize..120, 0usize..120, 0usize..30, any::<bool>()), 0..8),
+        ) {
+            let d = doc();
+            let len = d.len_chars();
+            let anns: Vec<Annotation> = items
+                .iter()
+                .enumerate()
+                .map(|(i, &(s, e, ps, pl, stale))| {
+                    let mut a = ann(&d, &format!("urn:uuid:{i}"), s.min(len), e.min(len));
+                    if stale {
+                        a.position = Some(TextPositionSelector { start: ps, end: ps + pl });
+                    }
+                    a
+                })
+                .collect();
+            let refs: Vec<&Annotation> = anns.iter().collect();
+            prop_assert!(positions_agree(&d, &export_text(&d, &refs, Timestamp(0))).is_ok());
+            // The carried-over ones too.
+            let mut carried = anns.clone();
+            storage::carry_over(&d, &mut carried);
+            let refs: Vec<&Annotation> = carried.iter().collect();
+            prop_assert!(positions_agree(&d, &export_text(&d, &refs, Timestamp(0))).is_ok());
+            for a in &carried {
+                if let Some(span) = a.anchor {
+                    prop_assert_eq!(a.position.map(|p| p.span()), Some(span));
+                    prop_assert_eq!(d.text().slice(span), a.quote.exact.clone());
+                }
+            }
+        }
+
 
         #[test]
         fn export_then_import_is_the_identity(
