@@ -324,6 +324,20 @@ impl fmt::Display for SetError {
 
 impl std::error::Error for SetError {}
 
+/// What highlighting a span should do, given the highlights already there
+/// ([`AnnotationSet::check_highlight`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HighlightCheck {
+    /// Annotation `id` already covers exactly these words in this colour: focus its card rather
+    /// than make a second, identical-looking one.
+    Existing(String),
+    /// Annotation `id` covers exactly these words in another colour: the reader picked a new
+    /// colour for it (an undoable [`ChangeKind::Recolor`]).
+    Recolor(String),
+    /// Nothing covers exactly these words: create a highlight.
+    New,
+}
+
 /// Most undo steps kept.
 pub const HISTORY_LIMIT: usize = 200;
 
@@ -646,6 +660,34 @@ impl AnnotationSet {
         })
     }
 
+    /// What highlighting `span` in `color` should do: an annotation anchored on exactly `span`
+    /// is focused (same colour, preferred when several are there) or recoloured; otherwise a
+    /// new one is made. Overlapping but different spans are new highlights.
+    pub fn check_highlight(&self, span: CharSpan, color: Color) -> HighlightCheck {
+        let from = OrderKey {
+            unanchored: false,
+            start: span.start,
+            end: span.end,
+            created: Timestamp(i64::MIN),
+            id: String::new(),
+        };
+        let mut same_span = self
+            .items
+            .range(from..)
+            .map(|(_, a)| a)
+            .take_while(|a| a.anchor == Some(span));
+        let Some(first) = same_span.next() else {
+            return HighlightCheck::New;
+        };
+        if first.color == color {
+            return HighlightCheck::Existing(first.id.clone());
+        }
+        match same_span.find(|a| a.color == color) {
+            Some(a) => HighlightCheck::Existing(a.id.clone()),
+            None => HighlightCheck::Recolor(first.id.clone()),
+        }
+    }
+
     /// Every tag in use, sorted, each once.
     pub fn all_tags(&self) -> Vec<String> {
         let mut tags: Vec<String> = self.tag_counts.keys().cloned().collect();
@@ -694,6 +736,54 @@ pub(crate) mod tests {
         );
         a.anchor = None;
         assert_eq!(a.place_note(), None);
+    }
+
+    /// Issue 30: the same words highlighted twice must not make two identical cards.
+    #[test]
+    fn highlighting_existing_words_focuses_or_recolours() {
+        let text = CharText::new("one two three four");
+        let mut set = AnnotationSet::new();
+        let two = CharSpan::new(4, 7);
+        assert_eq!(set.check_highlight(two, Color::Yellow), HighlightCheck::New);
+        set.create(sample("a", &text, two)).unwrap();
+        set.create(sample("b", &text, CharSpan::new(4, 13)))
+            .unwrap();
+        assert_eq!(
+            set.check_highlight(two, Color::Yellow),
+            HighlightCheck::Existing("a".into())
+        );
+        assert_eq!(
+            set.check_highlight(two, Color::Blue),
+            HighlightCheck::Recolor("a".into())
+        );
+        // Overlapping words are another highlight.
+        assert_eq!(
+            set.check_highlight(CharSpan::new(4, 8), Color::Yellow),
+            HighlightCheck::New
+        );
+        // With two there already, the one of the chosen colour is focused.
+        let mut c = sample("c", &text, two);
+        c.color = Color::Blue;
+        set.create(c).unwrap();
+        assert_eq!(
+            set.check_highlight(two, Color::Blue),
+            HighlightCheck::Existing("c".into())
+        );
+        // Recolouring is an ordinary undoable change.
+        set.update("a", ChangeKind::Recolor, Timestamp(5), |a| {
+            a.color = Color::Pink
+        })
+        .unwrap();
+        set.undo(Timestamp(6)).unwrap();
+        assert_eq!(set.get("a").unwrap().color, Color::Yellow);
+        // An unanchored annotation covers nothing.
+        let mut lost = sample("z", &text, CharSpan::new(14, 18));
+        lost.anchor = None;
+        set.create(lost).unwrap();
+        assert_eq!(
+            set.check_highlight(CharSpan::new(14, 18), Color::Yellow),
+            HighlightCheck::New
+        );
     }
 
     #[test]
