@@ -1204,6 +1204,72 @@ pub fn import(
     Ok(run.plan(existing))
 }
 
+/// `json` with every escaped lone surrogate (`\ud83d` not followed by its low half, or a low
+/// half alone) written `\ufffd`, which serde_json reads; pairs and everything else are kept.
+/// Hypothesis cuts 32 UTF-16 units of context, which can split an emoji: such a file is read,
+/// the broken character becoming U+FFFD (a quote holding one is then matched fuzzily).
+pub fn replace_lone_surrogates(json: &str) -> std::borrow::Cow<'_, str> {
+    // The common file has no surrogate escape at all: one scan from backslash to backslash
+    // (memchr), no copy.
+    let b = json.as_bytes();
+    let mut from = 0;
+    let found = loop {
+        match json[from..].find('\\') {
+            None => break false,
+            Some(at) => {
+                let i = from + at;
+                if b.get(i + 1) == Some(&b'u') && matches!(b.get(i + 2), Some(b'd' | b'D')) {
+                    break true;
+                }
+                // On by one byte (always a char boundary): an escaped backslash followed by
+                // "ud…" is then a false alarm, which the full pass below sorts out.
+                from = i + 1;
+            }
+        }
+    };
+    if !found {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    fn unit_at(b: &[u8], i: usize) -> Option<u16> {
+        // `\uXXXX` at `i`
+        if b.get(i) != Some(&b'\\') || b.get(i + 1) != Some(&b'u') {
+            return None;
+        }
+        let hex = std::str::from_utf8(b.get(i + 2..i + 6)?).ok()?;
+        u16::from_str_radix(hex, 16).ok()
+    }
+    let mut out = String::with_capacity(json.len());
+    let mut copied = 0; // bytes of `json` copied to `out` so far
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let Some(unit) = unit_at(b, i) else {
+            i += 2; // another escape (`\\`, `\"` …): its second byte is never a backslash to read
+            continue;
+        };
+        let high = (0xd800..0xdc00).contains(&unit);
+        let low = (0xdc00..0xe000).contains(&unit);
+        if high && unit_at(b, i + 6).is_some_and(|u| (0xdc00..0xe000).contains(&u)) {
+            i += 12; // a proper pair
+        } else if high || low {
+            out.push_str(&json[copied..i]);
+            out.push_str("\\ufffd");
+            i += 6;
+            copied = i;
+        } else {
+            i += 6;
+        }
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    out.push_str(&json[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// An import in steps: [`ImportRun::start`] reads the file whole (the one step that cannot be
 /// split), [`ImportRun::check`] checks and anchors the next items, [`ImportRun::plan`] compares
 /// them with the annotations there are by then. Together they are [`import`], item for item.
@@ -1224,7 +1290,8 @@ impl ImportRun {
             });
         }
         let text = json_text.strip_prefix('\u{feff}').unwrap_or(json_text);
-        let value: Value = serde_json::from_str(text).map_err(|e| {
+        let text = replace_lone_surrogates(text);
+        let value: Value = serde_json::from_str(&text).map_err(|e| {
             let (line, column, message) = storage::json_error_parts(&e);
             ImportError::InvalidJson {
                 line,
@@ -1672,6 +1739,59 @@ mod tests {
         assert_eq!(plan.summary(), "1 annotation to import, 11 rejected");
     }
 
+    /// Issue 30: Hypothesis cuts 32 UTF-16 units of context, which can split an emoji and leave
+    /// an escaped lone surrogate in its JSON; the file is read, not refused.
+    #[test]
+    fn lone_surrogates_do_not_sink_a_file() {
+        let d = doc();
+        let json = r#"{"annotations": [
+            {"id": "a", "uri": "u", "text": "cut context", "tags": [],
+             "target": [{"selector": [{"type": "TextQuoteSelector",
+               "exact": "The dog", "prefix": "\ude00 ", "suffix": " sat too.\ud83d"}]}]},
+            {"id": "b", "uri": "u", "text": "cut quote", "tags": [],
+             "target": [{"selector": [{"type": "TextQuoteSelector",
+               "exact": "the mat. \ud83d The dog", "prefix": "The cat sat on ", "suffix": ""}]}]},
+            {"id": "c", "uri": "u", "text": "a pair is kept \ud83d\ude00 and \\ud83d is no escape",
+             "tags": [], "target": [{"selector": [{"type": "TextQuoteSelector", "exact": "cat"}]}]},
+            {"id": "d", "uri": "u", "text": 5, "tags": [],
+             "target": [{"selector": [{"type": "TextQuoteSelector", "exact": "cat"}]}]}
+        ]}"#;
+        let plan = run(&d, json, &AnnotationSet::new()).unwrap();
+        let by_id = |id: &str| {
+            plan.to_add
+                .iter()
+                .find(|a| a.id.ends_with(&format!("/{id}")))
+                .unwrap()
+        };
+        let a = by_id("a");
+        assert_eq!(a.quote.prefix, "\u{fffd} ");
+        assert_eq!(d.text().slice(a.anchor.unwrap()), "The dog");
+        // The quote holding one is matched fuzzily and described from where it was found.
+        let b = by_id("b");
+        assert_eq!(d.text().slice(b.anchor.unwrap()), "the mat. 😀 The dog");
+        assert_eq!(b.quote.exact, "the mat. 😀 The dog");
+        assert_eq!(
+            by_id("c").note,
+            "a pair is kept 😀 and \\ud83d is no escape"
+        );
+        // Only the truly unreadable item is rejected, with its number and reason.
+        let msgs: Vec<String> = plan.rejected.iter().map(|r| r.to_string()).collect();
+        assert_eq!(msgs, ["item 4: text is a number, not text"]);
+        // Files without surrogate escapes are read as they are, without a copy.
+        assert!(matches!(
+            replace_lone_surrogates(r#"{"a": "\u00e9 \\ud83d"}"#),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            replace_lone_surrogates(r#""\uDC00\uD83D""#),
+            r#""\ufffd\ufffd""#
+        );
+        assert_eq!(
+            replace_lone_surrogates(r#""\ud83d\u0041""#),
+            r#""\ufffd\u0041""#
+        );
+    }
+
     #[test]
     fn hypothesis_exports_are_anchored_by_quote_only() {
         let d = doc();
@@ -2005,6 +2125,22 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// The surrogate pre-pass never panics, and makes any string of escapes readable when
+        /// the rest of it is valid JSON.
+        #[test]
+        fn lone_surrogate_escapes_always_read(units in proptest::collection::vec(prop_oneof![
+            Just("\\ud83d"), Just("\\ude00"), Just("\\uD800"), Just("\\u0041"), Just("\\\\"),
+            Just("ud83d"), Just("é"), Just("😀"), Just("\\n"), Just("\\"),
+        ], 0..12)) {
+            let body: String = units.concat();
+            let json = format!("[\"{body}\"]");
+            let fixed = replace_lone_surrogates(&json);
+            let valid_escapes = !body.replace("\\\\", "").replace("\\u", "").replace("\\n", "").contains('\\');
+            if valid_escapes {
+                prop_assert!(serde_json::from_str::<Value>(&fixed).is_ok(), "{}", fixed);
+            }
+        }
 
         /// Whatever an annotation holds (a stale position, a quote from another version), the
         /// export never pairs a position with words other than its quote's.
