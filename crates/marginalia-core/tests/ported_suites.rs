@@ -6,7 +6,9 @@
 //!   `packages/dom/test/text-position/match-cases.ts`.
 //! * Hypothesis client, repository hypothesis/client, commit
 //!   9d28950c84560765f77b8e8e133c0f11ad577410:
-//!   `src/annotator/anchoring/test/match-quote-test.js`.
+//!   `src/annotator/anchoring/test/match-quote-test.js`, and the minimal case of
+//!   `src/annotator/anchoring/test/html-baselines/` (`minimal.html`, `minimal.json`). Its other
+//!   case is a whole saved Wikipedia page, not copied here.
 //!
 //! Only the cases (inputs and expected outputs) are taken. Apache's HTML is flattened to its
 //! text content, and its expected DOM ranges (XPath + UTF-16 offset) are written here as
@@ -670,4 +672,38 @@ fn hypothesis_match_quote_cases() {
         format!("{m:?}"),
     );
     tally.finish("Hypothesis client match-quote-test");
+}
+
+#[test]
+fn hypothesis_html_baseline_minimal() {
+    // minimal.html is `<body><div>One Two Three</div></body>` and a newline: the body's text.
+    let plain = "One Two Three\n";
+    let doc = Document::new("t", "urn:test", "T", vec![Block::paragraph(plain)], None);
+    // minimal.json, the annotation as the Hypothesis API returns it.
+    let json = serde_json::json!({"total": 1, "rows": [{"id": "test", "target": [{"selector": [
+        {"type": "RangeSelector", "startContainer": "/div[1]", "endContainer": "/div[1]",
+         "startOffset": 4, "endOffset": 7},
+        {"type": "TextPositionSelector", "start": 4, "end": 7},
+        {"type": "TextQuoteSelector", "prefix": "One ", "suffix": " Three\n", "exact": "Two"}
+    ]}]}]})
+    .to_string();
+    let plan = w3c::import(
+        &doc,
+        &json,
+        &AnnotationSet::new(),
+        Timestamp(0),
+        &mut || "urn:x".into(),
+    )
+    .expect("the file is read");
+    let mut tally = Tally::default();
+    let got = plan.to_add.first().and_then(|a| {
+        a.anchor.map(|span| Anchored {
+            span,
+            method: marginalia_core::anchor::AnchorMethod::ExactQuote,
+            confidence: 1.0,
+            identical: a.identical_passages,
+        })
+    });
+    tally.check("Minimal Document", Expect::Same(Outcome::At(4, 7)), got);
+    tally.finish("Hypothesis client html-baselines (minimal)");
 }
