@@ -2,7 +2,10 @@
 //!
 //! * Apache Annotator, repository apache/incubator-annotator, commit
 //!   cb534ed53f1356a657d2ed69244f3b600c77490d:
-//!   `packages/dom/test/text-quote/match-cases.ts` and
+//!   `packages/dom/test/text-quote/match-cases.ts`,
+//!   `packages/dom/test/text-quote/describe-cases.ts` (`testCasesWithoutOptions`; Marginalia's
+//!   describe has no options, so the cases for `minimalContext`, `minimumQuoteLength` and
+//!   `maxWordLength` are not ported) and
 //!   `packages/dom/test/text-position/match-cases.ts`.
 //! * Hypothesis client, repository hypothesis/client, commit
 //!   9d28950c84560765f77b8e8e133c0f11ad577410:
@@ -21,7 +24,7 @@
 use marginalia_core::anchor::{anchor, Anchored, MIN_CONFIDENCE};
 use marginalia_core::annotation::AnnotationSet;
 use marginalia_core::article::{Block, Document};
-use marginalia_core::selector::{TextPositionSelector, TextQuoteSelector};
+use marginalia_core::selector::{describe, TextPositionSelector, TextQuoteSelector};
 use marginalia_core::span::CharSpan;
 use marginalia_core::text::{char_idx_to_utf16_idx, CharText};
 use marginalia_core::time::Timestamp;
@@ -706,4 +709,117 @@ fn hypothesis_html_baseline_minimal() {
     });
     tally.check("Minimal Document", Expect::Same(Outcome::At(4, 7)), got);
     tally.finish("Hypothesis client html-baselines (minimal)");
+}
+
+#[test]
+fn apache_annotator_text_quote_describe_cases() {
+    // Apache describes a range with the least context that tells it apart; Marginalia always
+    // keeps 32 code points a side (or up to the text's end), so that an edited text can still
+    // be matched by context. Marginalia's context holds Apache's (it ends with Apache's prefix
+    // and starts with its suffix), and its selector anchors back on the range.
+    const FIXED_CONTEXT: &str =
+        "the context is 32 code points a side, not the least that disambiguates; it holds Apache's";
+    // (name, html, start, end, expected exact, prefix, suffix)
+    let cases = [
+        ("no context", LOREM, 12, 22, "dolor amet", "", ""),
+        (
+            "use prefix to complete word",
+            LOREM,
+            14,
+            22,
+            "lor amet",
+            "do",
+            "",
+        ),
+        (
+            "use suffix to complete word",
+            LOREM,
+            12,
+            20,
+            "dolor am",
+            "",
+            "et",
+        ),
+        (
+            "add context to disambiguate",
+            "<b>To annotate or not to annotate</b>",
+            15,
+            18,
+            "not",
+            "or ",
+            " to",
+        ),
+        (
+            "only prefix for end of text",
+            "<b>To annotate or not to annotate</b>",
+            22,
+            30,
+            "annotate",
+            "to ",
+            "",
+        ),
+        (
+            "only suffix for start of text",
+            "<b>annotate or not to annotate, yada yada</b>",
+            0,
+            8,
+            "annotate",
+            "",
+            " or",
+        ),
+        (
+            "multiple, overlapping false matches",
+            "<b>a a a a a a a a a a</b>",
+            8,
+            13,
+            "a a a",
+            "a a a a ",
+            " a a a",
+        ),
+        (
+            "empty quote",
+            "<b>To annotate or not to annotate</b>",
+            11,
+            11,
+            "",
+            "To annotate",
+            " or",
+        ),
+        (
+            "across elements",
+            "<b>To annotate or <i>not</i> to <u>anno</u>tat</b>e",
+            22,
+            28,
+            "annota",
+            "to ",
+            "te",
+        ),
+    ];
+    let mut tally = Tally::default();
+    for (name, html, start, end, exact, prefix, suffix) in cases {
+        let text = CharText::new(&text_content(html));
+        let span = CharSpan::new(start, end);
+        let (q, _) = describe(&text, span);
+        let holds = q.exact == exact && q.prefix.ends_with(prefix) && q.suffix.starts_with(suffix);
+        let same = q.prefix == prefix && q.suffix == suffix;
+        let back = anchor(&text, &q, None);
+        let anchors_back = if exact.is_empty() {
+            back.is_none() // an empty quote never anchors
+        } else {
+            back.is_some_and(|a| a.span == span && a.identical == 1)
+        };
+        if !(holds && anchors_back) {
+            tally
+                .failed
+                .push(format!("{name}: described {q:?}, anchored back {back:?}"));
+            continue;
+        }
+        let reason = match (exact.is_empty(), same) {
+            (true, _) => Some(EMPTY_QUOTE),
+            (false, true) => None,
+            (false, false) => Some(FIXED_CONTEXT),
+        };
+        tally.pass(name, reason);
+    }
+    tally.finish("Apache Annotator text-quote describe-cases");
 }
