@@ -247,18 +247,33 @@ pub struct PreparedText<'a> {
     norm: Vec<char>,
     /// `orig[i]`: index in `text` of the character normalised character `i` comes from.
     orig: Vec<usize>,
+    /// Whether the prepared part reaches the start and the end of `text` (a window may not).
+    at_start: bool,
+    at_end: bool,
 }
 
 impl<'a> PreparedText<'a> {
     pub fn new(text: &'a CharText) -> Self {
-        let chars = text.chars();
+        Self::window(text, 0, text.len_chars())
+    }
+
+    /// Only `from..to` of `text` prepared (offsets stay the whole text's): for looking at the
+    /// context of a few places without preparing all of a long text.
+    fn window(text: &'a CharText, from: usize, to: usize) -> Self {
+        let chars = &text.chars()[from..to];
         let mut norm = Vec::with_capacity(chars.len());
         let mut orig = Vec::with_capacity(chars.len());
         normalize_with(chars, |c, i| {
             norm.push(c);
-            orig.push(i);
+            orig.push(from + i);
         });
-        PreparedText { text, norm, orig }
+        PreparedText {
+            text,
+            norm,
+            orig,
+            at_start: from == 0,
+            at_end: to == text.len_chars(),
+        }
     }
 
     pub fn text(&self) -> &'a CharText {
@@ -292,9 +307,21 @@ pub fn anchor(
     position: Option<TextPositionSelector>,
 ) -> Option<Anchored> {
     // Prepared only when needed: a quote found once, or at its position, never needs it.
-    let prepared = std::cell::OnceCell::new();
+    anchor_with(text, &std::cell::OnceCell::new(), quote, position)
+}
+
+/// [`anchor`] for many annotations of one text: `prepared` makes the prepared text the first
+/// time one of them needs it (a repeated quote, or one not found exactly) and gives the same
+/// one after that.
+pub fn anchor_with<'t>(
+    text: &'t CharText,
+    prepared: &std::cell::OnceCell<PreparedText<'t>>,
+    quote: &TextQuoteSelector,
+    position: Option<TextPositionSelector>,
+) -> Option<Anchored> {
+    let ready = prepared.get();
     let prepared = || prepared.get_or_init(|| PreparedText::new(text));
-    exact_anchor(text, &prepared, quote, position)
+    exact_anchor(text, ready, &prepared, quote, position)
         .unwrap_or_else(|| fuzzy_anchor(prepared(), quote, position.map(|p| p.start)))
 }
 
@@ -304,14 +331,16 @@ pub fn anchor_prepared(
     quote: &TextQuoteSelector,
     position: Option<TextPositionSelector>,
 ) -> Option<Anchored> {
-    exact_anchor(prepared.text, &|| prepared, quote, position)
+    exact_anchor(prepared.text, Some(prepared), &|| prepared, quote, position)
         .unwrap_or_else(|| fuzzy_anchor(prepared, quote, position.map(|p| p.start)))
 }
 
 /// Steps 1 and 2: `Some(result)` when settled (an empty quote is settled as unanchored), `None`
 /// when the exact quote does not occur.
+/// `ready` is the prepared text when there is one already; `prepared` makes it.
 fn exact_anchor<'t, 'p>(
     text: &'t CharText,
+    ready: Option<&'p PreparedText<'t>>,
     prepared: &dyn Fn() -> &'p PreparedText<'t>,
     quote: &TextQuoteSelector,
     position: Option<TextPositionSelector>,
@@ -350,12 +379,33 @@ where
         _ => {
             // Repeats: each occurrence's context is scored approximately (a copy-edited word or
             // a missing space costs a little, not everything), plus nearness to the position.
-            let prepared = prepared();
-            let scorer = Scorer::new(prepared, &[], quote, position.map(|p| p.start));
+            // Each place's context is read from a window around it; when the windows would
+            // cover much of the text, or it is prepared already, from the whole text instead.
+            let context = prefix.len().max(suffix.len());
+            let reach = 2 * (context + context / 4 + 2) + 64;
+            let whole = ready.is_some()
+                || starts.len().saturating_mul(2 * reach + exact.len()) > chars.len() / 2;
+            let hint = position.map(|p| p.start);
+            let whole = whole.then(|| (prepared(), Scorer::new(prepared(), &[], quote, hint)));
             let mut best = (starts[0], (f64::NEG_INFINITY, 0.0), 0);
             for &start in &starts {
+                let end = start + exact.len();
+                let window;
+                let windowed;
+                let (prepared, scorer) = match &whole {
+                    Some((p, s)) => (*p, s),
+                    None => {
+                        window = PreparedText::window(
+                            text,
+                            start.saturating_sub(reach),
+                            (end + reach).min(chars.len()),
+                        );
+                        windowed = Scorer::new(&window, &[], quote, hint);
+                        (&window, &windowed)
+                    }
+                };
                 let norm_start = prepared.to_norm(start);
-                let norm_end = prepared.to_norm(start + exact.len());
+                let norm_end = prepared.to_norm(end);
                 let score = scorer.context_score(norm_start, norm_end);
                 let (b, c) = best.1;
                 if score.0 > b + TIE || (score.0 > b - TIE && score.1 > c + TIE) {
@@ -480,10 +530,17 @@ impl<'p, 't> Scorer<'p, 't> {
 
     /// Evidence from a context: its agreement above chance, or for a context stored empty,
     /// whether the candidate is at that end of the text too.
-    fn evidence(context: Option<&Context>, errors: Option<usize>, beyond: &[char]) -> f64 {
+    /// `beyond` is the prepared text on that side of the candidate, `edge` whether it reaches
+    /// the end of the whole text (a window may not).
+    fn evidence(
+        context: Option<&Context>,
+        errors: Option<usize>,
+        beyond: &[char],
+        edge: bool,
+    ) -> f64 {
         match (context, errors) {
             (Some(c), Some(e)) => Context::evidence(e, c.len()),
-            _ if beyond.iter().all(|&c| c == ' ') => 1.0,
+            _ if edge && beyond.iter().all(|&c| c == ' ') => 1.0,
             _ => UNKNOWN_CONTEXT_EVIDENCE,
         }
     }
@@ -514,8 +571,16 @@ impl<'p, 't> Scorer<'p, 't> {
         suffix_errors: Option<usize>,
     ) -> f64 {
         let norm = self.norm();
-        PREFIX_WEIGHT * Self::evidence(self.prefix.as_ref(), prefix_errors, &norm[..start])
-            + SUFFIX_WEIGHT * Self::evidence(self.suffix.as_ref(), suffix_errors, &norm[end..])
+        let p = self.prepared;
+        PREFIX_WEIGHT
+            * Self::evidence(
+                self.prefix.as_ref(),
+                prefix_errors,
+                &norm[..start],
+                p.at_start,
+            )
+            + SUFFIX_WEIGHT
+                * Self::evidence(self.suffix.as_ref(), suffix_errors, &norm[end..], p.at_end)
             + POSITION_WEIGHT * self.position_score(start)
     }
 
@@ -1127,6 +1192,30 @@ mod tests {
                 let (q, p) = describe(&t, span);
                 prop_assert_eq!(anchor(&t, &q, Some(p)).map(|x| x.span), Some(span));
             }
+        }
+
+        /// Repeats chosen from windows around each place choose as the whole text would.
+        #[test]
+        fn windows_and_the_whole_text_choose_the_same_repeat(
+            words in proptest::collection::vec(0usize..6, 200..600),
+            q in 0usize..6, p in proptest::collection::vec(0usize..6, 0..4), s in proptest::collection::vec(0usize..6, 0..4),
+            hint in proptest::option::of(0usize..3000),
+        ) {
+            const W: [&str; 6] = ["the", "slow", "reading", "of", "notes", "again"];
+            let join = |v: &[usize]| v.iter().map(|&i| W[i]).collect::<Vec<_>>().join(" ");
+            // A long unique filler keeps the repeats sparse, so windows are used.
+            let filler: String = (0..20_000).map(|i| char::from(b'a' + (i * 7 % 26) as u8)).collect();
+            let text = CharText::new(&format!("{filler} {} {filler}", join(&words)));
+            let quote = TextQuoteSelector {
+                exact: format!("{} {}", W[q], W[(q + 1) % 6]),
+                prefix: format!("{} ", join(&p)),
+                suffix: format!(" {}", join(&s)),
+            };
+            let position = hint.map(|h| TextPositionSelector { start: 20_001 + h, end: 20_001 + h });
+            prop_assert_eq!(
+                anchor(&text, &quote, position),
+                anchor_prepared(&PreparedText::new(&text), &quote, position)
+            );
         }
 
         #[test]

@@ -17,7 +17,7 @@
 //! be overwritten ([`before_write`]); likewise a database whose meta record names a newer format
 //! ([`check_meta`]).
 
-use crate::anchor::anchor;
+use crate::anchor::anchor_with;
 use crate::annotation::{Annotation, AnnotationSet};
 use crate::article::Document;
 use crate::time::Timestamp;
@@ -430,8 +430,10 @@ pub fn before_write(existing_raw: Option<&str>) -> BeforeWrite {
 
 /// Anchors decoded annotations against the document's text (unanchored ones keep `None`).
 pub fn anchor_all(doc: &Document, annotations: &mut [Annotation]) {
+    // The text is prepared once, if any annotation needs it.
+    let prepared = std::cell::OnceCell::new();
     for a in annotations {
-        let anchored = anchor(doc.text(), &a.quote, a.position);
+        let anchored = anchor_with(doc.text(), &prepared, &a.quote, a.position);
         a.anchor = anchored.map(|x| x.span);
         a.identical_passages = anchored.map_or(0, |x| x.identical);
     }
