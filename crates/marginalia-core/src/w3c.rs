@@ -11,7 +11,13 @@
 //! annotation, a list, a collection or a page), a Hypothesis export, or Marginalia's storage
 //! envelope. Every item is checked first and the result is an [`ImportPlan`] the caller applies
 //! as one undoable step. Imported annotations target this document (`source` is set to
-//! `doc.source_iri`) and are anchored against its text by [`anchor`].
+//! `doc.source_iri`) and are anchored against its text by [`anchor`]; those found with other
+//! words are described anew from where they were found. [`ImportRun::route`] first sorts a
+//! file's items by the document they target, so none is forced onto the wrong one. A lone
+//! surrogate escape in the file is read as U+FFFD ([`replace_lone_surrogates`]); bodies are
+//! kept as meant, and whatever is not kept is reported ([`ImportPlan::details`]).
+//!
+//! The export writes a `TextPositionSelector` only where the text there is the quote's `exact`.
 
 use crate::anchor::{anchor, AnchorMethod};
 use crate::annotation::{Annotation, AnnotationSet, Color};
@@ -1103,6 +1109,19 @@ fn parse_w3c(item: &Value, doc: &Document) -> Result<Parsed, String> {
     let target = o.get("target").ok_or("has no target")?;
     let chosen = choose_target(target, doc)
         .ok_or("its target has no TextQuoteSelector or TextPositionSelector")?;
+    if let Value::Array(targets) = target {
+        if targets.len() > 1 {
+            let others = targets.len() - 1;
+            p.dropped.push(if others == 1 {
+                "it has 2 targets; one was kept, the other was not".to_string()
+            } else {
+                format!(
+                    "it has {} targets; one was kept, the other {others} were not",
+                    targets.len()
+                )
+            });
+        }
+    }
     if let Some(selector) = chosen.get("selector") {
         walk_selectors(selector, true, true, 0, &mut p)?;
     }
@@ -2079,7 +2098,7 @@ mod tests {
                 {"id": "https://example.org/reference"},
                 {"type": "TextualBody"},
             ]},
-            {"type": "Annotation", "motivation": "tagging", "target": target,
+            {"type": "Annotation", "motivation": "tagging", "target": [target, "https://example.org/other"],
              "body": {"type": "TextualBody", "value": "whole-annotation tag"}},
             {"type": "Annotation", "target": {"source": IRI, "selector": {"type": "TextQuoteSelector", "exact": "words not in the text"}}},
         ])
@@ -2096,6 +2115,7 @@ mod tests {
                 "item 1: body 3 is a choice of 3 alternatives; the first with text was kept, the \
                  other 2 were not",
                 "item 1: body 5 has neither text nor a link; it was not kept",
+                "item 2: it has 2 targets; one was kept, the other was not",
             ]
         );
         assert_eq!(plan.report(), "3 items: 2 placed, 1 unanchored");
