@@ -4,9 +4,10 @@
 //!
 //! 1. the position selector, when the text there still equals the quote ([`AnchorMethod::Position`]);
 //! 2. the exact quote, choosing among repeats by how well their context agrees with the stored
-//!    prefix and suffix (scored approximately, by the same scorer as the fuzzy stage) and by
-//!    nearness to the stored position; on a true tie the first in text order, counted in
-//!    [`Anchored::identical`] ([`AnchorMethod::ExactQuote`]);
+//!    prefix and suffix and by nearness to the stored position: repeats where the stored
+//!    context agrees whole win outright; otherwise the context is scored approximately, by the
+//!    same scorer as the fuzzy stage. On a true tie the first in text order is taken, and the
+//!    tie counted in [`Anchored::identical`] ([`AnchorMethod::ExactQuote`]);
 //! 3. the quote once typography is normalised — curly and straight quotes, dash variants,
 //!    whitespace runs, invisible characters ([`AnchorMethod::NormalizedQuote`]);
 //! 4. an approximate match of the quote, scored against its stored context
@@ -64,6 +65,7 @@ use crate::fuzzy::{Flow, Pattern};
 use crate::selector::{TextPositionSelector, TextQuoteSelector};
 use crate::span::CharSpan;
 use crate::text::CharText;
+use std::rc::Rc;
 
 /// How an annotation was anchored.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -376,46 +378,55 @@ where
     let (best, identical) = match starts[..] {
         [] => return None,
         [only] => (only, 1),
-        _ => {
-            // Repeats: each occurrence's context is scored approximately (a copy-edited word or
-            // a missing space costs a little, not everything), plus nearness to the position.
-            // Each place's context is read from a window around it; when the windows would
-            // cover much of the text, or it is prepared already, from the whole text instead.
-            let context = prefix.len().max(suffix.len());
-            let reach = 2 * (context + context / 4 + 2) + 64;
-            let whole = ready.is_some()
-                || starts.len().saturating_mul(2 * reach + exact.len()) > chars.len() / 2;
-            let hint = position.map(|p| p.start);
-            let whole = whole.then(|| (prepared(), Scorer::new(prepared(), &[], quote, hint)));
-            let mut best = (starts[0], (f64::NEG_INFINITY, 0.0), 0);
-            for &start in &starts {
-                let end = start + exact.len();
-                let window;
-                let windowed;
-                let (prepared, scorer) = match &whole {
-                    Some((p, s)) => (*p, s),
-                    None => {
-                        window = PreparedText::window(
-                            text,
-                            start.saturating_sub(reach),
-                            (end + reach).min(chars.len()),
-                        );
-                        windowed = Scorer::new(&window, &[], quote, hint);
-                        (&window, &windowed)
+        _ => match whole_context_best(
+            chars,
+            &starts,
+            exact.len(),
+            &prefix,
+            &suffix,
+            position.map(|p| p.start),
+        ) {
+            Some(found) => found,
+            None => {
+                // Repeats: each occurrence's context is scored approximately (a copy-edited word or
+                // a missing space costs a little, not everything), plus nearness to the position.
+                // Each place's context is read from a window around it; when the windows would
+                // cover much of the text, or it is prepared already, from the whole text instead.
+                let context = prefix.len().max(suffix.len());
+                let reach = 2 * (context + context / 4 + 2) + 64;
+                let whole = ready.is_some()
+                    || starts.len().saturating_mul(2 * reach + exact.len()) > chars.len() / 2;
+                let whole = whole.then(prepared);
+                // Compiled once; the window each place is scored in changes.
+                let empty = PreparedText::window(text, 0, 0);
+                let compiled = Scorer::new(&empty, &[], quote, position.map(|p| p.start));
+                let mut best = (starts[0], (f64::NEG_INFINITY, 0.0), 0);
+                for &start in &starts {
+                    let end = start + exact.len();
+                    let window;
+                    let prepared = match whole {
+                        Some(p) => p,
+                        None => {
+                            let from = start.saturating_sub(reach);
+                            window =
+                                PreparedText::window(text, from, (end + reach).min(chars.len()));
+                            &window
+                        }
+                    };
+                    let scorer = compiled.over(prepared);
+                    let norm_start = prepared.to_norm(start);
+                    let norm_end = prepared.to_norm(end);
+                    let score = scorer.context_score(norm_start, norm_end);
+                    let (b, c) = best.1;
+                    if score.0 > b + TIE || (score.0 > b - TIE && score.1 > c + TIE) {
+                        best = (start, score, 1);
+                    } else if score.0 > b - TIE && score.1 > c - TIE {
+                        best.2 += 1; // a tie: the first in text order stays
                     }
-                };
-                let norm_start = prepared.to_norm(start);
-                let norm_end = prepared.to_norm(end);
-                let score = scorer.context_score(norm_start, norm_end);
-                let (b, c) = best.1;
-                if score.0 > b + TIE || (score.0 > b - TIE && score.1 > c + TIE) {
-                    best = (start, score, 1);
-                } else if score.0 > b - TIE && score.1 > c - TIE {
-                    best.2 += 1; // a tie: the first in text order stays
                 }
+                (best.0, best.2)
             }
-            (best.0, best.2)
-        }
+        },
     };
     Some(Some(Anchored {
         span: CharSpan::new(best, best + exact.len()),
@@ -423,6 +434,38 @@ where
         confidence: 1.0,
         identical,
     }))
+}
+
+/// The common case of a stale position: occurrences (starting at `starts`, each `len` long)
+/// where the stored prefix and suffix, both given, agree whole. Such agreement is decisive (no
+/// approximate scoring needed, and it is cheap): the nearest of them to `hint` is taken, the
+/// first on a tie. Returns it and how many are tied with it.
+fn whole_context_best(
+    chars: &[char],
+    starts: &[usize],
+    len: usize,
+    prefix: &[char],
+    suffix: &[char],
+    hint: Option<usize>,
+) -> Option<(usize, usize)> {
+    if prefix.is_empty() || suffix.is_empty() {
+        return None; // an empty side says where the text ends: the scorer weighs that
+    }
+    let mut best: Option<(usize, usize, usize)> = None; // (start, distance, ties)
+    for &start in starts {
+        let whole = common_suffix_len(&chars[..start], prefix) == prefix.len()
+            && common_prefix_len(&chars[start + len..], suffix) == suffix.len();
+        if !whole {
+            continue;
+        }
+        let distance = hint.map_or(0, |h| h.abs_diff(start));
+        best = match best {
+            Some((b, d, ties)) if distance == d => Some((b, d, ties + 1)),
+            Some((b, d, ties)) if distance > d => Some((b, d, ties)),
+            _ => Some((start, distance, 1)),
+        };
+    }
+    best.map(|(start, _, ties)| (start, ties))
 }
 
 /// A stored context compiled both ways round.
@@ -478,9 +521,10 @@ struct Candidate {
 struct Scorer<'p, 't> {
     prepared: &'p PreparedText<'t>,
     quote_len: usize,
-    rev: Pattern,
-    prefix: Option<Context>,
-    suffix: Option<Context>,
+    rev: Rc<Pattern>,
+    /// Shared, so that scorers of windows of one text ([`Scorer::over`]) compile them once.
+    prefix: Option<Rc<Context>>,
+    suffix: Option<Rc<Context>>,
     hint: Option<usize>,
 }
 
@@ -495,10 +539,22 @@ impl<'p, 't> Scorer<'p, 't> {
         Scorer {
             prepared,
             quote_len: exact.len(),
-            rev: Pattern::new(exact).reversed(),
-            prefix: Context::new(&quote.prefix),
-            suffix: Context::new(&quote.suffix),
+            rev: Rc::new(Pattern::new(exact).reversed()),
+            prefix: Context::new(&quote.prefix).map(Rc::new),
+            suffix: Context::new(&quote.suffix).map(Rc::new),
             hint,
+        }
+    }
+
+    /// The same scorer over another prepared text (a window of the same text).
+    fn over<'q>(&self, prepared: &'q PreparedText<'t>) -> Scorer<'q, 't> {
+        Scorer {
+            prepared,
+            quote_len: self.quote_len,
+            rev: Rc::clone(&self.rev),
+            prefix: self.prefix.clone(),
+            suffix: self.suffix.clone(),
+            hint: self.hint,
         }
     }
 
@@ -509,7 +565,7 @@ impl<'p, 't> Scorer<'p, 't> {
     /// Errors of the best alignment of the stored prefix with the text just before normalised
     /// `start` (`None` when no prefix was stored).
     fn prefix_errors(&self, start: usize) -> Option<usize> {
-        let p = self.prefix.as_ref()?;
+        let p = self.prefix.as_deref()?;
         let from = start.saturating_sub(p.len() + p.slack());
         let norm = self.norm();
         Some(
@@ -522,7 +578,7 @@ impl<'p, 't> Scorer<'p, 't> {
     /// Errors of the best alignment of the stored suffix with the text just after normalised
     /// `end` (`None` when no suffix was stored).
     fn suffix_errors(&self, end: usize) -> Option<usize> {
-        let s = self.suffix.as_ref()?;
+        let s = self.suffix.as_deref()?;
         let norm = self.norm();
         let to = (end + s.len() + s.slack()).min(norm.len());
         Some(s.fwd.best_prefix_alignment(norm[end..to].iter().copied()).0)
@@ -574,13 +630,18 @@ impl<'p, 't> Scorer<'p, 't> {
         let p = self.prepared;
         PREFIX_WEIGHT
             * Self::evidence(
-                self.prefix.as_ref(),
+                self.prefix.as_deref(),
                 prefix_errors,
                 &norm[..start],
                 p.at_start,
             )
             + SUFFIX_WEIGHT
-                * Self::evidence(self.suffix.as_ref(), suffix_errors, &norm[end..], p.at_end)
+                * Self::evidence(
+                    self.suffix.as_deref(),
+                    suffix_errors,
+                    &norm[end..],
+                    p.at_end,
+                )
             + POSITION_WEIGHT * self.position_score(start)
     }
 
@@ -596,8 +657,8 @@ impl<'p, 't> Scorer<'p, 't> {
         };
         (
             self.weighted_context(start, end, prefix_errors, suffix_errors),
-            similarity(self.prefix.as_ref(), prefix_errors)
-                + similarity(self.suffix.as_ref(), suffix_errors),
+            similarity(self.prefix.as_deref(), prefix_errors)
+                + similarity(self.suffix.as_deref(), suffix_errors),
         )
     }
 
@@ -631,7 +692,7 @@ impl<'p, 't> Scorer<'p, 't> {
             let limit = ctx.trusted_errors().min(in_place?.checked_sub(1)?);
             Some((ctx, limit))
         }
-        if let Some((s, limit)) = trusted(self.suffix.as_ref(), c.suffix_errors) {
+        if let Some((s, limit)) = trusted(self.suffix.as_deref(), c.suffix_errors) {
             let from = c.start.saturating_sub(s.len());
             let to = (c.end + s.len() + s.slack()).min(norm.len());
             let region = &norm[from..to];
@@ -649,7 +710,7 @@ impl<'p, 't> Scorer<'p, 't> {
                 return true;
             }
         }
-        if let Some((p, limit)) = trusted(self.prefix.as_ref(), c.prefix_errors) {
+        if let Some((p, limit)) = trusted(self.prefix.as_deref(), c.prefix_errors) {
             let from = c.start.saturating_sub(p.len() + p.slack());
             let to = (c.end + p.len()).min(norm.len());
             let mut inside = false;
