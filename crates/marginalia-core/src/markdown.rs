@@ -74,9 +74,12 @@ pub fn document_id(file_name: &str, text: &str) -> String {
     )
 }
 
+/// What a reader's document's IRI starts with ([`document_iri`]).
+pub const DOC_IRI_PREFIX: &str = "urn:marginalia:doc:";
+
 /// The IRI annotations on a reader's document target.
 pub fn document_iri(id: &str) -> String {
-    format!("urn:marginalia:doc:{id}")
+    format!("{DOC_IRI_PREFIX}{id}")
 }
 
 pub fn file_stem(name: &str) -> &str {

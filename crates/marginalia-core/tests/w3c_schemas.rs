@@ -39,6 +39,7 @@ fn annotation(doc: &Document, id: &str, words: &str, color: Color) -> Annotation
         created: Timestamp(1_795_827_934_120),
         modified: Timestamp(1_795_827_999_000),
         anchor: Some(span),
+        identical_passages: 1,
     }
 }
 
@@ -89,6 +90,7 @@ fn sample(doc: &Document) -> Vec<Annotation> {
     };
     lost.position = None;
     lost.anchor = None;
+    lost.identical_passages = 0;
     lost.note = "lost".into();
     v.push(lost);
     v
