@@ -311,6 +311,7 @@ pub fn annotation(id: &str, note: &str, modified: i64) -> Annotation {
         created: Timestamp::from_millis(1_000),
         modified: Timestamp::from_millis(modified),
         anchor: None,
+        identical_passages: 1,
     }
 }
 
