@@ -1,7 +1,8 @@
 //! Modal dialogs: native `<dialog>` elements shown with `showModal()` (the page behind is inert,
 //! Escape closes them, the browser draws the backdrop). The focus goes in as one opens and back
 //! to the control that opened it as it closes; keys pressed inside never reach the page's
-//! shortcuts.
+//! shortcuts, and Tab goes round the dialog's own controls (the browser would let it leave the
+//! page for its own toolbar after the last one).
 
 use crate::ui::edge::focus::{focus_once_shown, focused_element};
 use leptos::html::Dialog;
@@ -73,7 +74,52 @@ pub fn backdrop_click(ev: &web_sys::MouseEvent, close: impl FnOnce()) {
     }
 }
 
-/// Keys in a modal dialog (its `keydown`): no key reaches the page's shortcuts behind it.
+/// The controls inside `root` the Tab key stops at, in document order.
+fn tab_stops(root: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
+    const STOPS: &str = "a[href], button:not([disabled]), input:not([disabled]), \
+        select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex=\"-1\"])";
+    let Ok(list) = root.query_selector_all(STOPS) else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        .filter(|el| {
+            let r = el.get_bounding_client_rect();
+            r.width() > 0.0 || r.height() > 0.0
+        })
+        .collect()
+}
+
+/// Keys in a modal dialog (its `keydown`): no key reaches the page's shortcuts behind it; Tab
+/// and Shift+Tab go round its own controls.
 pub fn keydown(ev: &web_sys::KeyboardEvent) {
     ev.stop_propagation();
+    if ev.key() != "Tab" {
+        return;
+    }
+    let Some(dialog) = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    let stops = tab_stops(&dialog);
+    let (Some(first), Some(last)) = (stops.first(), stops.last()) else {
+        ev.prevent_default();
+        return;
+    };
+    let active = dialog.owner_document().and_then(|d| d.active_element());
+    let is = |el: &web_sys::Element| active.as_ref() == Some(el);
+    let wrap_to = if ev.shift_key() && (is(first) || is(&dialog)) {
+        Some(last)
+    } else if !ev.shift_key() && is(last) {
+        Some(first)
+    } else {
+        None
+    };
+    if let Some(el) = wrap_to {
+        ev.prevent_default();
+        let _ = el.focus();
+    }
 }
