@@ -58,7 +58,7 @@ pub fn ArticleView() -> impl IntoView {
     } else {
         "doc"
     };
-    // Every block in one write (a 1 MB document is one HTML parse, not thousands of views);
+    // Every block in one write (a long document is one HTML parse, not thousands of views);
     // afterwards one effect re-renders just the blocks a change touched.
     let blocks = NodeRef::<leptos::html::Div>::new();
     let html = app.all_blocks_html();

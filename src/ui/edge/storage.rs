@@ -1,13 +1,18 @@
-//! localStorage (`gloo-storage`): the JSON values (the library, the readers' texts) typed, the
-//! plain ones (a reading place, an earlier build's annotations) as text. Every call checks first
-//! that there is a localStorage (gloo's own handle throws where the browser blocks it).
+//! localStorage: the JSON values (the library, the readers' texts) typed, the plain ones (a
+//! reading place, an earlier build's annotations) as text. Every call survives a browser whose
+//! localStorage is missing or throws on each read and write (private modes, blocked site data):
+//! `gloo-storage` is not used for that reason (its reads and removals throw then).
 
-use gloo_storage::{LocalStorage, Storage};
 use serde::{de::DeserializeOwned, Serialize};
 
 /// The localStorage, when the browser gives this page one.
 fn store() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
+}
+
+/// Does the browser give this page a localStorage?
+pub fn available() -> bool {
+    store().is_some()
 }
 
 /// The text stored under `key`.
@@ -31,17 +36,10 @@ pub fn remove(key: &str) {
 
 /// The JSON value stored under `key`; `None` when there is none or it cannot be read as a `T`.
 pub fn get_json<T: DeserializeOwned>(key: &str) -> Option<T> {
-    store()?;
-    LocalStorage::get(key).ok()
+    serde_json::from_str(&get(key)?).ok()
 }
 
 /// Stores `value` as JSON under `key`, or says why not, worded for the reader.
 pub fn set_json<T: Serialize>(key: &str, value: &T) -> Result<(), String> {
-    store().ok_or("this browser has no localStorage")?;
-    LocalStorage::set(key, value).map_err(|_| "the browser's storage is full".to_string())
-}
-
-/// Does the browser give this page a localStorage?
-pub fn available() -> bool {
-    store().is_some()
+    set(key, &serde_json::to_string(value).unwrap_or_default())
 }
