@@ -1,8 +1,8 @@
-//! Loading and two tabs: the stored annotations come in, and a change saved in one tab appears
-//! in the others without a reload.
+//! Loading: the stored annotations come in, and a change saved in one tab appears in the others
+//! without a reload.
 //!
 //! The app starts with the article on screen and reads the database afterwards ([`load`]); every
-//! tab writes only its changed records and then says so on a `BroadcastChannel`; the other tabs
+//! tab writes only its changed records and then says so ([`crate::ui::services::tabs`]); the other tabs
 //! read the document's records again and merge them with [`storage::merge_remote`]: an
 //! annotation's contents follow the later `modified` (a tie goes to the greater JSON), so every
 //! tab resolves the same way; which annotations exist follows the stored state. The merge is
@@ -16,84 +16,51 @@
 //! yet run) keeps this tab's version, and so does the note being edited right now. Loading is the
 //! same merge: what the reader did before the stored annotations arrived is kept and written.
 
-use crate::ui::idb::{self, DbError};
-use crate::ui::state::{css_escape, AppState, Banner};
-use crate::ui::{dom, panic as rescue};
+use crate::ui::edge::elements::css_escape;
+use crate::ui::edge::idb::{self, DbError, DocRecords};
+use crate::ui::edge::perf::UserTiming;
+use crate::ui::edge::timers::{later, yield_to_browser};
+use crate::ui::panic as rescue;
+use crate::ui::services::saving::Saving;
+use crate::ui::services::tabs;
+use crate::ui::state::{AppState, Banner};
 use leptos::prelude::*;
 use marginalia_core::annotation::{Annotation, ChangeKind, ChangeSummary};
-use marginalia_core::storage::{self, Change, StorageError};
-use std::cell::{Cell, RefCell};
-use wasm_bindgen::prelude::*;
+use marginalia_core::storage::{self, Change, DamagedRecord, StorageError};
+use std::cell::Cell;
+use std::time::Duration;
 use wasm_bindgen::JsCast;
 
 /// How many records are decoded and anchored between two yields to the browser.
 const LOAD_SLICE: usize = 1000;
 
-/// The channel every tab of the app shares; a message is the id of a document just written.
-const CHANNEL: &str = "marginalia/v1/saved";
-
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
-    /// The app that asked while a read was running (the latest one): read for it next. A
+    /// The document that asked while a read was running (the latest one): read for it next. A
     /// flag was not enough: a document opened while the one before it was still being read
     /// left its request to that one's loop, which ran it for the closed document, and the new
     /// one was never loaded (it showed none of its annotations).
-    static AGAIN: Cell<Option<AppState>> = const { Cell::new(None) };
-    /// This tab's one channel object: it both listens and announces, so a tab never hears its
-    /// own writes (a channel object does not receive what it posts).
-    static CHANNEL_OBJECT: RefCell<Option<web_sys::BroadcastChannel>> = const { RefCell::new(None) };
+    static AGAIN: Cell<Option<Saving>> = const { Cell::new(None) };
 }
 
-fn channel() -> Option<web_sys::BroadcastChannel> {
-    CHANNEL_OBJECT.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.is_none() {
-            *c = web_sys::BroadcastChannel::new(CHANNEL).ok();
-        }
-        c.clone()
-    })
-}
-
-/// Reads the stored annotations now and listens for other tabs' saves for as long as the app
-/// lives.
-pub fn install(app: AppState) {
-    sync_soon(app);
-    dom::after_next_paint(crate::ui::panel::warm_date_format);
-    let Some(channel) = channel() else {
-        return;
-    };
-    let doc = app.persist.with_value(|p| p.doc_id().to_string());
-    let on_message =
-        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-            if ev.data().as_string().as_deref() == Some(doc.as_str()) {
-                sync_soon(app);
-            }
-        });
-    channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    let listening = send_wrapper::SendWrapper::new((channel, on_message));
-    on_cleanup(move || {
-        let (channel, _on_message) = listening.take();
-        channel.set_onmessage(None);
-    });
-}
-
-/// Tells the other tabs that `doc`'s records were written.
-pub fn announce(doc: &str) {
-    if let Some(c) = channel() {
-        let _ = c.post_message(&JsValue::from_str(doc));
-    }
+/// Reads the stored annotations now and, for as long as the app lives, again whenever another
+/// tab wrote this document.
+pub fn install(saving: Saving) {
+    sync_soon(saving);
+    let doc = saving.persist.with_value(|p| p.doc_id().to_string());
+    tabs::on_written(doc, move || sync_soon(saving));
 }
 
 /// Reads and merges the stored annotations soon; several requests while one runs give one more.
-pub fn sync_soon(app: AppState) {
+pub fn sync_soon(saving: Saving) {
     if RUNNING.with(|r| r.replace(true)) {
-        AGAIN.with(|a| a.set(Some(app)));
+        AGAIN.with(|a| a.set(Some(saving)));
         return;
     }
     leptos::task::spawn_local(async move {
-        let mut next = Some(app);
-        while let Some(app) = next {
-            sync_now(app).await;
+        let mut next = Some(saving);
+        while let Some(saving) = next {
+            sync_now(saving).await;
             next = AGAIN.with(Cell::take);
         }
         RUNNING.with(|r| r.set(false));
@@ -101,50 +68,84 @@ pub fn sync_soon(app: AppState) {
 }
 
 /// Reads the document's records and brings this tab up to date with them.
-async fn sync_now(app: AppState) {
-    // `try_`: the app may be unmounted while the database is read.
-    let Some(doc) = app
-        .persist
-        .try_with_value(|p| (!p.is_memory_only()).then(|| p.doc_id().to_string()))
-    else {
+async fn sync_now(saving: Saving) {
+    let Some(read) = read_records(saving).await else {
         return;
     };
-    let Some(doc) = doc else { return };
-    let read = idb::read_doc(&doc).await;
-    if app.persist.try_with_value(|_| ()).is_none() {
+    let Some((remote, damaged)) = decode_in_slices(saving.app, read).await else {
+        return;
+    };
+    if saving.persist.try_with_value(|_| ()).is_none() {
         return;
     }
-    let mut read = match read {
+    if !damaged.is_empty() {
+        if let Some(banner) = saving.persist.with_value(|p| p.hold_records(damaged)) {
+            saving.app.banner.set(Some(banner));
+        }
+    }
+    let merge_timing = UserTiming::start("marginalia:sync-merge");
+    // The common first read: nothing here yet, so nothing to merge.
+    let first = saving
+        .app
+        .set
+        .with_value(|s| s.is_empty() && !s.can_undo() && !s.can_redo())
+        && saving.persist.with_value(|p| p.knows_nothing());
+    if first {
+        first_load(saving, remote, merge_timing).await;
+    } else {
+        merge(saving, remote, merge_timing);
+    }
+}
+
+/// The document's stored records, once they can be merged: `None` when there is nothing to do
+/// (memory only, the app gone) or the stored data is held (a newer build's: nothing is written).
+async fn read_records(saving: Saving) -> Option<DocRecords> {
+    // `try_`: the app may be unmounted while the database is read.
+    let doc = saving
+        .persist
+        .try_with_value(|p| (!p.is_memory_only()).then(|| p.doc_id().to_string()))??;
+    let read = idb::read_doc(&doc).await;
+    saving.persist.try_with_value(|_| ())?;
+    let read = match read {
         Ok(r) => r,
         Err(e) => {
-            if app.persist.with_value(|p| p.is_loading()) {
+            if saving.persist.with_value(|p| p.is_loading()) {
                 let why = match e {
                     DbError::Quota => "the browser's storage is full".to_string(),
                     DbError::Unavailable(why) | DbError::Failed(why) => why,
                 };
-                let banner = app.persist.with_value(|p| p.memory_only(&why));
-                app.banner.set(Some(banner));
+                let banner = saving.persist.with_value(|p| p.memory_only(&why));
+                saving.app.banner.set(Some(banner));
             }
-            return;
+            return None;
         }
     };
+    let mut read = read;
     if let Err(e) = storage::check_meta(read.meta.as_deref()) {
         // A newer build's data (or a meta value that cannot be read): hold it all, write nothing.
         let e = match e {
             StorageError::NewerVersion(_) => e,
             other => StorageError::WrongShape(format!("its format record: {other}")),
         };
-        if let Some(banner) = app.persist.with_value(|p| {
+        if let Some(banner) = saving.persist.with_value(|p| {
             let b = p.hold_newer(e, read.take_all());
             p.loaded();
             b
         }) {
-            app.banner.set(Some(banner));
+            saving.app.banner.set(Some(banner));
         }
-        return;
+        return None;
     }
-    // Read, kept for the panic message's download, decoded and anchored a slice at a time, the
-    // browser free to paint and take input in between (10,000 records are a long task at once).
+    Some(read)
+}
+
+/// The records decoded and anchored a slice at a time, the browser free to paint and take input
+/// in between, and kept for the panic message's download: the annotations and the records that
+/// could not be read. `None` when the app is gone meanwhile.
+async fn decode_in_slices(
+    app: AppState,
+    mut read: DocRecords,
+) -> Option<(Vec<Annotation>, Vec<DamagedRecord>)> {
     rescue::forget_records();
     let mut remote = Vec::new();
     let mut damaged = Vec::new();
@@ -155,54 +156,43 @@ async fn sync_now(app: AppState) {
         }
         rescue::remember_records(&chunk);
         let mut part = storage::decode_records(chunk);
-        if app
-            .doc
-            .try_with_value(|doc| storage::anchor_all(doc, &mut part.annotations))
-            .is_none()
-        {
-            return;
-        }
+        app.doc
+            .try_with_value(|doc| storage::anchor_all(doc, &mut part.annotations))?;
         remote.append(&mut part.annotations);
         damaged.append(&mut part.damaged);
-        dom::yield_to_browser().await;
+        yield_to_browser().await;
     }
-    if app.persist.try_with_value(|_| ()).is_none() {
-        return;
-    }
-    if !damaged.is_empty() {
-        if let Some(banner) = app.persist.with_value(|p| p.hold_records(damaged)) {
-            app.banner.set(Some(banner));
+    Some((remote, damaged))
+}
+
+/// The first read, with nothing here yet: the stored annotations are the set.
+async fn first_load(saving: Saving, remote: Vec<Annotation>, merge_timing: UserTiming) {
+    let app = saving.app;
+    saving.persist.with_value(|p| {
+        p.saw(remote.iter());
+        p.loaded();
+    });
+    let summary = app.set.try_update_value(|set| set.load(remote)).flatten();
+    drop(merge_timing);
+    if let Some(summary) = summary {
+        // Drawn in a task of its own.
+        yield_to_browser().await;
+        if app.set.try_with_value(|_| ()).is_none() {
+            return;
         }
+        rerender(app, &summary);
+    } else {
+        // Nothing stored: still, what waited for the load (the library's count) runs now.
+        app.list.notify();
     }
-    let merge_timing = dom::UserTiming::start("marginalia:sync-merge");
-    // The common first read: nothing here yet, so nothing to merge.
-    let first = app
-        .set
-        .with_value(|s| s.is_empty() && !s.can_undo() && !s.can_redo())
-        && app.persist.with_value(|p| p.knows_nothing());
-    if first {
-        app.persist.with_value(|p| {
-            p.saw(remote.iter());
-            p.loaded();
-        });
-        let summary = app.set.try_update_value(|set| set.load(remote)).flatten();
-        drop(merge_timing);
-        if let Some(summary) = summary {
-            // Drawn in a task of its own.
-            dom::yield_to_browser().await;
-            if app.set.try_with_value(|_| ()).is_none() {
-                return;
-            }
-            rerender(app, &summary);
-        } else {
-            // Nothing stored: still, what waited for the load (the library's count) runs now.
-            app.list.notify();
-        }
-        app.save();
-        return;
-    }
+    saving.save();
+}
+
+/// Merges the stored annotations with this tab's: see the module's notes.
+fn merge(saving: Saving, remote: Vec<Annotation>, merge_timing: UserTiming) {
+    let app = saving.app;
     let editing = app.editing.get_untracked();
-    let known = app.persist.with_value(|p| p.known());
+    let known = saving.persist.with_value(|p| p.known());
     let changes = app.set.with_value(|set| {
         storage::keep_local_work(
             storage::merge_remote(set, remote.clone()),
@@ -222,20 +212,20 @@ async fn sync_now(app: AppState) {
         let local = set.take_changed();
         let summary = (!changes.is_empty()).then(|| set.apply_external(changes));
         set.take_changed();
-        app.persist.with_value(|p| p.mark_pending(local));
+        saving.persist.with_value(|p| p.mark_pending(local));
         summary
     });
     let differing = app
         .set
         .with_value(|set| storage::differing_ids(set, &remote));
-    app.persist.with_value(|p| {
+    saving.persist.with_value(|p| {
         p.saw(remote.iter());
         p.mark_pending(differing);
         p.loaded();
     });
     drop(merge_timing);
     if let Some(Some(summary)) = summary {
-        let _timing = dom::UserTiming::start("marginalia:sync-rerender");
+        let _timing = UserTiming::start("marginalia:sync-rerender");
         rerender(app, &summary);
         if let Some((id, text)) = draft {
             restore_draft(app, id, text);
@@ -244,17 +234,18 @@ async fn sync_now(app: AppState) {
         app.list.notify();
     }
     // Writes what this tab has that storage lacks (nothing, when they agree).
-    app.save();
-    if app.persist.with_value(|p| !p.has_unsaved()) {
-        clear_quota_banner(app);
+    saving.save();
+    if saving.persist.with_value(|p| !p.has_unsaved()) {
+        clear_quota_banner(saving);
     }
 }
 
-fn clear_quota_banner(app: AppState) {
+fn clear_quota_banner(saving: Saving) {
+    let app = saving.app;
     if app
         .banner
         .with_untracked(|b| b.as_ref().is_some_and(|b| b.error && !b.damaged))
-        && !app.persist.with_value(|p| p.is_memory_only())
+        && !saving.persist.with_value(|p| p.is_memory_only())
     {
         app.banner.set(None);
     }
@@ -275,8 +266,7 @@ fn rerender(app: AppState, summary: &ChangeSummary) {
 }
 
 fn note_field(id: &str) -> Option<web_sys::HtmlTextAreaElement> {
-    web_sys::window()?
-        .document()?
+    gloo_utils::document()
         .query_selector(&format!("[data-card=\"{}\"] textarea", css_escape(id)))
         .ok()??
         .dyn_into()
@@ -292,24 +282,21 @@ fn read_draft(id: &str, saved: &str) -> Option<String> {
 /// Puts the reader's unsaved text back into the editor that the other tab's change re-rendered.
 fn restore_draft(app: AppState, id: String, text: String) {
     // After the re-render (Leptos runs its effects in microtasks; a timeout comes after them).
-    set_timeout(
-        move || {
-            let Some(area) = note_field(&id) else {
-                app.banner.set(Some(Banner {
+    later(Duration::ZERO, move || {
+        let Some(area) = note_field(&id) else {
+            app.banner.set(Some(Banner {
                 text: format!(
                     "Another tab removed the annotation whose note you were writing. Your text: {text}"
                 ),
                 error: false,
                 damaged: false,
             }));
-                return;
-            };
-            area.set_value(&text);
-            app.show_toast(
-                "This note was changed in another tab; your unsaved text is still in the editor.",
-                false,
-            );
-        },
-        std::time::Duration::ZERO,
-    );
+            return;
+        };
+        area.set_value(&text);
+        app.show_toast(
+            "This note was changed in another tab; your unsaved text is still in the editor.",
+            false,
+        );
+    });
 }

@@ -1,9 +1,10 @@
-//! Saving: IndexedDB, one record per annotation ([`crate::ui::idb`]), written after every change;
-//! read when the app starts (after the article is on screen).
+//! What this tab knows of its document's stored annotations: IndexedDB, one record per annotation
+//! ([`crate::ui::edge::idb`]), written after every change ([`crate::ui::services::saving`]); read
+//! when the app starts, after the article is on screen ([`crate::ui::services::loading`]).
 //!
-//! A save writes only what changed since the last one ([`AnnotationSet::take_changed`]): with
-//! 10,000 annotations, a highlight writes one small record instead of every annotation, and the
-//! write itself runs off the page's main thread.
+//! A save writes only what changed since the last one ([`AnnotationSet::take_changed`]): a
+//! highlight writes one small record however many annotations there are, and the write itself
+//! runs off the page's main thread.
 //!
 //! Nothing is lost:
 //! * Data that cannot be read is *held*, never written over, and offered for download until the
@@ -12,7 +13,7 @@
 //!   earlier build's localStorage value (kept under its key, copied to a backup key).
 //! * Annotations saved by earlier builds in localStorage are written into the database on start
 //!   and removed from localStorage only once they are safely there.
-//! * Another tab's writes are merged in ([`crate::ui::sync`]); a write carries this tab's
+//! * Another tab's writes are merged in ([`crate::ui::services::loading`]); a write carries this tab's
 //!   changes only, so it never replaces another tab's work on other annotations.
 //! * A failed write (quota) leaves everything in memory and the changed ids pending; the banner
 //!   says so and the next change writes them again. Without IndexedDB the app runs in memory and
@@ -20,18 +21,17 @@
 //! * Every save also hands the changed records to [`crate::ui::panic::remember`], for the panic
 //!   message's download.
 
-use crate::ui::idb::{self, DbError};
+use crate::ui::edge::idb::{self, DbError};
+use crate::ui::edge::storage;
+use crate::ui::panic as rescue;
 use crate::ui::state::{AppState, Banner};
-use crate::ui::{dom, panic as rescue};
 use leptos::prelude::*;
 use marginalia_core::annotation::{Annotation, AnnotationSet};
 use marginalia_core::article::slugify;
-use marginalia_core::storage::{self, DamagedRecord, SavePlan, StorageError};
-use marginalia_core::text::Count;
+use marginalia_core::storage::{self as stored, DamagedRecord, SavePlan, StorageError};
 use marginalia_core::time::Timestamp;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
-use wasm_bindgen::JsCast;
 
 /// How many backup slots a document's old localStorage value has (`backup_key`, then
 /// `backup_key/2` …): a second damaged value never replaces the backup of a first one.
@@ -109,10 +109,6 @@ impl<T> Lock<T> for Mutex<T> {
     }
 }
 
-fn local_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 fn memory_banner(why: &str) -> Banner {
     Banner {
         text: format!(
@@ -123,26 +119,15 @@ fn memory_banner(why: &str) -> Banner {
     }
 }
 
-const QUOTA_MESSAGE: &str = "Your latest changes are not saved: the browser's storage is full. They are safe in this tab while it stays open; use Download annotations to keep them. Saving is tried again on your next change.";
-
-/// What a finished write means for the reader.
-pub enum SaveOutcome {
-    Saved,
-    /// Nothing written, for a reason already on screen (memory only, a newer build's data held)
-    /// or because the stored annotations are still being read (the load saves afterwards).
-    NotWritten,
-    Failed(String),
-}
-
 impl Persist {
     /// Opens the store for `doc_id`: reads what an earlier build left in localStorage (shown at
     /// once, written into the database by the first save). The database itself is read by
-    /// [`crate::ui::sync::load`]. Returns the old annotations and a banner when something is wrong.
+    /// [`crate::ui::services::loading`]. Returns the old annotations and a banner when something is wrong.
     pub fn open(doc_id: &str) -> (Persist, Vec<Annotation>, Option<Banner>) {
         let persist = Persist {
             doc_id: doc_id.to_string(),
-            legacy_key: storage::storage_key(doc_id),
-            backup_key: storage::backup_key(doc_id),
+            legacy_key: stored::storage_key(doc_id),
+            backup_key: stored::backup_key(doc_id),
             rescue_name: format!("{}-annotations-rescued.json", slugify(doc_id)),
             store: Mutex::new(Store::Loading),
             held: Mutex::new(None),
@@ -155,11 +140,11 @@ impl Persist {
             *persist.store.lock_() = Store::MemoryOnly;
             banner = Some(memory_banner(&why));
         }
-        let raw = local_storage().and_then(|s| s.get_item(&persist.legacy_key).ok().flatten());
+        let raw = storage::get(&persist.legacy_key);
         let Some(raw) = raw else {
             return (persist, Vec::new(), banner);
         };
-        match storage::decode(&raw) {
+        match stored::decode(&raw) {
             Ok(annotations) => {
                 // Inserted one by one: collecting into a B-tree sorts first, with a copy of
                 // the sorting code of its own (domain::order).
@@ -189,18 +174,19 @@ impl Persist {
 
     /// Copies an old localStorage value to the first free backup slot (or finds it there).
     fn backup(&self, raw: &str) -> Option<String> {
-        let s = local_storage()?;
+        if !storage::available() {
+            return None;
+        }
         for n in 1..=BACKUP_SLOTS {
             let key = if n == 1 {
                 self.backup_key.clone()
             } else {
                 format!("{}/{n}", self.backup_key)
             };
-            match s.get_item(&key) {
-                Ok(Some(v)) if v == raw => return Some(key),
-                Ok(Some(_)) => continue,
-                Ok(None) => return s.set_item(&key, raw).ok().map(|()| key),
-                Err(_) => return None,
+            match storage::get(&key) {
+                Some(v) if v == raw => return Some(key),
+                Some(_) => continue,
+                None => return storage::set(&key, raw).ok().map(|()| key),
             }
         }
         None
@@ -278,6 +264,13 @@ impl Persist {
         self.held.lock_().as_ref().map(|h| h.raw.clone())
     }
 
+    /// The reader downloaded the held data: their own backup.
+    pub fn held_downloaded(&self) {
+        if let Some(h) = self.held.lock_().as_mut() {
+            h.downloaded = true;
+        }
+    }
+
     pub fn is_memory_only(&self) -> bool {
         *self.store.lock_() == Store::MemoryOnly
     }
@@ -319,7 +312,8 @@ impl Persist {
         self.seen.lock_().known.is_empty()
     }
 
-    /// id → `modified` of the records last seen in the database (see [`crate::ui::sync`]).
+    /// id → `modified` of the records last seen in the database (see
+    /// [`crate::ui::services::loading`]).
     pub fn known(&self) -> HashMap<String, Timestamp> {
         self.seen.lock_().known.clone()
     }
@@ -335,7 +329,7 @@ impl Persist {
     pub fn plan(&self, set: &mut AnnotationSet) -> (SavePlan, Vec<Timestamp>) {
         let mut seen = self.seen.lock_();
         seen.pending.extend(set.take_changed());
-        let (plan, stamps) = storage::plan_save(set, &seen.pending);
+        let (plan, stamps) = stored::plan_save(set, &seen.pending);
         rescue::remember(&plan);
         (plan, stamps)
     }
@@ -382,10 +376,8 @@ impl Persist {
                 return;
             }
         }
-        if let Some(s) = local_storage() {
-            if s.get_item(&self.legacy_key).ok().flatten().as_deref() == Some(l.raw.as_str()) {
-                let _ = s.remove_item(&self.legacy_key);
-            }
+        if storage::get(&self.legacy_key).as_deref() == Some(l.raw.as_str()) {
+            storage::remove(&self.legacy_key);
         }
         *legacy = None;
     }
@@ -393,8 +385,8 @@ impl Persist {
     /// The reader chose "Start fresh". An old localStorage value goes once it is kept somewhere
     /// (a backup key, tried again now, or the download); records are moved to the set-aside
     /// store. Returns what to tell the reader, or why not.
-    pub async fn release(app: AppState) -> Result<String, String> {
-        let Some(place) = app.persist.try_with_value(|p| {
+    pub async fn release(persist: StoredValue<Persist>, app: AppState) -> Result<String, String> {
+        let Some(place) = persist.try_with_value(|p| {
             let mut held = p.held.lock_();
             let h = held.as_mut()?;
             Some(match &h.place {
@@ -420,15 +412,11 @@ impl Persist {
         let Some(place) = place else {
             return Ok("Nothing was held any more.".into());
         };
-        let doc = app.persist.with_value(|p| p.doc_id.clone());
-        let blocked = app.persist.with_value(|p| p.writes_blocked());
+        let doc = persist.with_value(|p| p.doc_id.clone());
+        let blocked = persist.with_value(|p| p.writes_blocked());
         let told = match place? {
             (None, backup) => {
-                app.persist.with_value(|p| {
-                    if let Some(s) = local_storage() {
-                        let _ = s.remove_item(&p.legacy_key);
-                    }
-                });
+                persist.with_value(|p| storage::remove(&p.legacy_key));
                 match backup {
                     Some(k) => format!("The damaged data is kept under the key \"{k}\"."),
                     None => "The damaged data was downloaded.".into(),
@@ -448,13 +436,13 @@ impl Persist {
                 )
             }
         };
-        let _ = app.persist.try_with_value(|p| *p.held.lock_() = None);
+        let _ = persist.try_with_value(|p| *p.held.lock_() = None);
         if blocked {
             // The newer data is out of the way: everything this tab holds is written.
             let ids: Vec<String> = app
                 .set
                 .with_value(|s| s.iter().map(|a| a.id.clone()).collect());
-            app.persist.with_value(|p| p.mark_pending(ids));
+            persist.with_value(|p| p.mark_pending(ids));
         }
         Ok(told)
     }
@@ -503,102 +491,4 @@ fn damaged_banner(h: &Held, extra: Option<&str>) -> Banner {
         error: true,
         damaged: true,
     }
-}
-
-/// "Download the damaged data": the stored text exactly as it was.
-pub fn download_damaged(app: AppState) {
-    let Some(raw) = app.persist.with_value(|p| p.held_raw()) else {
-        app.show_toast("There is no damaged data to download any more.", false);
-        return;
-    };
-    let name = app
-        .doc
-        .with_value(|d| format!("{}-damaged-storage.json", slugify(&d.id)));
-    match dom::download(&name, "application/json", &raw) {
-        Ok(()) => {
-            app.persist.with_value(|p| {
-                if let Some(h) = p.held.lock_().as_mut() {
-                    h.downloaded = true;
-                }
-            });
-            app.show_toast(format!("Downloaded {name}"), false);
-        }
-        Err(e) => app.show_toast(e, false),
-    }
-}
-
-/// "Start fresh": once the damaged data is kept, it is out of the way and this tab saves.
-pub fn start_fresh(app: AppState) {
-    leptos::task::spawn_local(async move {
-        match Persist::release(app).await {
-            Ok(told) => {
-                // The banner goes with its focused Start fresh.
-                dom::focus_id_if_lost(dom::TITLE_ID);
-                let _ = app.banner.try_set(None);
-                app.save();
-                app.show_toast(format!("Started fresh. {told}"), false);
-            }
-            Err(why) => {
-                let _ = app.banner.try_set(Some(Banner {
-                    text: why,
-                    error: true,
-                    damaged: true,
-                }));
-            }
-        }
-    });
-}
-
-/// The banner a failed write shows.
-pub fn write_failure(e: &DbError) -> String {
-    match e {
-        DbError::Quota => QUOTA_MESSAGE.into(),
-        other => format!(
-            "Your latest changes are not saved: the browser refused to store them ({other}). They are safe in this tab while it stays open; use Download annotations to keep them. Saving is tried again on your next change."
-        ),
-    }
-}
-
-/// Refuses text that would take a note past the editor's limit, saying so, instead of letting
-/// the browser cut a paste short without a word (or a huge paste freeze the page).
-pub fn guard_note_length(app: AppState) {
-    dom::on_document("beforeinput", move |ev: web_sys::Event| {
-        let Some(area) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
-        else {
-            return;
-        };
-        let limit = match area.max_length() {
-            n if n > 0 => n as usize,
-            _ => return,
-        };
-        let incoming = js_sys::Reflect::get(&ev, &"data".into())
-            .ok()
-            .and_then(|d| d.as_string())
-            .or_else(|| {
-                js_sys::Reflect::get(&ev, &"dataTransfer".into())
-                    .ok()
-                    .and_then(|d| d.dyn_into::<web_sys::DataTransfer>().ok())
-                    .and_then(|d| d.get_data("text/plain").ok())
-            });
-        let Some(incoming) = incoming else { return };
-        let value = area.value();
-        let len = value.encode_utf16().count();
-        let start = area.selection_start().ok().flatten().unwrap_or(len as u32) as usize;
-        let end = area.selection_end().ok().flatten().unwrap_or(len as u32) as usize;
-        let replaced = end.saturating_sub(start).min(len);
-        let added = incoming.encode_utf16().count();
-        if len - replaced + added > limit {
-            ev.prevent_default();
-            app.show_toast(
-                format!(
-                    "Not added: a note can hold up to {} characters, and this text has {}. Your note is unchanged; shorten the text or keep it in a file.",
-                    Count(limit),
-                    Count(added)
-                ),
-                false,
-            );
-        }
-    });
 }

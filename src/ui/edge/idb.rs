@@ -204,7 +204,7 @@ fn store(tx: &IdbTransaction, name: &str) -> Result<IdbObjectStore, DbError> {
 }
 
 /// A document's stored records, in id order, as the browser gave them: turned into text a slice
-/// at a time ([`DocRecords::take`]), so reading 10,000 is not one long task. Values that are not
+/// at a time ([`DocRecords::take`]), so reading many is not one long task. Values that are not
 /// text are given as their JSON, to be refused by the decoder.
 pub struct DocRecords {
     pub meta: Option<String>,
@@ -291,9 +291,9 @@ pub async fn count(doc: &str) -> Result<usize, DbError> {
 }
 
 /// How many records one task hands to the database. Handing a record over is most of a save's
-/// main-thread time: 10,000 puts in one task held the page for 170-190 ms in Chromium, so a
-/// larger save (an import, an undone removal) hands the rest a slice at a time, each slice from
-/// the callback of the one before, all in its one transaction (~10 ms a slice).
+/// main-thread time, so a larger save (an import, an undone removal) hands the rest a slice at a
+/// time, each slice from the callback of the one before, all in its one transaction (the
+/// timings are in docs/performance.md).
 pub const RECORDS_PER_TASK: usize = 500;
 
 /// A save whose records are still being handed over, a slice per task ([`start_write`]).

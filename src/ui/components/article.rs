@@ -3,89 +3,29 @@
 //! `innerHTML` write each, or, for a change in a long block, just the runs it touched); marks
 //! have no listeners or effects of their own.
 
-use crate::ui::dom;
+use crate::ui::edge::clock::perf_now;
+use crate::ui::edge::elements::{all, block_element, by_id, replace_nodes};
+use crate::ui::edge::events::{on_target, on_window};
+use crate::ui::edge::layout::first_child_in_view;
+use crate::ui::edge::selection::{keeping_selection, selection_ends};
+use crate::ui::nav::reveal::reveal;
 use crate::ui::state::{AppState, BlockPatch};
 use leptos::prelude::*;
 use marginalia_core::markup;
-
-/// The elements of `list` (a query's result).
-fn elements(list: web_sys::NodeList) -> impl Iterator<Item = web_sys::Element> {
-    (0..list.length()).filter_map(move |i| {
-        list.item(i)
-            .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
-    })
-}
-
-fn article_element() -> Option<web_sys::Element> {
-    web_sys::window()?.document()?.get_element_by_id("article")
-}
-
-/// The element of the first block annotation `id` touches (its marks may not be drawn yet).
-pub fn first_block_of(app: AppState, id: &str) -> Option<web_sys::Element> {
-    let blocks = app.blocks_of(id);
-    (!blocks.is_empty())
-        .then(|| block_element(&article_element()?, blocks.start))
-        .flatten()
-}
-
-/// The marks of annotation `id`, in text order: in the blocks where it has marks, those whose
-/// run starts inside its span (runs never cross a highlight's ends), found by position among
-/// the block's nodes (a search of the block's marks when it is not rendered as expected).
-pub fn marks_of(app: AppState, id: &str) -> Vec<web_sys::Element> {
-    let Some(span) = app
-        .set
-        .try_with_value(|s| s.get(id).and_then(|a| a.anchor))
-        .flatten()
-    else {
-        return Vec::new();
-    };
-    let Some(article) = article_element() else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for b in app.blocks_of(id) {
-        let Some(block) = block_element(&article, b) else {
-            continue;
-        };
-        // The block's nodes are its runs: those inside the span are the annotation's marks.
-        let nodes = block.child_nodes();
-        if let Some((runs, count)) = app.runs_within(b, span) {
-            if count == nodes.length() as usize {
-                out.extend(runs.filter_map(|i| {
-                    nodes
-                        .item(i as u32)
-                        .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
-                        .filter(|el| el.has_attribute("data-at"))
-                }));
-                continue;
-            }
-        }
-        if let Ok(list) = block.query_selector_all("mark[data-at]") {
-            out.extend(elements(list).filter(|m| {
-                m.get_attribute("data-at")
-                    .and_then(|v| v.parse::<usize>().ok())
-                    .is_some_and(|at| span.start <= at && at < span.end)
-            }));
-        }
-    }
-    out
-}
 
 /// Moves the `active` (focused) and `flash` classes between marks: one effect for the whole
 /// article, looking only in the blocks where the annotation has marks. Marks read both states
 /// when they are rendered, so re-rendered blocks start right.
 fn mark_states(app: AppState) {
     let toggle = move |class: &'static str, id: Option<&str>| {
-        let Some(article) = article_element() else {
+        let Some(article) = by_id("article") else {
             return;
         };
-        if let Ok(list) = article.query_selector_all(&format!("mark.{class}")) {
-            for el in elements(list) {
-                let _ = el.class_list().remove_1(class);
-            }
+        for el in all(article.query_selector_all(&format!("mark.{class}"))) {
+            let _ = el.class_list().remove_1(class);
         }
         let Some(id) = id else { return };
-        for el in marks_of(app, id) {
+        for el in app.marks_of(id) {
             let _ = el.class_list().add_1(class);
         }
     };
@@ -94,19 +34,6 @@ fn mark_states(app: AppState) {
         app.flash
             .with(|f| toggle("flash", f.as_ref().map(|f| f.0.as_str())))
     });
-}
-
-/// The element of block `idx` inside `root`: its `idx`-th child when `root` holds the blocks
-/// (no search), else found by its `data-block`.
-fn block_element(root: &web_sys::Element, idx: usize) -> Option<web_sys::Element> {
-    root.children()
-        .item(idx as u32)
-        .filter(|el| el.get_attribute("data-block") == Some(idx.to_string()))
-        .or_else(|| {
-            root.query_selector(&format!("[data-block=\"{idx}\"]"))
-                .ok()
-                .flatten()
-        })
 }
 
 /// From how many blocks a document counts as long.
@@ -131,7 +58,7 @@ pub fn ArticleView() -> impl IntoView {
     } else {
         "doc"
     };
-    // Every block in one write (a 1 MB document is one HTML parse, not thousands of views);
+    // Every block in one write (a long document is one HTML parse, not thousands of views);
     // afterwards one effect re-renders just the blocks a change touched.
     let blocks = NodeRef::<leptos::html::Div>::new();
     let html = app.all_blocks_html();
@@ -145,25 +72,25 @@ pub fn ArticleView() -> impl IntoView {
         // screen first, so that the page paints and takes input in between.
         let many = dirty.len() > ALWAYS_AT_ONCE;
         let dirty = if many {
-            markup::nearest_first(dirty, dom::first_child_in_view(&root))
+            markup::nearest_first(dirty, first_child_in_view(&root))
         } else {
             dirty
         };
-        let started = dom::perf_now();
-        let mut selection = dom::selection_ends();
+        let started = perf_now();
+        let mut selection = selection_ends();
         let mut queue = dirty.into_iter();
         while let Some(idx) = queue.next() {
-            if many && dom::perf_now() - started > SLICE_MS {
+            if many && perf_now() - started > SLICE_MS {
                 app.defer_blocks(std::iter::once(idx).chain(queue).collect());
                 break;
             }
             if let Some(el) = block_element(&root, idx) {
                 let nodes = el.child_nodes().length() as usize;
                 let patch = app.block_patch(idx, &touched, nodes);
-                dom::keeping_selection(&mut selection, &el, || match patch {
+                keeping_selection(&mut selection, &el, || match patch {
                     BlockPatch::Whole(html) => el.set_inner_html(&html),
                     BlockPatch::Runs { from, to, html } => {
-                        if !dom::replace_nodes(&el, from, to, &html) {
+                        if !replace_nodes(&el, from, to, &html) {
                             el.set_inner_html(&app.block_html(idx));
                         }
                     }
@@ -174,7 +101,7 @@ pub fn ArticleView() -> impl IntoView {
     view! {
         <article class=class id="article" aria-labelledby="doc-title" on:click=move |ev| click_mark(app, ev)>
             // `tabindex="-1"`: the focus goes to the title when a document opens, or when a message
-            // above it goes with its focused button (`dom::focus_id_if_lost`); not a tab stop.
+            // above it goes with its focused button (`focus_id_if_lost`); not a tab stop.
             <h1 id="doc-title" dir="auto" tabindex="-1">{title}</h1>
             <div class="blocks" node_ref=blocks inner_html=html></div>
             {source.map(|s| view! { <footer><cite>{s}</cite></footer> })}
@@ -189,20 +116,16 @@ pub fn ArticleView() -> impl IntoView {
 fn PrintNotes() -> impl IntoView {
     let app = expect_context::<AppState>();
     let printing = RwSignal::new(false);
-    let before = window_event_listener(leptos::ev::beforeprint, move |_| printing.set(true));
-    let after = window_event_listener(leptos::ev::afterprint, move |_| printing.set(false));
+    on_window("beforeprint", move |_| printing.set(true));
+    on_window("afterprint", move |_| printing.set(false));
     if let Some(query) = web_sys::window().and_then(|w| w.match_media("print").ok().flatten()) {
         printing.set(query.matches());
-        crate::ui::dom::on_target(query.into(), "change", move |ev| {
-            if let Some(ev) = wasm_bindgen::JsCast::dyn_ref::<web_sys::MediaQueryListEvent>(&ev) {
+        on_target(&query, "change", move |ev| {
+            if let Some(ev) = wasm_bindgen::JsCast::dyn_ref::<web_sys::MediaQueryListEvent>(ev) {
                 printing.set(ev.matches());
             }
         });
     }
-    on_cleanup(move || {
-        before.remove();
-        after.remove();
-    });
     let notes = Memo::new(move |_| {
         if !printing.get() {
             return Vec::new();
@@ -262,6 +185,6 @@ fn click_mark(app: AppState, ev: web_sys::MouseEvent) {
         Some(pos) => ids[(pos + 1) % ids.len()].clone(),
         None => last.clone(),
     };
-    app.reveal(&next, false);
+    reveal(app, &next, false);
     app.show_card(&next, false);
 }

@@ -2,7 +2,11 @@
 //! it is left), and gone back to when the document is opened again — after a reload, in a new
 //! tab, or from the library. A link to an annotation goes to the annotation instead.
 
-use crate::ui::{dom, library};
+use crate::ui::edge::events::on_window;
+use crate::ui::edge::layout::{first_child_below, top_bar_bottom};
+use crate::ui::edge::storage;
+use crate::ui::edge::timers::cancellable;
+use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use marginalia_core::library::{place_key, ReadingPlace};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,7 +25,7 @@ fn reading_area() -> Option<(web_sys::Element, f64, f64)> {
     let window = web_sys::window()?;
     let doc = window.document()?;
     let blocks = doc.query_selector("#article .blocks").ok()??;
-    Some((blocks, dom::top_bar_bottom(&doc), window.scroll_y().ok()?))
+    Some((blocks, top_bar_bottom(&doc), window.scroll_y().ok()?))
 }
 
 /// The place at the top of the reading area; `None` at the top of the page (nothing to keep).
@@ -30,7 +34,7 @@ fn current() -> Option<ReadingPlace> {
     if scroll_y < 1.0 {
         return None;
     }
-    let block_idx = dom::first_child_below(&blocks, edge);
+    let block_idx = first_child_below(&blocks, edge);
     // Below the last block (the source line, the page's end): the last block's bottom.
     let (block_idx, el) = match blocks.children().item(block_idx as u32) {
         Some(el) => (block_idx, el),
@@ -86,9 +90,9 @@ fn scroll_to_place(place: ReadingPlace) -> Option<f64> {
 fn save(key: &str) {
     match current() {
         Some(place) => {
-            let _ = library::set(key, &place.encode());
+            let _ = storage::set(key, &place.encode());
         }
-        None => library::remove(key),
+        None => storage::remove(key),
     }
 }
 
@@ -98,7 +102,7 @@ fn save(key: &str) {
 pub fn keep(doc_id: &str, go_back: bool) {
     let key = place_key(doc_id);
     let first = !SHOWN_BEFORE.swap(true, Ordering::Relaxed);
-    let saved = library::get(&key).and_then(|raw| ReadingPlace::decode(&raw));
+    let saved = storage::get(&key).and_then(|raw| ReadingPlace::decode(&raw));
     // Once the article is in the page (effects run after the component is mounted).
     Effect::new(move |_| {
         if !go_back {
@@ -120,30 +124,19 @@ pub fn keep(doc_id: &str, go_back: bool) {
             _ => {}
         }
     });
-    let timer = StoredValue::new(None::<TimeoutHandle>);
+    // The timer is dropped (cancelled) with the document, or by the next scroll.
+    let timer = StoredValue::new_local(None::<Timeout>);
     let key_later = key.clone();
-    let scrolled = window_event_listener(leptos::ev::scroll, move |_| {
-        if let Some(t) = timer.get_value() {
-            t.clear();
-        }
+    on_window("scroll", move |_| {
         let key = key_later.clone();
-        let handle = set_timeout_with_handle(
-            move || {
-                // Not once this document is gone (its owner, and `timer`, disposed).
-                if timer.try_set_value(None).is_none() {
-                    save(&key);
-                }
-            },
-            SETTLE,
-        );
-        timer.set_value(handle.ok());
+        let handle = cancellable(SETTLE, move || {
+            // Not once this document is gone (its owner, and `timer`, disposed).
+            if timer.try_with_value(|_| ()).is_some() {
+                save(&key);
+            }
+        });
+        // Replacing the timer cancels the one before.
+        timer.set_value(Some(handle));
     });
-    let left = window_event_listener(leptos::ev::pagehide, move |_| save(&key));
-    on_cleanup(move || {
-        scrolled.remove();
-        left.remove();
-        if let Some(t) = timer.try_get_value().flatten() {
-            t.clear();
-        }
-    });
+    on_window("pagehide", move |_| save(&key));
 }

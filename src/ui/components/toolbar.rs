@@ -1,6 +1,8 @@
 //! The floating toolbar shown beside a selection in the article: **Highlight** and **Note**.
 
-use crate::ui::dom;
+use crate::ui::edge::events::{on_document, on_window};
+use crate::ui::edge::layout::top_bar_bottom;
+use crate::ui::edge::selection::{clear_selection, selection_in};
 use crate::ui::state::AppState;
 use leptos::prelude::*;
 use marginalia_core::annotation::Color;
@@ -32,7 +34,7 @@ fn place(p: &Pending, width: f64, height: f64, viewport_w: f64, top_bar: f64) ->
         p.bottom + EDGE
     };
     // `min` then `max`, not `clamp`: clamp's panic message would bring the float formatter
-    // (about 8 KB gzip) into the shipped wasm.
+    // into the shipped wasm.
     let left = (p.center - width / 2.0)
         .min(viewport_w - width - EDGE)
         .max(EDGE);
@@ -53,7 +55,7 @@ pub fn read_selection(app: &AppState) -> Option<Pending> {
         let starts: Vec<usize> = (0..d.blocks.len()).map(|i| d.block_start(i)).collect();
         (lens, starts)
     });
-    let (points, rect) = dom::selection_in(&root, &block_lens)?;
+    let (points, rect) = selection_in(&root, &block_lens)?;
     let start = block_starts[points.start.0] + points.start.1;
     let end = block_starts[points.end.0] + points.end.1;
     let span = app
@@ -73,7 +75,7 @@ pub fn act(app: AppState, pending: RwSignal<Option<Pending>>, note: bool) {
         return;
     };
     if let Some(id) = app.create(p.span) {
-        dom::clear_selection();
+        clear_selection();
         pending.set(None);
         app.focused.set(Some(id.clone()));
         if note {
@@ -97,8 +99,8 @@ pub fn SelectionToolbar(pending: RwSignal<Option<Pending>>) -> impl IntoView {
             pending.set(next);
         }
     };
-    dom::on_document("selectionchange", move |_| refresh());
-    dom::on_document("pointerdown", move |ev: web_sys::Event| {
+    on_document("selectionchange", move |_| refresh());
+    on_document("pointerdown", move |ev| {
         let in_toolbar = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
@@ -110,14 +112,12 @@ pub fn SelectionToolbar(pending: RwSignal<Option<Pending>>) -> impl IntoView {
     });
     // A drag ends, or a resized window reflows the text: once the browser has settled the
     // selection, the toolbar shows for it, beside the words where they now are.
-    let settle = move |_: web_sys::Event| {
+    let settle = move |_: &web_sys::Event| {
         dragging.try_set_value(false);
         request_animation_frame(refresh);
     };
-    dom::on_document("pointerup", settle);
-    if let Some(window) = web_sys::window() {
-        dom::on_target(window.into(), "resize", settle);
-    }
+    on_document("pointerup", settle);
+    on_window("resize", settle);
     // Placed once shown, from its own measured size: on a phone the toolbar is most of the
     // screen's width, and a guessed width put its Note button off the edge. Effects run before
     // the next paint, so it is never seen in the wrong place.
@@ -141,7 +141,7 @@ pub fn SelectionToolbar(pending: RwSignal<Option<Pending>>) -> impl IntoView {
             window.scroll_x().unwrap_or(0.0),
             window.scroll_y().unwrap_or(0.0),
         );
-        let top_bar = dom::top_bar_bottom(&document);
+        let top_bar = top_bar_bottom(&document);
         let style = web_sys::HtmlElement::style(&el);
         // Measured at the left edge, where it has the whole width to lay out in.
         let _ = style.set_property("left", "0");

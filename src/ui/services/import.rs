@@ -1,14 +1,17 @@
-//! Import: a file picker and dropping a file on the page. The file is read whole and its items
-//! checked by the domain in steps (the page stays responsive, and a long file shows how far it
-//! got), then applied as one undoable step, and the reader gets a report.
+//! Bringing annotations in: from a file (read whole, its items checked by the domain in steps so
+//! the page stays responsive and a long file shows how far it got, then applied as one undoable
+//! step), or carried over from an earlier version of the document. The reader gets a report.
 
-use crate::ui::dom;
+use crate::ui::edge::clock::{now, perf_now, random_bytes};
+use crate::ui::edge::files::read_bytes;
+use crate::ui::edge::timers::{yield_to_browser, Steps};
+use crate::ui::services::library::{stored_annotations, CarryOver};
 use crate::ui::state::AppState;
 use leptos::prelude::*;
-use marginalia_core::annotation::{uuid_v4_urn, ChangeKind};
+use marginalia_core::annotation::{uuid_v4_urn, Annotation, ChangeKind};
+use marginalia_core::storage;
 use marginalia_core::text::Count;
 use marginalia_core::w3c::{self, ImportRun, MAX_IMPORT_BYTES};
-use wasm_bindgen::JsCast;
 
 /// What the last import did, shown until dismissed; or, while `busy`, how far it is.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,7 +42,7 @@ impl Report {
         }
     }
 
-    fn busy(text: String) -> Report {
+    pub fn busy(text: String) -> Report {
         Report {
             text,
             details: Vec::new(),
@@ -60,11 +63,11 @@ const SHOW_PROGRESS_FROM: usize = 2_000;
 const PROGRESS_EVERY_MS: f64 = 250.0;
 
 /// Imports `text` (the contents of `name`) into the open document: the file is read in one
-/// task, its items checked in steps ([`dom::Steps`]), and the result added in one more.
+/// task, its items checked in steps ([`Steps`]), and the result added in one more.
 /// Stops when the document is closed meanwhile (its report goes with it).
 pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: &str) {
-    let now = dom::now();
-    let mut new_id = || uuid_v4_urn(dom::random_bytes());
+    let now = now();
+    let mut new_id = || uuid_v4_urn(random_bytes());
     let mut run = match ImportRun::start(text) {
         Ok(run) => run,
         Err(e) => {
@@ -76,7 +79,7 @@ pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: 
     };
     let progress = run.total() >= SHOW_PROGRESS_FROM;
     let mut shown_at = f64::NEG_INFINITY;
-    let mut steps = dom::Steps::start();
+    let mut steps = Steps::start();
     loop {
         let done = app
             .doc
@@ -92,7 +95,7 @@ pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: 
         }
         // Progress after the first step, then a few times a second (a status a screen reader
         // reads out, not a counter that changes with every step).
-        let at = dom::perf_now();
+        let at = perf_now();
         if progress && at - shown_at >= PROGRESS_EVERY_MS {
             shown_at = at;
             report.0.try_set(Some(Report::busy(format!(
@@ -139,100 +142,66 @@ pub fn import_file(app: AppState, report: ImportReport, file: web_sys::File) {
         return;
     }
     leptos::task::spawn_local(async move {
-        match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
-            Ok(buffer) => {
-                // The bytes as they are (a JS string would be UTF-16, turned back into UTF-8 on
-                // the way in: 40 ms for 10 MB); reading them is the next task.
-                let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+        match read_bytes(file).await {
+            Some(bytes) => {
                 let text = String::from_utf8(bytes)
                     .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-                dom::yield_to_browser().await;
+                // Reading them is the next task.
+                yield_to_browser().await;
                 import_text(app, report, &name, &text).await;
             }
-            Err(_) => report.0.set(Some(Report::error(format!(
+            None => report.0.set(Some(Report::error(format!(
                 "Nothing was imported: the browser could not read {name}."
             )))),
         }
     });
 }
 
-/// The **Import** control: a labelled file input (`.json`).
-#[component]
-pub fn ImportButton() -> impl IntoView {
-    let app = expect_context::<AppState>();
-    let report = expect_context::<ImportReport>();
-    view! {
-        <label class="button-like" for="import-file" title="Import annotations from a .json file (or drop one on the page)">
-            "Import"
-        </label>
-        <input
-            id="import-file"
-            class="visually-hidden"
-            type="file"
-            accept=".json,application/json,application/ld+json"
-            on:change=move |ev| {
-                let input = event_target::<web_sys::HtmlInputElement>(&ev);
-                if let Some(file) = input.files().and_then(|f| f.get(0)) {
-                    import_file(app, report, file);
-                }
-                input.set_value("");
-            }
-        />
-    }
-}
-
-/// Accepts a file dropped anywhere on the page: `.md`/`.txt` open as articles, others import.
-pub fn listen_for_drops(app: AppState, report: ImportReport, nav: Option<crate::ui::library::Nav>) {
-    dom::on_document("dragover", |ev| {
-        if let Some(ev) = ev.dyn_ref::<web_sys::DragEvent>() {
-            ev.prevent_default();
-        }
-    });
-    dom::on_document("drop", move |ev| {
-        let Some(ev) = ev.dyn_ref::<web_sys::DragEvent>() else {
-            return;
-        };
-        let Some(file) = ev
-            .data_transfer()
-            .and_then(|d| d.files())
-            .and_then(|f| f.get(0))
-        else {
-            return;
-        };
-        ev.prevent_default();
-        match nav {
-            Some(nav) if crate::ui::library::is_article_file(&file.name()) => {
-                crate::ui::library::open_file(nav, file)
-            }
-            _ => import_file(app, report, file),
+/// Brings the earlier version's annotations over, re-anchored (fuzzily) on the new text.
+pub fn carry_over(app: AppState, report: ImportReport, offer: CarryOver) {
+    leptos::task::spawn_local(async move {
+        match stored_annotations(&offer.from_id).await {
+            Ok(annotations) => carry_these(app, report, &offer, annotations),
+            Err(e) => report.0.set(Some(Report::error(format!(
+                "The annotations of the earlier version of {} could not be read: {e}.",
+                offer.file_name
+            )))),
         }
     });
 }
 
-#[component]
-pub fn ImportReportView() -> impl IntoView {
-    let report = expect_context::<ImportReport>();
-    move || {
-        report.0.get().map(|r| {
-            let role = if r.error { "alert" } else { "status" };
-            let class = if r.error { "status error" } else { "status ok" };
-            view! {
-                <div class=class role=role>
-                    {r.text}
-                    {(!r.details.is_empty()).then(|| view! {
-                        <ul class="reasons">
-                            {r.details.into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}
-                        </ul>
-                    })}
-                    {(!r.busy).then(|| view! {
-                        <button on:click=move |_| {
-                            // The report goes with its button: the focus goes back to Import.
-                            dom::focus_id_if_lost("import-file");
-                            report.0.set(None);
-                        }>"Dismiss"</button>
-                    })}
-                </div>
-            }
-        })
+fn carry_these(
+    app: AppState,
+    report: ImportReport,
+    offer: &CarryOver,
+    mut annotations: Vec<Annotation>,
+) {
+    if !app.is_alive() {
+        return;
     }
+    app.doc.with_value(|doc| {
+        for a in annotations.iter_mut() {
+            a.source = doc.source_iri.clone();
+        }
+        storage::anchor_all(doc, &mut annotations);
+    });
+    let unanchored = annotations.iter().filter(|a| a.anchor.is_none()).count();
+    let n = annotations.len();
+    if let Some(summary) = app
+        .set
+        .try_update_value(|s| s.add_all(ChangeKind::Import, annotations))
+    {
+        app.after_change(&summary);
+    }
+    report.0.set(Some(Report::done(
+        format!(
+            "Carried {} annotation{} over from the earlier version of {}: {} anchored, {} unanchored (listed under Unanchored).",
+            Count(n),
+            if n == 1 { "" } else { "s" },
+            offer.file_name,
+            Count(n - unanchored),
+            Count(unanchored)
+        ),
+        Vec::new(),
+    )));
 }

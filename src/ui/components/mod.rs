@@ -1,0 +1,13 @@
+//! The views. They read the store, call the services' and navigation's public functions, and
+//! move the focus through the browser edge.
+
+pub mod app;
+pub mod article;
+pub mod help;
+pub mod import;
+pub mod keys;
+pub mod library;
+pub mod messages;
+pub mod panel;
+pub mod toolbar;
+pub mod topbar;

@@ -1,0 +1,57 @@
+//! The top bar: the brand and the tools (undo, redo, downloads, import, library, clear all,
+//! shortcuts).
+
+use crate::ui::components::import::ImportButton;
+use crate::ui::nav::Nav;
+use crate::ui::services::exports::{download_json, download_markdown};
+use crate::ui::state::AppState;
+use leptos::prelude::*;
+
+#[component]
+pub fn TopBar(library_open: RwSignal<bool>, help: RwSignal<bool>) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let nav = use_context::<Nav>();
+    let can_undo = move || {
+        app.list.track();
+        app.set.with_value(|s| s.can_undo())
+    };
+    let can_redo = move || {
+        app.list.track();
+        app.set.with_value(|s| s.can_redo())
+    };
+    let is_empty = move || {
+        app.list.track();
+        app.set.with_value(|s| s.is_empty())
+    };
+    let clear_all = move |_| {
+        // Unavailable (`aria-disabled`) but still clickable: nothing to clear, nothing done. Read
+        // untracked: `is_empty` tracks the list, which an event handler must not.
+        if app.set.with_value(|s| s.is_empty()) {
+            return;
+        }
+        let summary = app.set.try_update_value(|s| s.clear_all());
+        if let Some(summary) = summary {
+            app.after_change(&summary);
+            app.show_toast("Cleared all annotations", true);
+        }
+    };
+    view! {
+        <header class="topbar">
+            <span class="brand">"Marginalia" <small>"highlights stay on this device"</small></span>
+            <nav class="tools" aria-label="Annotation tools">
+                // `aria-disabled`, not `disabled`: a disabled button loses the focus, and the
+                // last undo would send a keyboard reader back to the top of the page.
+                <button aria-disabled=move || (!can_undo()).to_string() on:click=move |_| { let _ = app.undo(); } title="Undo (Ctrl+Z)">"Undo"</button>
+                <button aria-disabled=move || (!can_redo()).to_string() on:click=move |_| app.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
+                <button on:click=move |_| download_json(app)>"Download annotations"</button>
+                <button on:click=move |_| download_markdown(app)>"Download Markdown"</button>
+                <ImportButton />
+                <Show when=move || nav.is_some()>
+                    <button on:click=move |_| library_open.set(true) title="Your documents, and opening your own articles">"Library"</button>
+                </Show>
+                <button aria-disabled=move || is_empty().to_string() on:click=clear_all title="Remove every annotation (undoable)">"Clear all"</button>
+                <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| help.set(true)>"?"</button>
+            </nav>
+        </header>
+    }
+}

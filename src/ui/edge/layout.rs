@@ -1,0 +1,77 @@
+//! Measuring the page: where the top bar ends, which block is in view, the top bar's height as a
+//! CSS variable.
+
+use wasm_bindgen::JsCast;
+use web_sys::Element;
+
+/// Where the top bar, with any messages under it, ends on the screen (viewport pixels): what is
+/// above it is hidden by it.
+pub fn top_bar_bottom(doc: &web_sys::Document) -> f64 {
+    doc.query_selector(".top")
+        .ok()
+        .flatten()
+        .map_or(0.0, |bar| bar.get_bounding_client_rect().bottom())
+}
+
+/// The index of the first child of `root` whose box reaches into the viewport (its bottom
+/// below the top edge), found by bisection (the children are stacked in order); the number
+/// of children when none does.
+pub fn first_child_in_view(root: &Element) -> usize {
+    first_child_below(root, 0.0)
+}
+
+/// The index of the first child of `root` whose bottom is below `edge` (viewport pixels), by
+/// bisection; the number of children when none is.
+pub fn first_child_below(root: &Element, edge: f64) -> usize {
+    let children = root.children();
+    let (mut lo, mut hi) = (0u32, children.length());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let below_top = children
+            .item(mid)
+            .is_some_and(|el| el.get_bounding_client_rect().bottom() > edge);
+        if below_top {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    lo as usize
+}
+
+/// Keeps the CSS custom property `var` on the root element equal to the height, in whole
+/// pixels, of the element `selector` finds, through every change of that height (a message
+/// shown or dismissed, text wrapping differently after a resize), for as long as the current
+/// reactive owner lives. The desktop panel sticks below the top bar and its messages with it.
+pub fn publish_height(selector: &str, var: &'static str) {
+    use wasm_bindgen::closure::Closure;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let found = doc.query_selector(selector).ok().flatten();
+    let Some(el) = found.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) else {
+        return;
+    };
+    let Some(root) = doc
+        .document_element()
+        .and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    let watched = el.clone();
+    let write = move || {
+        let px = format!("{}px", watched.offset_height());
+        let _ = root.style().set_property(var, &px);
+    };
+    write();
+    let closure = Closure::<dyn Fn()>::new(write);
+    let Ok(observer) = web_sys::ResizeObserver::new(closure.as_ref().unchecked_ref()) else {
+        return;
+    };
+    observer.observe(&el);
+    let held = send_wrapper::SendWrapper::new((observer, closure));
+    leptos::prelude::on_cleanup(move || {
+        let (observer, _closure) = held.take();
+        observer.disconnect();
+    });
+}

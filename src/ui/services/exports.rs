@@ -1,0 +1,60 @@
+//! Exports: the annotations downloaded as W3C JSON or Markdown.
+
+use crate::ui::edge::clock::now;
+use crate::ui::edge::files::{download, download_parts, utf8_part};
+use crate::ui::edge::timers::Steps;
+use crate::ui::state::AppState;
+use leptos::prelude::*;
+use marginalia_core::annotation::Annotation;
+use marginalia_core::article::slugify;
+use marginalia_core::{markdown_export, w3c};
+
+/// Downloads the annotations as W3C JSON (`w3c::export_text`), written a slice per task so that
+/// a large set never holds the page for one long task. The file has the annotations as they were
+/// at the click.
+pub fn download_json(app: AppState) {
+    let Some((doc, items)) = app.doc.try_with_value(|doc| {
+        let items: Vec<Annotation> = app
+            .set
+            .with_value(|set| set.in_text_order().into_iter().cloned().collect());
+        (doc.clone(), items)
+    }) else {
+        return;
+    };
+    let name = format!("{}-annotations.json", slugify(&doc.id));
+    let (mut text, tail) = w3c::export_head_tail(&doc, items.len(), now());
+    leptos::task::spawn_local(async move {
+        let parts = js_sys::Array::new();
+        let mut steps = Steps::start();
+        for (i, a) in items.iter().enumerate() {
+            w3c::push_export_item(&mut text, &doc, a, i);
+            if steps.over() && i + 1 < items.len() {
+                parts.push(&utf8_part(&text));
+                text.clear();
+                steps.next().await;
+            }
+        }
+        text.push_str(&tail);
+        parts.push(&utf8_part(&text));
+        let outcome = download_parts(&name, "application/ld+json", &parts);
+        if app.is_alive() {
+            match outcome {
+                Ok(()) => app.show_toast(format!("Downloaded {}", name), false),
+                Err(e) => app.show_toast(e, false),
+            }
+        }
+    });
+}
+
+pub fn download_markdown(app: AppState) {
+    let (name, md) = app.doc.with_value(|doc| {
+        let md = app
+            .set
+            .with_value(|set| markdown_export::to_markdown(doc, &set.in_text_order()));
+        (format!("{}-annotations.md", slugify(&doc.id)), md)
+    });
+    match download(&name, "text/markdown", &md) {
+        Ok(()) => app.show_toast(format!("Downloaded {}", name), false),
+        Err(e) => app.show_toast(e, false),
+    }
+}

@@ -1,0 +1,12 @@
+//! Services: what the app does besides showing the store. Each subscribes to the store's change
+//! announcements or is called by the components through its public functions; none imports a
+//! component. Server sync will be one more here.
+
+pub mod exports;
+pub mod import;
+pub mod library;
+pub mod loading;
+pub mod persist;
+pub mod place;
+pub mod saving;
+pub mod tabs;
