@@ -18,6 +18,7 @@ pub mod markdown_export;
 mod markdown_reader_tests;
 pub mod markup;
 pub mod order;
+pub mod percent;
 pub mod segment;
 pub mod selector;
 pub mod span;

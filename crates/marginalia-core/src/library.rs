@@ -3,6 +3,7 @@
 
 use crate::article::{Document, BUNDLED_ID};
 use crate::markdown::{parse_document, DocFormat};
+use crate::percent;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -118,7 +119,7 @@ pub fn parse_fragment(fragment: &str) -> (Option<String>, Option<String>) {
     let mut annotation = None;
     for pair in fragment.trim_start_matches('#').split('&') {
         if let Some((k, v)) = pair.split_once('=') {
-            let v = percent_decode(v);
+            let v = percent::decode_lossy(v);
             match k {
                 "doc" if !v.is_empty() => doc = Some(v),
                 "annotation" if !v.is_empty() => annotation = Some(v),
@@ -168,43 +169,12 @@ impl ReadingPlace {
 
 /// `#doc=<id>` (and `&annotation=<id>`), percent-encoded.
 pub fn make_fragment(doc: &str, annotation: Option<&str>) -> String {
-    let mut s = format!("#doc={}", percent_encode(doc));
+    let mut s = format!("#doc={}", percent::encode(doc, percent::FRAGMENT_VALUE));
     if let Some(a) = annotation {
         s.push_str("&annotation=");
-        s.push_str(&percent_encode(a));
+        s.push_str(&percent::encode(a, percent::FRAGMENT_VALUE));
     }
     s
-}
-
-fn percent_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~:".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = |c: u8| (c as char).to_digit(16);
-            if let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@
 use crate::anchor::{anchor, AnchorMethod};
 use crate::annotation::{Annotation, AnnotationSet, Color};
 use crate::article::Document;
+use crate::percent;
 use crate::selector::{describe, TextPositionSelector, TextQuoteSelector};
 use crate::span::CharSpan;
 use crate::storage::{self, StorageError};
@@ -69,36 +70,6 @@ pub fn css_rule(c: Color) -> String {
 
 fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-}
-
-/// Percent-encodes every byte but RFC 3986's unreserved characters.
-pub(crate) fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if is_unreserved(b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 fn is_uri_char(b: u8) -> bool {
@@ -166,19 +137,25 @@ pub fn export_id(id: &str) -> String {
     if is_uri(id) && !id.starts_with(ENCODED_ID_PREFIX) {
         id.to_string()
     } else {
-        format!("{ENCODED_ID_PREFIX}{}", percent_encode(id))
+        format!(
+            "{ENCODED_ID_PREFIX}{}",
+            percent::encode(id, percent::UNRESERVED)
+        )
     }
 }
 
 fn import_id(iri: &str) -> String {
     iri.strip_prefix(ENCODED_ID_PREFIX)
-        .and_then(percent_decode)
+        .and_then(percent::try_decode)
         .unwrap_or_else(|| iri.to_string())
 }
 
 /// `urn:marginalia:collection:<doc id>`
 pub fn collection_id(doc: &Document) -> String {
-    format!("{COLLECTION_PREFIX}{}", percent_encode(&doc.id))
+    format!(
+        "{COLLECTION_PREFIX}{}",
+        percent::encode(&doc.id, percent::UNRESERVED)
+    )
 }
 
 fn source_of(doc: &Document, a: &Annotation) -> String {
@@ -187,7 +164,10 @@ fn source_of(doc: &Document, a: &Annotation) -> String {
     } else if is_uri(&doc.source_iri) {
         doc.source_iri.clone()
     } else {
-        format!("urn:marginalia:doc:{}", percent_encode(&doc.id))
+        format!(
+            "urn:marginalia:doc:{}",
+            percent::encode(&doc.id, percent::UNRESERVED)
+        )
     }
 }
 
@@ -1163,7 +1143,10 @@ fn parse_hypothesis(item: &Value) -> Result<Parsed, String> {
         Some(Value::String(s)) if !s.trim().is_empty() => Some(if is_uri(s) {
             s.clone()
         } else {
-            format!("{HYPOTHESIS_PREFIX}{}", percent_encode(s))
+            format!(
+                "{HYPOTHESIS_PREFIX}{}",
+                percent::encode(s, percent::UNRESERVED)
+            )
         }),
         None | Some(Value::Null) | Some(Value::String(_)) => None,
         Some(other) => return Err(format!("id is {}, not a string", kind_name(other))),
