@@ -88,6 +88,7 @@ if (browser?.bundled_paint?.second_visit) {
 
 // 2c. First visit: navigation → can highlight, beside Recogito's text-annotator (bench/first-visit).
 const fv = read(join(OUT, 'first-visit.json'));
+if (fv && !machine.chromium) machine.chromium = fv.chromium;
 if (fv) {
   const TARGETS = { slow4g: 1.0, cpu4: 1.0, none: 1.2 };
   const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
