@@ -26,6 +26,8 @@
 //   BENCH_FV_APPS       name=dir,name=dir: other builds of the app (variants made for an
 //                       experiment), loaded in turn with the first; each gets its median
 //   BENCH_FV_NO_REPEAT  1: skip the repeat visits
+//   BENCH_FV_TIMEOUT    ms a load may take to highlight before the run fails, with the probe's
+//                       state and the requests the host answered (default 120000)
 import { createServer } from 'node:http';
 import { readFile, writeFile, mkdir, rm, readdir, copyFile, stat } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
