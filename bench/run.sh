@@ -10,7 +10,9 @@
 #   5. bench/leptos-floor           Leptos alone, built and finished as the app (size reference)
 #   6. bench/fuzzy/run.sh           fuzzy anchoring vs approx-string-match in Chromium
 #   7. bench/browser.mjs            the release build in headless Chromium
-#   8. bench/report.mjs             the table
+#   8. bench/first-visit/run.mjs    first visit: navigation → can highlight, beside Recogito's
+#                                   text-annotator on the same article (Slow 4G, CPU 4×, neither)
+#   9. bench/report.mjs             the table
 #
 # Figures only: nothing here fails on a timing. `make test` runs none of it.
 set -euo pipefail
@@ -25,7 +27,8 @@ step() { printf '\n== bench: %s\n' "$*"; }
 
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || { echo "bench: ${CHROMIUM:-/usr/bin/chromium} is missing (apt-get install chromium)" >&2; exit 1; }
 command -v wasm-bindgen >/dev/null || { echo "bench: wasm-bindgen-cli is missing (scripts/setup.sh installs it)" >&2; exit 1; }
-[ -d node_modules/playwright-core ] && [ -d node_modules/approx-string-match ] || npm install --no-audit --no-fund >/dev/null
+[ -d node_modules/playwright-core ] && [ -d node_modules/approx-string-match ] && [ -d node_modules/@recogito/text-annotator ] \
+  && [ -d node_modules/esbuild ] || npm install --no-audit --no-fund >/dev/null
 
 step "release build (make dist)"
 make --no-print-directory dist
@@ -65,6 +68,9 @@ bash bench/fuzzy/run.sh | tail -6
 
 step "browser benchmarks (headless Chromium, the release build)"
 node bench/browser.mjs
+
+step "first visit: navigation → can highlight, the app vs Recogito's text-annotator (bench/first-visit)"
+node bench/first-visit/run.mjs
 
 step "report ($(( $(date +%s) - BENCH_START )) s)"
 node bench/report.mjs

@@ -9,12 +9,18 @@
 //      default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'
 //    Trunk writes its loader as an inline <script>; this moves every inline script into a hashed
 //    file next to it, adds the CSP meta tag, and refuses to finish if inline styles or handlers remain.
+// Last, it writes a brotli (quality 11) and a gzip (-9) copy beside each file, NAME.br and
+// NAME.gz, for hosts that serve precompressed files (nginx's brotli_static and gzip_static,
+// Caddy's `precompressed`, …): smaller than what a host compresses on the fly (bench/first-visit:
+// the wasm 256 KB in brotli 11 against 281 KB in brotli 6, 320 KB in gzip; on a Slow-4G-like
+// network, a reader could highlight 9% sooner).
 // Running it twice on the same dist/ changes nothing the second time.
 //
 // Usage: node scripts/finalize-dist.mjs DIST [PRERENDER.html]
 import { readFileSync, writeFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { minify as minifyJs } from 'terser';
@@ -30,6 +36,9 @@ const WASM_FEATURES = ['--enable-bulk-memory', '--enable-nontrapping-float-to-in
 
 const dir = process.argv[2] || 'dist';
 const indexPath = join(dir, 'index.html');
+// The precompressed copies of an earlier run are made again at the end, from the final files.
+const PRECOMPRESSED = /\.(br|gz)$/;
+for (const f of readdirSync(dir)) if (PRECOMPRESSED.test(f)) rmSync(join(dir, f));
 let html = readFileSync(indexPath, 'utf8');
 
 export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
@@ -223,10 +232,23 @@ if (problems.length) {
 writeFileSync(indexPath, html);
 // The worker is registered by the loader of a prerendered page (this run's or an earlier run's).
 const worker = html.includes('id="prerender"') ? await writeServiceWorker(dir) : null;
+// Last, once every file is final (the worker lists none of these copies).
+let brotli = 0;
+let precompressed = 0;
+for (const f of readdirSync(dir)) {
+  if (PRECOMPRESSED.test(f) || !/\.(html|js|css|wasm|svg|webmanifest|json)$/.test(f)) continue;
+  const raw = readFileSync(join(dir, f));
+  const br = brotliCompressSync(raw, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length } });
+  writeFileSync(join(dir, `${f}.br`), br);
+  writeFileSync(join(dir, `${f}.gz`), gzipSync(raw, { level: 9 }));
+  if (/\.(js|css|wasm)$/.test(f)) brotli += br.length;
+  precompressed += 1;
+}
 console.log(
   `finalize-dist: ${ordered} wasm ordered for gzip and stripped, js+css minified ${before} -> ${after} B, ` +
     `${pinned} integrity hash(es) recomputed, ` +
     `${addCsp ? 'CSP meta added' : 'CSP meta kept'}, ${moved} inline script(s) moved to files` +
     `${prerendered ? ', bundled article prerendered, app started after its first frame' : ''}` +
-    `${worker ? `, service worker keeps ${worker.files} files (version ${worker.version})` : ''}`,
+    `${worker ? `, service worker keeps ${worker.files} files (version ${worker.version})` : ''}` +
+    `, ${precompressed} files precompressed (.br, .gz; wasm + js + css ${brotli} B brotli)`,
 );
