@@ -11,9 +11,8 @@
 //    file next to it, adds the CSP meta tag, and refuses to finish if inline styles or handlers remain.
 // Last, it writes a brotli (quality 11) and a gzip (-9) copy beside each file, NAME.br and
 // NAME.gz, for hosts that serve precompressed files (nginx's brotli_static and gzip_static,
-// Caddy's `precompressed`, …): smaller than what a host compresses on the fly (bench/first-visit:
-// the wasm 256 KB in brotli 11 against 281 KB in brotli 6, 320 KB in gzip; on a Slow-4G-like
-// network, a reader could highlight 9% sooner).
+// Caddy's `precompressed`, …): smaller than what a host compresses on the fly, so a reader on a
+// slow network can highlight sooner (bench/first-visit; figures in docs/performance.md).
 // Running it twice on the same dist/ changes nothing the second time.
 //
 // Usage: node scripts/finalize-dist.mjs DIST [PRERENDER.html]

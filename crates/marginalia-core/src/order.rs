@@ -1,7 +1,7 @@
 //! Sorting through one copy of the standard library's sort.
 //!
 //! Every `sort_by` of a new element type or closure is a fresh copy of the standard library's
-//! sorting code (~4 KB of wasm each: the merge, the small-sort networks, the pivot choice). The
+//! sorting code (the merge, the small-sort networks, the pivot choice; docs/architecture.md). The
 //! shipped app had nine such copies. [`sort_by`] sorts positions (`usize`) through a `dyn`
 //! comparison instead, so the sorting code exists once, and then moves the items into that order;
 //! the cost is one indirect call per comparison and one pass to move the items, which is nothing

@@ -1,5 +1,5 @@
-//! A small CommonMark reader for readers' own articles, in place of pulldown-cmark (which cost
-//! about 64 KB of the gzipped wasm). It follows the CommonMark block and inline algorithms (the
+//! A small CommonMark reader for readers' own articles, in place of pulldown-cmark (much larger
+//! in the shipped wasm: README.md). It follows the CommonMark block and inline algorithms (the
 //! reference implementation's, as pulldown-cmark does) and yields the few events
 //! marginalia-core's `markdown` module turns into blocks. Its output is checked against
 //! pulldown-cmark on the CommonMark 0.31.2 spec's examples (`tests/commonmark_spec.rs`) and by a
@@ -14,7 +14,7 @@
 //! inline, reference and auto links, images, hard and soft breaks.
 //!
 //! Deliberate differences from pulldown-cmark: named entities HTML5 added (`&HilbertSpace;`) stay
-//! as written (all of HTML5's would cost about 10 KB of the gzipped wasm:
+//! as written (all of HTML5's would cost more wasm than they are worth, README.md:
 //! `tools/gen-tables.py --all-entities`); the punctuation that decides emphasis flanking is
 //! exact for Latin, Greek, Cyrillic, Hebrew, Arabic, Devanagari, the general punctuation, symbol
 //! and emoji blocks and CJK punctuation, and treats other scripts' punctuation as letters; lone
