@@ -83,3 +83,9 @@ fuzz:
 clean:
 	cargo clean
 	rm -rf dist
+
+# The README's pictures, docs/screenshot.png (desktop) and docs/screenshot-phone.png (360×740,
+# touch), taken from a fresh release build in headless Chromium. Not part of `make test`.
+.PHONY: screenshots
+screenshots: dist
+	node scripts/screenshots.mjs dist docs
