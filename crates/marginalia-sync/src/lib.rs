@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod http;
 pub mod mapping;
+pub mod record;
 pub mod replica;
 
 pub use auth::{sign_in_request, sign_in_response, sign_out_request, user_db_name, SignedIn};
