@@ -9,4 +9,5 @@ pub mod loading;
 pub mod persist;
 pub mod place;
 pub mod saving;
+pub mod server_sync;
 pub mod tabs;
