@@ -7,7 +7,8 @@ use crate::ui::services::server_sync::{self, view as sync_view};
 use leptos::html::Dialog;
 use leptos::prelude::*;
 
-/// The top bar's sync status: a button that opens the dialog, labelled with the status line.
+/// The top bar's sync status: a button that opens the dialog, named by the status line itself
+/// ("Sync" when signed out).
 #[component]
 pub fn SyncStatus(open: RwSignal<bool>) -> impl IntoView {
     let v = sync_view();
@@ -21,7 +22,6 @@ pub fn SyncStatus(open: RwSignal<bool>) -> impl IntoView {
         <button
             class="sync-status"
             class:problem=move || problem.get()
-            title="Sync your annotations with a server"
             aria-haspopup="dialog"
             on:click=move |_| open.set(true)
         >
