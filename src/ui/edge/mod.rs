@@ -16,4 +16,5 @@ pub mod perf;
 pub mod scroll;
 pub mod selection;
 pub mod storage;
+pub mod sync_store;
 pub mod timers;

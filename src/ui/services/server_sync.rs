@@ -14,14 +14,15 @@
 //! * **One syncing tab**: a lease in localStorage, renewed by each run; the other tabs' changes
 //!   reach the syncing one through the tab channel and its merge.
 //!
-//! The replica lives in memory: after a reload the first run pulls everything again (unchanged
-//! content is recognised by its revision hash, so nothing is duplicated). Left for later: the
-//! replica in IndexedDB, so that a deletion made offline survives a reload before it is pushed.
+//! The replica is kept in its own IndexedDB database ([`sync_store`]): saved after every
+//! recorded change and every step of a run (its meta record and documents in one transaction),
+//! so a change made offline goes out after a reload, and a run resumes from its checkpoint.
 
 use crate::ui::edge::clock::{now, perf_now, random_bytes};
 use crate::ui::edge::events::on_window;
 use crate::ui::edge::http;
 use crate::ui::edge::storage;
+use crate::ui::edge::sync_store;
 use crate::ui::edge::timers::{later, yield_to_browser};
 use crate::ui::services::library::{load_library, stored_annotations};
 use crate::ui::services::loading;
@@ -130,10 +131,18 @@ pub fn start() {
 
 /// A new replica for the signed-in account, everything stored recorded in it, then a run.
 fn begin() {
-    REPLICA.with(|r| *r.borrow_mut() = Some(Replica::new(&hex(&random_bytes()))));
     show("Syncing…", false);
     leptos::task::spawn_local(async {
+        let replica = match sync_store::load().await {
+            Ok(Some((meta, docs))) => Replica::restore(meta, docs),
+            _ => Replica::new(&hex(&random_bytes())),
+        };
+        if account().is_none() {
+            return; // signed out meanwhile
+        }
+        REPLICA.with(|r| *r.borrow_mut() = Some(replica));
         record_stored().await;
+        save_replica().await;
         run_soon(Duration::ZERO);
     });
 }
@@ -197,6 +206,7 @@ pub fn attach(app: AppState, saving: Saving) {
             })
         });
         if recorded == Some(true) {
+            leptos::task::spawn_local(save_replica());
             run_soon(DEBOUNCE);
         }
     });
@@ -236,6 +246,9 @@ pub fn sign_out() {
     storage::remove(ACCOUNT_KEY);
     release_lease();
     REPLICA.with(|r| *r.borrow_mut() = None);
+    leptos::task::spawn_local(async {
+        let _ = sync_store::clear().await;
+    });
     WAITING.with(|w| w.set((w.get().0 + 1, false)));
     VIEW.with(|v| v.account.set(None));
     show("", false);
@@ -355,18 +368,21 @@ async fn run() {
             }
             Step::Done(_) => {
                 apply_incoming().await;
+                save_replica().await;
                 let pending = with_replica(|r| r.pending_changes()).unwrap_or(0);
                 show(status_line(http::online(), pending), false);
                 return;
             }
             Step::Failed(error) => {
                 apply_incoming().await;
+                save_replica().await;
                 let ask = !matches!(error, SyncError::Offline(_));
                 show(describe(&error), ask);
                 return;
             }
         };
         apply_incoming().await;
+        save_replica().await;
         // A long run says how far it is (a quick one just says "Synced" at the end).
         if perf_now() - started > 500.0 {
             show(format!("{}…", sync.progress().label()), false);
@@ -429,4 +445,15 @@ async fn apply_incoming() {
 /// For a reader who does not sync: whether the browser may clear their annotations.
 pub async fn storage_is_kept() -> bool {
     http::persist_storage().await
+}
+
+/// Saves what changed in the replica (the meta record and the documents, one transaction).
+async fn save_replica() {
+    let Some((meta, docs)) = with_replica(|r| (r.take_meta_if_changed(), r.take_dirty())) else {
+        return;
+    };
+    if sync_store::save(meta, docs).await.is_err() {
+        // Not saved: written with the next save (the whole replica is marked again).
+        with_replica(|r| r.mark_all_dirty());
+    }
 }
