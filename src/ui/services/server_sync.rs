@@ -24,12 +24,13 @@ use crate::ui::edge::http;
 use crate::ui::edge::storage;
 use crate::ui::edge::sync_store;
 use crate::ui::edge::timers::{later, yield_to_browser};
-use crate::ui::services::library::{load_library, stored_annotations};
+use crate::ui::services::library::{load_library, save_library, stored_annotations};
 use crate::ui::services::loading;
 use crate::ui::services::saving::Saving;
 use crate::ui::services::tabs;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
+use marginalia_core::library::{text_key, Entry, StoredText};
 use marginalia_core::storage::{self as stored, SavePlan};
 use marginalia_sync::{
     sign_in_request, sign_in_response, sign_out_request, status_line, user_db_name, Auth, Incoming,
@@ -151,7 +152,7 @@ fn begin() {
 /// reload: what is unchanged makes no new revision).
 async fn record_stored() {
     for entry in load_library().entries {
-        with_replica(|r| r.put_library_entry(&entry));
+        record_document(&entry);
         if let Ok(list) = stored_annotations(&entry.id).await {
             with_replica(|r| {
                 for a in &list {
@@ -175,6 +176,17 @@ fn record_all(doc: &str, app: AppState) {
     with_replica(|r| {
         for a in &list {
             r.put_annotation(doc, a);
+        }
+    });
+}
+
+/// A library entry and its stored text (the bundled article has none: every device has it).
+fn record_document(entry: &Entry) {
+    let text = storage::get_json::<StoredText>(&text_key(&entry.id));
+    with_replica(|r| {
+        r.put_library_entry(entry);
+        if let Some(text) = &text {
+            r.put_text(text, &entry.title, now());
         }
     });
 }
@@ -212,6 +224,9 @@ pub fn attach(app: AppState, saving: Saving) {
     });
     if REPLICA.with(|r| r.borrow().is_some()) {
         let doc = app.doc.with_value(|d| d.id.clone());
+        if let Some(entry) = load_library().get(&doc).cloned() {
+            record_document(&entry);
+        }
         record_all(&doc, app);
         run_soon(Duration::ZERO);
     }
@@ -424,8 +439,23 @@ async fn apply_incoming() {
             Incoming::AnnotationRemoved { doc, id } => {
                 plans.entry(doc).or_default().deletes.push(id);
             }
-            // Texts and library entries from other devices: not applied yet.
-            _ => {}
+            Incoming::Text { text, .. } => {
+                if storage::get_json::<StoredText>(&text_key(&text.id)).as_ref() != Some(&text) {
+                    let _ = storage::set_json(&text_key(&text.id), &text);
+                }
+            }
+            Incoming::LibraryEntry(entry) => {
+                let mut lib = load_library();
+                let newer = lib
+                    .get(&entry.id)
+                    .is_none_or(|known| known.last_opened < entry.last_opened);
+                if newer {
+                    lib.touch(entry);
+                    save_library(&lib);
+                }
+            }
+            // A document removed elsewhere stays here (its annotations too): nothing is lost.
+            Incoming::TextRemoved { .. } | Incoming::LibraryEntryRemoved { .. } => {}
         }
     }
     let open = OPEN.with(|o| o.borrow().as_ref().map(|o| (o.doc.clone(), o.saving)));
