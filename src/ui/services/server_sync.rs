@@ -30,8 +30,10 @@ use crate::ui::services::saving::Saving;
 use crate::ui::services::tabs;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
+use marginalia_core::annotation::{Annotation, ChangeKind};
 use marginalia_core::library::{text_key, Entry, StoredText};
 use marginalia_core::storage::{self as stored, SavePlan};
+use marginalia_sync::mapping::annotation_id;
 use marginalia_sync::{
     sign_in_request, sign_in_response, sign_out_request, status_line, user_db_name, Auth, Incoming,
     Options, Remote, Replica, Step, Sync, SyncError,
@@ -156,7 +158,7 @@ async fn record_stored() {
         if let Ok(list) = stored_annotations(&entry.id).await {
             with_replica(|r| {
                 for a in &list {
-                    r.put_annotation(&entry.id, a);
+                    record_stored_one(r, &entry.id, a, true);
                 }
             });
         }
@@ -175,9 +177,30 @@ fn record_all(doc: &str, app: AppState) {
         .unwrap_or_default();
     with_replica(|r| {
         for a in &list {
-            r.put_annotation(doc, a);
+            record_stored_one(r, doc, a, true);
         }
     });
+}
+
+/// Records a stored annotation unless the replica knows better: a later version of it, or (with
+/// `deletion_wins`: what was stored before this run of the app) its deletion, brought by a run
+/// whose writing here had not finished: a stored copy must not undo it. A change merged from
+/// storage now (another tab's, an undone deletion among them) is recorded.
+fn record_stored_one(r: &mut Replica, doc: &str, a: &Annotation, deletion_wins: bool) -> bool {
+    if let Some(known) = r.get(&annotation_id(doc, &a.id)) {
+        if deletion_wins && known.is_deleted() {
+            return false;
+        }
+        let modified = known
+            .visible()
+            .and_then(|v| v.get("modified"))
+            .and_then(|m| m.as_i64())
+            .unwrap_or(i64::MIN);
+        if modified > a.modified.millis() {
+            return false;
+        }
+    }
+    r.put_annotation(doc, a).is_some()
 }
 
 /// A library entry and its stored text (the bundled article has none: every device has it).
@@ -205,11 +228,14 @@ pub fn attach(app: AppState, saving: Saving) {
             return;
         }
         let t = now();
+        let from_storage = summary.kind == Some(ChangeKind::Sync);
         let recorded = app.set.with_value(|set| {
             with_replica(|r| {
                 let mut changed = false;
                 for id in &summary.ids {
                     changed |= match set.get(id) {
+                        // From storage (a load, another tab, a run): unless the replica knows better.
+                        Some(a) if from_storage => record_stored_one(r, &doc, a, false),
                         Some(a) => r.put_annotation(&doc, a).is_some(),
                         None => r.delete_annotation(&doc, id, t).is_some(),
                     };
