@@ -23,9 +23,12 @@ pub fn SyncStatus(open: RwSignal<bool>) -> impl IntoView {
             class="sync-status"
             class:problem=move || problem.get()
             aria-haspopup="dialog"
+            // Its text is its name and is announced as it changes (a `status` inside a button
+            // would leave the button nameless).
+            aria-live="polite"
             on:click=move |_| open.set(true)
         >
-            <span role="status" aria-live="polite">{text}</span>
+            {text}
         </button>
     }
 }
