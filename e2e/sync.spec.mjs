@@ -82,7 +82,7 @@ async function signIn(page, password = PASSWORD) {
   return dialog;
 }
 
-test('two devices: a highlight made on one appears on the other; a wrong password says so; signing out keeps local data', async ({ browser }) => {
+test('two devices: a highlight made on one appears on the other, one made offline when back online; a wrong password says so; signing out keeps local data', async ({ browser }) => {
   const a = await (await browser.newContext()).newPage();
   const b = await (await browser.newContext()).newPage();
   await openApp(a);
@@ -114,6 +114,18 @@ test('two devices: a highlight made on one appears on the other; a wrong passwor
   // It is on the server too.
   const all = await couch('GET', `/${DB}/_all_docs?include_docs=true`);
   expect(all.json.rows.some((r) => r.id.startsWith('annotation:') && r.doc.type === 'annotation')).toBe(true);
+
+  // Offline, a highlight waits on A and says so; back online, it goes out.
+  await a.context().setOffline(true);
+  await a.bringToFront();
+  await dragSelect(a, 'Hassan Rouhani');
+  await a.getByRole('button', { name: 'Highlight', exact: true }).click();
+  await expect(a.getByRole('button', { name: /^Offline — \d+ changes? waiting$/ })).toBeVisible({ timeout: 10_000 });
+  await b.waitForTimeout(4_000);
+  await expect(marks(b, 'Hassan Rouhani')).toHaveCount(0);
+  await a.context().setOffline(false);
+  await expect(marks(b, 'Hassan Rouhani')).toHaveCount(1, { timeout: 15_000 });
+  await expect(a.getByRole('button', { name: 'Synced' })).toBeVisible({ timeout: 15_000 });
 
   // Deleting on B removes it on A.
   await b.bringToFront();

@@ -373,6 +373,12 @@ async fn run() {
     if REPLICA.with(|r| r.borrow().is_none()) {
         return;
     }
+    // Offline: nothing to try; the `online` event starts the next run.
+    if !http::online() {
+        let pending = with_replica(|r| r.pending_changes()).unwrap_or(0);
+        show(status_line(false, pending), false);
+        return;
+    }
     if !take_lease() {
         show("Synced by another tab", false);
         return;
@@ -399,6 +405,11 @@ async fn run() {
                     Some(next) => next,
                     None => return, // signed out meanwhile
                 }
+            }
+            Step::Retry { error, .. } if !http::online() => {
+                // The network went: stop here; the `online` event starts the next run.
+                show(describe(&error), false);
+                return;
             }
             Step::Retry {
                 after_ms, error, ..
