@@ -809,6 +809,8 @@ test('the release build runs under the strict CSP with no violation while a read
   await openApp(page);
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   for (const d of ["default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "style-src 'self'"]) expect(csp).toContain(d);
+  // Sync (issue 31) may reach a server over https, and the loopback one in development; no more.
+  expect(csp).toContain("connect-src 'self' https: http://127.0.0.1:* http://localhost:*;");
   // The two inline scripts (the static article's guard, the import map pinning the JS glue) are
   // allowed by their hashes, nothing else is.
   expect(csp).not.toContain('unsafe-inline');

@@ -7,6 +7,7 @@
 //    reorders or merges rules), then recomputes every `integrity` attribute in index.html.
 // 2. Makes the build run under a strict Content Security Policy:
 //      default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'
+//    (connect-src allows https: and the loopback addresses: the sync server, issue 31)
 //    Trunk writes its loader as an inline <script>; this moves every inline script into a hashed
 //    file next to it, adds the CSP meta tag, and refuses to finish if inline styles or handlers remain.
 // Last, it writes a brotli (quality 11) and a gzip (-9) copy beside each file, NAME.br and
@@ -41,7 +42,7 @@ for (const f of readdirSync(dir)) if (PRECOMPRESSED.test(f)) rmSync(join(dir, f)
 let html = readFileSync(indexPath, 'utf8');
 
 export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
-  "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+  "img-src 'self' data: blob:; connect-src 'self' https: http://127.0.0.1:* http://localhost:*; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 // 3. The bundled article as static HTML (argv[3], from examples/prerender.rs), painted before the
 //    app loads. A five-line script (assets/prerender-guard.js) hides it when the address names

@@ -241,6 +241,12 @@ impl Replica {
             .collect()
     }
 
+    /// Every document and the meta record to be saved again (a save that failed).
+    pub fn mark_all_dirty(&mut self) {
+        self.meta_dirty = true;
+        self.dirty = self.docs.keys().cloned().collect();
+    }
+
     /// What replication changed that the app shows (annotations, texts, library entries), in
     /// the order it happened. The app applies them to its state with its usual merge rule.
     pub fn take_incoming(&mut self) -> Vec<Incoming> {

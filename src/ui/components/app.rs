@@ -9,6 +9,7 @@ use crate::ui::components::library::LibrarySheet;
 use crate::ui::components::messages::{Banner, CarryOverOffer, NavError, ToastView};
 use crate::ui::components::panel::note_editor::guard_note_length;
 use crate::ui::components::panel::{dates, FilterState, Panel};
+use crate::ui::components::sync_dialog::SyncDialog;
 use crate::ui::components::toolbar::{Pending, PendingSel, SelectionToolbar};
 use crate::ui::components::topbar::TopBar;
 use crate::ui::edge::events::on_window_as;
@@ -19,7 +20,7 @@ use crate::ui::panic;
 use crate::ui::services::import::ImportReport;
 use crate::ui::services::persist::Persist;
 use crate::ui::services::saving::Saving;
-use crate::ui::services::{library, loading, place};
+use crate::ui::services::{library, loading, place, server_sync};
 use crate::ui::state::AppState;
 use leptos::prelude::*;
 use marginalia_core::annotation::Filter;
@@ -52,6 +53,7 @@ pub fn Root() -> impl IntoView {
     };
     provide_context(nav);
     nav::follow_hash(nav);
+    server_sync::start();
     move || {
         let doc = nav.current.get();
         view! { <App doc=doc /> }
@@ -79,12 +81,14 @@ pub fn App(doc: Document) -> impl IntoView {
     if let Some(nav) = nav {
         library::keep_count(app, saving);
         nav::reveal_linked(app, nav);
+        server_sync::attach(app, saving);
     }
     // Going back to the reading place belongs to the app that navigates between documents (an
     // `App` mounted on its own, as in the browser tests, only keeps it).
     let go_back = nav.is_some_and(|n| n.target_annotation.get_untracked().is_none());
     place::keep(&app.doc.with_value(|d| d.id.clone()), go_back);
     let library_open = RwSignal::new(false);
+    let sync_open = RwSignal::new(false);
     loading::install(saving);
     after_next_paint(dates::warm_date_format);
     guard_note_length(app);
@@ -98,7 +102,7 @@ pub fn App(doc: Document) -> impl IntoView {
     Effect::new(move || publish_height(".top", "--top-h"));
     view! {
         <div class="top">
-            <TopBar library_open=library_open help=help />
+            <TopBar library_open=library_open help=help sync_open=sync_open />
             <section class="messages" aria-label="Messages">
                 <Banner />
                 <ImportReportView />
@@ -119,6 +123,7 @@ pub fn App(doc: Document) -> impl IntoView {
         <HelpSheet open=help />
         <Show when=move || nav.is_some()>
             <LibrarySheet open=library_open />
+            <SyncDialog open=sync_open />
         </Show>
     }
 }

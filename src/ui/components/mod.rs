@@ -9,5 +9,6 @@ pub mod keys;
 pub mod library;
 pub mod messages;
 pub mod panel;
+pub mod sync_dialog;
 pub mod toolbar;
 pub mod topbar;

@@ -2,13 +2,18 @@
 //! shortcuts).
 
 use crate::ui::components::import::ImportButton;
+use crate::ui::components::sync_dialog::SyncStatus;
 use crate::ui::nav::Nav;
 use crate::ui::services::exports::{download_json, download_markdown};
 use crate::ui::state::AppState;
 use leptos::prelude::*;
 
 #[component]
-pub fn TopBar(library_open: RwSignal<bool>, help: RwSignal<bool>) -> impl IntoView {
+pub fn TopBar(
+    library_open: RwSignal<bool>,
+    help: RwSignal<bool>,
+    sync_open: RwSignal<bool>,
+) -> impl IntoView {
     let app = expect_context::<AppState>();
     let nav = use_context::<Nav>();
     let can_undo = move || {
@@ -48,6 +53,7 @@ pub fn TopBar(library_open: RwSignal<bool>, help: RwSignal<bool>) -> impl IntoVi
                 <ImportButton />
                 <Show when=move || nav.is_some()>
                     <button on:click=move |_| library_open.set(true) title="Your documents, and opening your own articles">"Library"</button>
+                    <SyncStatus open=sync_open />
                 </Show>
                 <button aria-disabled=move || is_empty().to_string() on:click=clear_all title="Remove every annotation (undoable)">"Clear all"</button>
                 <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| help.set(true)>"?"</button>

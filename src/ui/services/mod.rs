@@ -1,6 +1,6 @@
 //! Services: what the app does besides showing the store. Each subscribes to the store's change
 //! announcements or is called by the components through its public functions; none imports a
-//! component. Server sync will be one more here.
+//! component. Server sync ([`server_sync`]) is one of them.
 
 pub mod exports;
 pub mod import;
@@ -9,4 +9,5 @@ pub mod loading;
 pub mod persist;
 pub mod place;
 pub mod saving;
+pub mod server_sync;
 pub mod tabs;

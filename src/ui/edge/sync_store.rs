@@ -1,0 +1,173 @@
+//! The sync replica's own IndexedDB database (`marginalia-sync`, apart from the annotations'
+//! database, whose schema and version stay as they are): store `docs` (key: the CouchDB `_id` →
+//! the `LocalDoc` as JSON text) and store `meta` (key `"replica"` → the `ReplicaMeta` as JSON
+//! text). A save writes the meta record and the changed documents in one transaction, so the
+//! local checkpoint is never stored without the documents it vouches for.
+
+use js_sys::{Array, Promise};
+use marginalia_sync::{LocalDoc, ReplicaMeta};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbRequest, IdbTransaction, IdbTransactionMode};
+
+const NAME: &str = "marginalia-sync";
+const VERSION: u32 = 1;
+const DOCS: &str = "docs";
+const META: &str = "meta";
+const META_KEY: &str = "replica";
+
+thread_local! {
+    static DB: RefCell<Option<IdbDatabase>> = const { RefCell::new(None) };
+}
+
+fn words(e: &JsValue) -> String {
+    js_sys::Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "the browser's database failed".into())
+}
+
+async fn done(req: &IdbRequest) -> Result<JsValue, String> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        let r = req.clone();
+        let ok = Closure::once_into_js(move |_: JsValue| {
+            let _ = resolve.call1(&JsValue::UNDEFINED, &r.result().unwrap_or_default());
+        });
+        let r = req.clone();
+        let failed = Closure::once_into_js(move |_: JsValue| {
+            let e = r
+                .error()
+                .ok()
+                .flatten()
+                .map(JsValue::from)
+                .unwrap_or_default();
+            let _ = reject.call1(&JsValue::UNDEFINED, &e);
+        });
+        req.set_onsuccess(Some(ok.unchecked_ref()));
+        req.set_onerror(Some(failed.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.map_err(|e| words(&e))
+}
+
+async fn committed(tx: &IdbTransaction) -> Result<(), String> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        let ok = Closure::once_into_js(move |_: JsValue| {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        });
+        let t = tx.clone();
+        let aborted = Closure::once_into_js(move |_: JsValue| {
+            let e = t.error().map(JsValue::from).unwrap_or_default();
+            let _ = reject.call1(&JsValue::UNDEFINED, &e);
+        });
+        tx.set_oncomplete(Some(ok.unchecked_ref()));
+        tx.set_onabort(Some(aborted.unchecked_ref()));
+    });
+    JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|e| words(&e))
+}
+
+async fn open() -> Result<IdbDatabase, String> {
+    if let Some(db) = DB.with(|d| d.borrow().clone()) {
+        return Ok(db);
+    }
+    let factory = web_sys::window()
+        .and_then(|w| w.indexed_db().ok().flatten())
+        .ok_or("this browser has no IndexedDB")?;
+    let req = factory
+        .open_with_u32(NAME, VERSION)
+        .map_err(|e| words(&e))?;
+    let r = req.clone();
+    let upgrade = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+        let Ok(db) = r.result().and_then(|v| v.dyn_into::<IdbDatabase>()) else {
+            return;
+        };
+        let names = db.object_store_names();
+        for store in [DOCS, META] {
+            if !names.contains(store) {
+                let _ = db.create_object_store(store);
+            }
+        }
+    });
+    req.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+    let result = done(&req).await;
+    req.set_onupgradeneeded(None);
+    drop(upgrade);
+    let db: IdbDatabase = result?.dyn_into().map_err(|_| "IndexedDB did not open")?;
+    DB.with(|d| *d.borrow_mut() = Some(db.clone()));
+    Ok(db)
+}
+
+fn transaction(db: &IdbDatabase, mode: IdbTransactionMode) -> Result<IdbTransaction, String> {
+    let names = Array::of2(&DOCS.into(), &META.into());
+    db.transaction_with_str_sequence_and_mode(&names, mode)
+        .map_err(|e| words(&e))
+}
+
+/// The stored replica: its meta record and every document; `None` when none is stored.
+pub async fn load() -> Result<Option<(ReplicaMeta, Vec<LocalDoc>)>, String> {
+    let db = open().await?;
+    let tx = transaction(&db, IdbTransactionMode::Readonly)?;
+    let meta = tx
+        .object_store(META)
+        .and_then(|s| s.get(&META_KEY.into()))
+        .map_err(|e| words(&e))?;
+    let docs = tx
+        .object_store(DOCS)
+        .and_then(|s| s.get_all())
+        .map_err(|e| words(&e))?;
+    let meta = done(&meta).await?;
+    let docs: Array = done(&docs).await?.unchecked_into();
+    let Some(meta) = meta.as_string().and_then(|m| serde_json::from_str(&m).ok()) else {
+        return Ok(None);
+    };
+    let docs = docs
+        .iter()
+        .filter_map(|d| d.as_string())
+        .filter_map(|d| serde_json::from_str(&d).ok())
+        .collect();
+    Ok(Some((meta, docs)))
+}
+
+/// Writes the meta record (if it changed) and the changed documents, in one transaction.
+pub async fn save(meta: Option<ReplicaMeta>, docs: Vec<LocalDoc>) -> Result<(), String> {
+    if meta.is_none() && docs.is_empty() {
+        return Ok(());
+    }
+    let db = open().await?;
+    let tx = transaction(&db, IdbTransactionMode::Readwrite)?;
+    let queued = (|| -> Result<(), JsValue> {
+        if let Some(meta) = &meta {
+            let text = serde_json::to_string(meta).unwrap_or_default();
+            tx.object_store(META)?
+                .put_with_key(&text.into(), &META_KEY.into())?;
+        }
+        let store = tx.object_store(DOCS)?;
+        for d in &docs {
+            let text = serde_json::to_string(d).unwrap_or_default();
+            store.put_with_key(&text.into(), &d.id.as_str().into())?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = queued {
+        let _ = tx.abort();
+        return Err(words(&e));
+    }
+    committed(&tx).await
+}
+
+/// Forgets the stored replica (signing out: the annotations themselves stay).
+pub async fn clear() -> Result<(), String> {
+    let db = open().await?;
+    let tx = transaction(&db, IdbTransactionMode::Readwrite)?;
+    for name in [DOCS, META] {
+        tx.object_store(name)
+            .and_then(|s| s.clear())
+            .map_err(|e| words(&e))?;
+    }
+    committed(&tx).await
+}
