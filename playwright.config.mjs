@@ -1,15 +1,20 @@
 // End-to-end tests: the release build (dist/) in Debian's headless Chromium.
 import { defineConfig } from '@playwright/test';
 
+// MARGINALIA_E2E_PORT: another port, for runs side by side on one machine.
+const PORT = Number(process.env.MARGINALIA_E2E_PORT || 4173);
+
 export default defineConfig({
   testDir: 'e2e',
   outputDir: 'target/e2e-results',
   timeout: 60_000,
   workers: 1,
   retries: 0,
+  // A test.only left behind would quietly run one test in CI: there it is an error.
+  forbidOnly: !!process.env.CI,
   reporter: [['list']],
   use: {
-    baseURL: 'http://127.0.0.1:4173',
+    baseURL: `http://127.0.0.1:${PORT}`,
     browserName: 'chromium',
     acceptDownloads: true,
     launchOptions: {
@@ -19,8 +24,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: 'node e2e/serve.mjs dist 4173',
-    url: 'http://127.0.0.1:4173/',
+    command: `node e2e/serve.mjs dist ${PORT}`,
+    url: `http://127.0.0.1:${PORT}/`,
     reuseExistingServer: false,
     timeout: 20_000,
   },

@@ -1,7 +1,7 @@
 // axe-core in the main states: 0 violations.
 import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { dragSelect, openApp } from './helpers.mjs';
+import { afterNextPaint, dragSelect, openApp } from './helpers.mjs';
 
 const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
 
@@ -40,6 +40,7 @@ for (const scheme of ['light', 'dark']) {
     await page.keyboard.press('Escape');
 
     await page.keyboard.press('?');
+    await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
     await axe(page, 'shortcut sheet open');
   });
 }
@@ -155,9 +156,9 @@ test('Undo, Redo and Clear all keep the focus when there is nothing more for the
     await expect(marks).toHaveCount(count);
     await expect(button).toBeDisabled();
     await expect(button).toBeFocused();
-    // Pressed again, it does nothing.
+    // Pressed again, it does nothing (by the frame after it, the app would have redrawn).
     await page.keyboard.press('Enter');
-    await page.waitForTimeout(100);
+    await afterNextPaint(page);
     await expect(marks).toHaveCount(count);
   }
   await expect(page.locator('.toast')).toHaveText('Cleared all annotations — Undo');

@@ -9,6 +9,14 @@ export function watchConsole(page) {
   return { errors, check: () => expect(errors, errors.join('\n')).toEqual([]) };
 }
 
+/**
+ * Resolves once the page has painted its next frame and run a task after it: what the app does
+ * after a change (its save, its answer to a selection) has run by then.
+ */
+export const afterNextPaint = (page) => page.evaluate(() => new Promise((resolve) => {
+  requestAnimationFrame(() => setTimeout(resolve, 0));
+}));
+
 /** Opens the app on a fresh profile and waits for the article. */
 export async function openApp(page, path = '/') {
   await page.goto(path);

@@ -490,6 +490,13 @@ async fn a_load_over_hundreds_of_blocks_renders_the_view_first_then_every_block(
         sleep_ms(2).await;
     }
     let first_seen = first_seen.expect("highlights appear within a few seconds");
+    // Not everything at once: the article's first block, the farthest above the view, is not
+    // among the first drawn.
+    assert!(
+        !first_seen.contains(&0),
+        "every block was drawn at once, not the view first: {} of {N} blocks",
+        first_seen.len()
+    );
     // The first marks drawn are those in view; those above it come only after every block
     // below it (a few blocks of slack for where the view's top edge falls).
     assert!(

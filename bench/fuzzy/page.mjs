@@ -1,6 +1,6 @@
 // Runs in the browser: Marginalia's anchoring (WebAssembly) and approx-string-match (JavaScript)
 // on the same text and quotes, timed with the same clock.
-import init, { run } from '/pkg/marginalia_bench_fuzzy.js';
+import init, { prepare, run } from '/pkg/marginalia_bench_fuzzy.js';
 import approxSearch from '/asm/index.js';
 
 /** Similarity in 0..1 of `str` to its best approximate occurrence in `text`. */
@@ -42,20 +42,33 @@ function timeJs(fn, reps) {
   return { got, ms: (performance.now() - t) / reps };
 }
 
-/** One round: every quote through all four contenders. */
-function round(text, quotes, reps) {
-  const json = JSON.stringify(quotes);
-  const ours = JSON.parse(run(text, json, 'anchor', reps.ours));
-  const oursSearch = JSON.parse(run(text, json, 'search', reps.ours));
-  const theirs = quotes.map((q) =>
-    timeJs(() => hypothesisStyle(text, q.exact, q.prefix, q.suffix, q.start), reps.theirs),
-  );
-  const theirsSearch = quotes.map((q) =>
-    timeJs(() => approxSearch(text, q.exact, Math.min(256, q.exact.length / 2))[0] ?? null, reps.theirs),
-  );
-  return { ours, oursSearch, theirs, theirsSearch };
+/**
+ * One round: the text prepared for ours (its one-off cost, timed), then every quote through all
+ * four contenders, `reps` calls each (the same for both sides), interleaved: quote by quote,
+ * ours and theirs take turns, and which goes first alternates.
+ */
+function round(text, quotes, reps, roundNo) {
+  const prepareMs = prepare(text);
+  const ours = [];
+  const oursSearch = [];
+  const theirs = [];
+  const theirsSearch = [];
+  quotes.forEach((q, i) => {
+    const json = JSON.stringify(q);
+    const k = Math.min(256, q.exact.length / 2);
+    const steps = [
+      [() => ours.push(JSON.parse(run(json, 'anchor', reps))),
+        () => theirs.push(timeJs(() => hypothesisStyle(text, q.exact, q.prefix, q.suffix, q.start), reps))],
+      [() => oursSearch.push(JSON.parse(run(json, 'search', reps))),
+        () => theirsSearch.push(timeJs(() => approxSearch(text, q.exact, k)[0] ?? null, reps))],
+    ];
+    for (const [a, b] of steps) {
+      if ((i + roundNo) % 2 === 0) { a(); b(); } else { b(); a(); }
+    }
+  });
+  return { prepareMs, ours, oursSearch, theirs, theirsSearch };
 }
 
 window.benchReady = init().then(() => true);
-window.benchRound = (text, quotes, reps) => round(text, quotes, reps);
+window.benchRound = (text, quotes, reps, roundNo) => round(text, quotes, reps, roundNo);
 window.benchIsolated = () => globalThis.crossOriginIsolated === true;

@@ -18,9 +18,14 @@ use wasm_bindgen::JsCast;
 /// Id of the message element (one message, however many panics follow).
 pub const MESSAGE_ID: &str = "marginalia-panic";
 
-/// A location hash that makes the app panic on purpose: how the end-to-end tests reach the hook
-/// in the release build. Harmless for readers (the message is the same as for a real fault).
-pub const TEST_HASH: &str = "#marginalia-test-panic";
+/// Panics on purpose: how the end-to-end tests reach the hook in the release build. Exported to
+/// the page's own script (the JS glue's `marginalia_test_panic`), so only script running in the
+/// page can call it (the strict CSP runs no script but the app's); no link, address or input of
+/// a reader's reaches it.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn marginalia_test_panic() {
+    panic!("a panic requested by marginalia_test_panic (testing the panic message)");
+}
 
 struct Rescue {
     file_name: String,
@@ -116,7 +121,7 @@ pub fn remembered() -> Option<(String, String)> {
         .flatten()
 }
 
-/// Installs the panic hook (once) and the test trigger.
+/// Installs the panic hook (once).
 pub fn install() {
     use std::sync::Once;
     static ONCE: Once = Once::new();
@@ -125,23 +130,7 @@ pub fn install() {
             console_error_panic_hook::hook(info);
             show_message();
         }));
-        listen_for_test_trigger();
     });
-}
-
-fn listen_for_test_trigger() {
-    use wasm_bindgen::closure::Closure;
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let on_hash = Closure::<dyn Fn()>::new(|| {
-        let hash = web_sys::window().and_then(|w| w.location().hash().ok());
-        if hash.as_deref() == Some(TEST_HASH) {
-            panic!("a panic requested with {TEST_HASH} (testing the panic message)");
-        }
-    });
-    let _ = window.add_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
-    on_hash.forget();
 }
 
 /// Builds the message with plain DOM calls; never panics (every failure is ignored).

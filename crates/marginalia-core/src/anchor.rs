@@ -3,8 +3,11 @@
 //! Order of trust:
 //!
 //! 1. the position selector, when the text there still equals the quote ([`AnchorMethod::Position`]);
-//! 2. the exact quote, choosing among repeats by prefix/suffix agreement and nearness to the
-//!    stored position ([`AnchorMethod::ExactQuote`]);
+//! 2. the exact quote, choosing among repeats by how well their context agrees with the stored
+//!    prefix and suffix and by nearness to the stored position: repeats where the stored
+//!    context agrees whole win outright; otherwise the context is scored approximately, by the
+//!    same scorer as the fuzzy stage. On a true tie the first in text order is taken, and the
+//!    tie counted in [`Anchored::identical`] ([`AnchorMethod::ExactQuote`]);
 //! 3. the quote once typography is normalised — curly and straight quotes, dash variants,
 //!    whitespace runs, invisible characters ([`AnchorMethod::NormalizedQuote`]);
 //! 4. an approximate match of the quote, scored against its stored context
@@ -62,6 +65,7 @@ use crate::fuzzy::{Flow, Pattern};
 use crate::selector::{TextPositionSelector, TextQuoteSelector};
 use crate::span::CharSpan;
 use crate::text::CharText;
+use std::rc::Rc;
 
 /// How an annotation was anchored.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -85,7 +89,14 @@ pub struct Anchored {
     /// 1.0 when the quote's words were found as they were (up to typography); for
     /// [`AnchorMethod::Fuzzy`], the candidate's score, between [`MIN_CONFIDENCE`] and 1.
     pub confidence: f64,
+    /// How many passages fit the quote, its context and the stored position exactly as well as
+    /// `span` does (`span` is the first of them in text order): 1 when the place is certain.
+    /// Above 1 the reader is told ("one of 3 identical passages").
+    pub identical: usize,
 }
+
+/// Scores closer than this are a tie (they are sums of a few ratios of small integers).
+const TIE: f64 = 1e-9;
 
 /// Weight of the quote's similarity (`1 − errors / length`) in a fuzzy candidate's score: the
 /// largest, since the words themselves are what was annotated.
@@ -238,18 +249,33 @@ pub struct PreparedText<'a> {
     norm: Vec<char>,
     /// `orig[i]`: index in `text` of the character normalised character `i` comes from.
     orig: Vec<usize>,
+    /// Whether the prepared part reaches the start and the end of `text` (a window may not).
+    at_start: bool,
+    at_end: bool,
 }
 
 impl<'a> PreparedText<'a> {
     pub fn new(text: &'a CharText) -> Self {
-        let chars = text.chars();
+        Self::window(text, 0, text.len_chars())
+    }
+
+    /// Only `from..to` of `text` prepared (offsets stay the whole text's): for looking at the
+    /// context of a few places without preparing all of a long text.
+    fn window(text: &'a CharText, from: usize, to: usize) -> Self {
+        let chars = &text.chars()[from..to];
         let mut norm = Vec::with_capacity(chars.len());
         let mut orig = Vec::with_capacity(chars.len());
         normalize_with(chars, |c, i| {
             norm.push(c);
-            orig.push(i);
+            orig.push(from + i);
         });
-        PreparedText { text, norm, orig }
+        PreparedText {
+            text,
+            norm,
+            orig,
+            at_start: from == 0,
+            at_end: to == text.len_chars(),
+        }
     }
 
     pub fn text(&self) -> &'a CharText {
@@ -282,8 +308,23 @@ pub fn anchor(
     quote: &TextQuoteSelector,
     position: Option<TextPositionSelector>,
 ) -> Option<Anchored> {
-    exact_anchor(text, quote, position)
-        .unwrap_or_else(|| fuzzy_anchor(&PreparedText::new(text), quote, position.map(|p| p.start)))
+    // Prepared only when needed: a quote found once, or at its position, never needs it.
+    anchor_with(text, &std::cell::OnceCell::new(), quote, position)
+}
+
+/// [`anchor`] for many annotations of one text: `prepared` makes the prepared text the first
+/// time one of them needs it (a repeated quote, or one not found exactly) and gives the same
+/// one after that.
+pub fn anchor_with<'t>(
+    text: &'t CharText,
+    prepared: &std::cell::OnceCell<PreparedText<'t>>,
+    quote: &TextQuoteSelector,
+    position: Option<TextPositionSelector>,
+) -> Option<Anchored> {
+    let ready = prepared.get();
+    let prepared = || prepared.get_or_init(|| PreparedText::new(text));
+    exact_anchor(text, ready, &prepared, quote, position)
+        .unwrap_or_else(|| fuzzy_anchor(prepared(), quote, position.map(|p| p.start)))
 }
 
 /// [`anchor`] on a prepared text (faster when anchoring many annotations in one text).
@@ -292,17 +333,23 @@ pub fn anchor_prepared(
     quote: &TextQuoteSelector,
     position: Option<TextPositionSelector>,
 ) -> Option<Anchored> {
-    exact_anchor(prepared.text, quote, position)
+    exact_anchor(prepared.text, Some(prepared), &|| prepared, quote, position)
         .unwrap_or_else(|| fuzzy_anchor(prepared, quote, position.map(|p| p.start)))
 }
 
 /// Steps 1 and 2: `Some(result)` when settled (an empty quote is settled as unanchored), `None`
 /// when the exact quote does not occur.
-fn exact_anchor(
-    text: &CharText,
+/// `ready` is the prepared text when there is one already; `prepared` makes it.
+fn exact_anchor<'t, 'p>(
+    text: &'t CharText,
+    ready: Option<&'p PreparedText<'t>>,
+    prepared: &dyn Fn() -> &'p PreparedText<'t>,
     quote: &TextQuoteSelector,
     position: Option<TextPositionSelector>,
-) -> Option<Option<Anchored>> {
+) -> Option<Option<Anchored>>
+where
+    't: 'p,
+{
     let chars = text.chars();
     let exact: Vec<char> = quote.exact.chars().collect();
     if exact.is_empty() {
@@ -323,23 +370,102 @@ fn exact_anchor(
                 span: CharSpan::new(p.start, p.end),
                 method: AnchorMethod::Position,
                 confidence: 1.0,
+                identical: 1,
             }));
         }
     }
-    let hint = position.map(|p| p.start);
-    let best = find_all(chars, &exact).into_iter().max_by_key(|&start| {
-        let end = start + exact.len();
-        let context =
-            common_suffix_len(&chars[..start], &prefix) + common_prefix_len(&chars[end..], &suffix);
-        let distance = hint.map_or(0, |h| h.abs_diff(start));
-        // More context agreement wins; ties go to the occurrence nearest the stored position.
-        (context, std::cmp::Reverse(distance))
-    })?;
+    let starts = find_all(chars, &exact);
+    let (best, identical) = match starts[..] {
+        [] => return None,
+        [only] => (only, 1),
+        _ => match whole_context_best(
+            chars,
+            &starts,
+            exact.len(),
+            &prefix,
+            &suffix,
+            position.map(|p| p.start),
+        ) {
+            Some(found) => found,
+            None => {
+                // Repeats: each occurrence's context is scored approximately (a copy-edited word or
+                // a missing space costs a little, not everything), plus nearness to the position.
+                // Each place's context is read from a window around it; when the windows would
+                // cover much of the text, or it is prepared already, from the whole text instead.
+                let context = prefix.len().max(suffix.len());
+                let reach = 2 * (context + context / 4 + 2) + 64;
+                let whole = ready.is_some()
+                    || starts.len().saturating_mul(2 * reach + exact.len()) > chars.len() / 2;
+                let whole = whole.then(prepared);
+                // Compiled once; the window each place is scored in changes.
+                let empty = PreparedText::window(text, 0, 0);
+                let compiled = Scorer::new(&empty, &[], quote, position.map(|p| p.start));
+                let mut best = (starts[0], (f64::NEG_INFINITY, 0.0), 0);
+                for &start in &starts {
+                    let end = start + exact.len();
+                    let window;
+                    let prepared = match whole {
+                        Some(p) => p,
+                        None => {
+                            let from = start.saturating_sub(reach);
+                            window =
+                                PreparedText::window(text, from, (end + reach).min(chars.len()));
+                            &window
+                        }
+                    };
+                    let scorer = compiled.over(prepared);
+                    let norm_start = prepared.to_norm(start);
+                    let norm_end = prepared.to_norm(end);
+                    let score = scorer.context_score(norm_start, norm_end);
+                    let (b, c) = best.1;
+                    if score.0 > b + TIE || (score.0 > b - TIE && score.1 > c + TIE) {
+                        best = (start, score, 1);
+                    } else if score.0 > b - TIE && score.1 > c - TIE {
+                        best.2 += 1; // a tie: the first in text order stays
+                    }
+                }
+                (best.0, best.2)
+            }
+        },
+    };
     Some(Some(Anchored {
         span: CharSpan::new(best, best + exact.len()),
         method: AnchorMethod::ExactQuote,
         confidence: 1.0,
+        identical,
     }))
+}
+
+/// The common case of a stale position: occurrences (starting at `starts`, each `len` long)
+/// where the stored prefix and suffix, both given, agree whole. Such agreement is decisive (no
+/// approximate scoring needed, and it is cheap): the nearest of them to `hint` is taken, the
+/// first on a tie. Returns it and how many are tied with it.
+fn whole_context_best(
+    chars: &[char],
+    starts: &[usize],
+    len: usize,
+    prefix: &[char],
+    suffix: &[char],
+    hint: Option<usize>,
+) -> Option<(usize, usize)> {
+    if prefix.is_empty() || suffix.is_empty() {
+        return None; // an empty side says where the text ends: the scorer weighs that
+    }
+    let mut best: Option<(usize, usize, usize)> = None; // (start, distance, ties)
+    for &start in starts {
+        let whole = common_suffix_len(&chars[..start], prefix) == prefix.len()
+            && common_prefix_len(&chars[start + len..], suffix) == suffix.len();
+        if !whole {
+            continue;
+        }
+        let distance = hint.map_or(0, |h| h.abs_diff(start));
+        best = match best {
+            Some((b, d, ties)) if distance == d => Some((b, d, ties + 1)),
+            Some((b, d, ties)) if distance > d => Some((b, d, ties)),
+            _ => Some((start, distance, 1)),
+        };
+    }
+    best.map(|(start, _, ties)| (start, ties))
 }
 
 /// A stored context compiled both ways round.
@@ -395,13 +521,43 @@ struct Candidate {
 struct Scorer<'p, 't> {
     prepared: &'p PreparedText<'t>,
     quote_len: usize,
-    rev: Pattern,
-    prefix: Option<Context>,
-    suffix: Option<Context>,
+    rev: Rc<Pattern>,
+    /// Shared, so that scorers of windows of one text ([`Scorer::over`]) compile them once.
+    prefix: Option<Rc<Context>>,
+    suffix: Option<Rc<Context>>,
     hint: Option<usize>,
 }
 
-impl Scorer<'_, '_> {
+impl<'p, 't> Scorer<'p, 't> {
+    /// A scorer for `quote` (normalised: `exact`) in `prepared`, `hint` being the stored start.
+    fn new(
+        prepared: &'p PreparedText<'t>,
+        exact: &[char],
+        quote: &TextQuoteSelector,
+        hint: Option<usize>,
+    ) -> Self {
+        Scorer {
+            prepared,
+            quote_len: exact.len(),
+            rev: Rc::new(Pattern::new(exact).reversed()),
+            prefix: Context::new(&quote.prefix).map(Rc::new),
+            suffix: Context::new(&quote.suffix).map(Rc::new),
+            hint,
+        }
+    }
+
+    /// The same scorer over another prepared text (a window of the same text).
+    fn over<'q>(&self, prepared: &'q PreparedText<'t>) -> Scorer<'q, 't> {
+        Scorer {
+            prepared,
+            quote_len: self.quote_len,
+            rev: Rc::clone(&self.rev),
+            prefix: self.prefix.clone(),
+            suffix: self.suffix.clone(),
+            hint: self.hint,
+        }
+    }
+
     fn norm(&self) -> &[char] {
         &self.prepared.norm
     }
@@ -409,7 +565,7 @@ impl Scorer<'_, '_> {
     /// Errors of the best alignment of the stored prefix with the text just before normalised
     /// `start` (`None` when no prefix was stored).
     fn prefix_errors(&self, start: usize) -> Option<usize> {
-        let p = self.prefix.as_ref()?;
+        let p = self.prefix.as_deref()?;
         let from = start.saturating_sub(p.len() + p.slack());
         let norm = self.norm();
         Some(
@@ -422,7 +578,7 @@ impl Scorer<'_, '_> {
     /// Errors of the best alignment of the stored suffix with the text just after normalised
     /// `end` (`None` when no suffix was stored).
     fn suffix_errors(&self, end: usize) -> Option<usize> {
-        let s = self.suffix.as_ref()?;
+        let s = self.suffix.as_deref()?;
         let norm = self.norm();
         let to = (end + s.len() + s.slack()).min(norm.len());
         Some(s.fwd.best_prefix_alignment(norm[end..to].iter().copied()).0)
@@ -430,10 +586,17 @@ impl Scorer<'_, '_> {
 
     /// Evidence from a context: its agreement above chance, or for a context stored empty,
     /// whether the candidate is at that end of the text too.
-    fn evidence(context: Option<&Context>, errors: Option<usize>, beyond: &[char]) -> f64 {
+    /// `beyond` is the prepared text on that side of the candidate, `edge` whether it reaches
+    /// the end of the whole text (a window may not).
+    fn evidence(
+        context: Option<&Context>,
+        errors: Option<usize>,
+        beyond: &[char],
+        edge: bool,
+    ) -> f64 {
         match (context, errors) {
             (Some(c), Some(e)) => Context::evidence(e, c.len()),
-            _ if beyond.iter().all(|&c| c == ' ') => 1.0,
+            _ if edge && beyond.iter().all(|&c| c == ' ') => 1.0,
             _ => UNKNOWN_CONTEXT_EVIDENCE,
         }
     }
@@ -454,6 +617,51 @@ impl Scorer<'_, '_> {
         }
     }
 
+    /// The weighted agreement of the context around normalised `start..end` with the stored
+    /// context, and of `start` with the stored position (the score without the quote's part).
+    fn weighted_context(
+        &self,
+        start: usize,
+        end: usize,
+        prefix_errors: Option<usize>,
+        suffix_errors: Option<usize>,
+    ) -> f64 {
+        let norm = self.norm();
+        let p = self.prepared;
+        PREFIX_WEIGHT
+            * Self::evidence(
+                self.prefix.as_deref(),
+                prefix_errors,
+                &norm[..start],
+                p.at_start,
+            )
+            + SUFFIX_WEIGHT
+                * Self::evidence(
+                    self.suffix.as_deref(),
+                    suffix_errors,
+                    &norm[end..],
+                    p.at_end,
+                )
+            + POSITION_WEIGHT * self.position_score(start)
+    }
+
+    /// For choosing among repeats of the exact quote at normalised `start..end`:
+    /// [`Scorer::weighted_context`], then, to break its ties, the contexts' raw similarity
+    /// (agreement below chance is no evidence that a candidate is right, but between two exact
+    /// occurrences the one with more agreement is still the likelier).
+    fn context_score(&self, start: usize, end: usize) -> (f64, f64) {
+        let (prefix_errors, suffix_errors) = (self.prefix_errors(start), self.suffix_errors(end));
+        let similarity = |c: Option<&Context>, e: Option<usize>| match (c, e) {
+            (Some(c), Some(e)) => 1.0 - e as f64 / c.len() as f64,
+            _ => 0.0,
+        };
+        (
+            self.weighted_context(start, end, prefix_errors, suffix_errors),
+            similarity(self.prefix.as_deref(), prefix_errors)
+                + similarity(self.suffix.as_deref(), suffix_errors),
+        )
+    }
+
     /// The score of the match of `errors` errors ending at normalised `end`.
     fn score(&self, end: usize, errors: usize) -> Candidate {
         let norm = self.norm();
@@ -461,10 +669,8 @@ impl Scorer<'_, '_> {
         let prefix_errors = self.prefix_errors(start);
         let suffix_errors = self.suffix_errors(end);
         let q = 1.0 - errors as f64 / self.quote_len as f64;
-        let raw = QUOTE_WEIGHT * q
-            + PREFIX_WEIGHT * Self::evidence(self.prefix.as_ref(), prefix_errors, &norm[..start])
-            + SUFFIX_WEIGHT * Self::evidence(self.suffix.as_ref(), suffix_errors, &norm[end..])
-            + POSITION_WEIGHT * self.position_score(start);
+        let raw =
+            QUOTE_WEIGHT * q + self.weighted_context(start, end, prefix_errors, suffix_errors);
         Candidate {
             start,
             end,
@@ -486,7 +692,7 @@ impl Scorer<'_, '_> {
             let limit = ctx.trusted_errors().min(in_place?.checked_sub(1)?);
             Some((ctx, limit))
         }
-        if let Some((s, limit)) = trusted(self.suffix.as_ref(), c.suffix_errors) {
+        if let Some((s, limit)) = trusted(self.suffix.as_deref(), c.suffix_errors) {
             let from = c.start.saturating_sub(s.len());
             let to = (c.end + s.len() + s.slack()).min(norm.len());
             let region = &norm[from..to];
@@ -504,7 +710,7 @@ impl Scorer<'_, '_> {
                 return true;
             }
         }
-        if let Some((p, limit)) = trusted(self.prefix.as_ref(), c.prefix_errors) {
+        if let Some((p, limit)) = trusted(self.prefix.as_deref(), c.prefix_errors) {
             let from = c.start.saturating_sub(p.len() + p.slack());
             let to = (c.end + p.len()).min(norm.len());
             let mut inside = false;
@@ -528,6 +734,9 @@ impl Scorer<'_, '_> {
 #[derive(Default)]
 struct Best {
     exact: Option<Candidate>,
+    /// Starts of the exact candidates tied with `exact` (the text near the stored position is
+    /// searched twice, so a candidate can be offered twice).
+    exact_ties: std::collections::BTreeSet<usize>,
     fuzzy: Option<Candidate>,
 }
 
@@ -545,8 +754,20 @@ impl Best {
     fn offer(&mut self, scorer: &Scorer, end: usize, errors: usize) {
         if errors == 0 {
             let c = scorer.score(end, 0);
-            if self.exact.is_none_or(|b| c.score > b.score) {
-                self.exact = Some(c);
+            match self.exact {
+                Some(b) if c.score <= b.score - TIE => {}
+                Some(b) if c.score < b.score + TIE => {
+                    // A tie: the first in text order is kept.
+                    self.exact_ties.insert(c.start);
+                    if c.start < b.start {
+                        self.exact = Some(c);
+                    }
+                }
+                _ => {
+                    self.exact = Some(c);
+                    self.exact_ties.clear();
+                    self.exact_ties.insert(c.start);
+                }
             }
             return;
         }
@@ -574,14 +795,7 @@ pub fn fuzzy_anchor(
         return None;
     }
     let pattern = Pattern::new(&exact);
-    let scorer = Scorer {
-        prepared,
-        quote_len: exact.len(),
-        rev: pattern.reversed(),
-        prefix: Context::new(&quote.prefix),
-        suffix: Context::new(&quote.suffix),
-        hint,
-    };
+    let scorer = Scorer::new(prepared, &exact, quote, hint);
     let norm = prepared.normalized();
     let m = exact.len();
     let mut best = Best::default();
@@ -612,6 +826,7 @@ pub fn fuzzy_anchor(
             span,
             method: AnchorMethod::NormalizedQuote,
             confidence: 1.0,
+            identical: best.exact_ties.len().max(1),
         });
     }
     let c = best.fuzzy?;
@@ -619,6 +834,7 @@ pub fn fuzzy_anchor(
         span: prepared.to_span(c.start, c.end)?,
         method: AnchorMethod::Fuzzy,
         confidence: c.score,
+        identical: 1,
     })
 }
 
@@ -635,6 +851,52 @@ mod tests {
         let a = anchor(&text, &q, None).unwrap();
         assert_eq!(a.span, CharSpan::new(30, 33));
         assert_eq!(a.method, AnchorMethod::ExactQuote);
+    }
+
+    /// Issue 30: a title phrase repeated nine times; the stored prefix lost the space before
+    /// the quote and the suffix's first character was copy-edited, so neither agrees with any
+    /// occurrence character for character. Scored approximately, the title still wins.
+    #[test]
+    fn a_copy_edited_context_still_picks_the_right_repeat() {
+        let mut text = String::from("Notes on Slow Reading, a guide for patient readers.");
+        for i in 0..8 {
+            text.push_str(&format!(
+                " Paragraph {i} says Slow Reading again, as essays about Slow Reading do."
+            ));
+        }
+        let text = CharText::new(&text);
+        let q = TextQuoteSelector {
+            exact: "Slow Reading".into(),
+            prefix: "Notes on".into(),
+            suffix: "; a guide for patient readers.".into(),
+        };
+        let a = anchor(&text, &q, None).unwrap();
+        assert_eq!(a.span, CharSpan::new(9, 21));
+        assert_eq!((a.method, a.identical), (AnchorMethod::ExactQuote, 1));
+    }
+
+    #[test]
+    fn identical_passages_take_the_first_and_are_counted() {
+        let text =
+            CharText::new("He said yes. She said no. He said yes. They said yes. He said yes.");
+        let q = TextQuoteSelector {
+            exact: "said yes".into(),
+            prefix: "He ".into(),
+            suffix: ".".into(),
+        };
+        let a = anchor(&text, &q, None).unwrap();
+        assert_eq!((a.span, a.identical), (CharSpan::new(3, 11), 3));
+        // The stored position breaks the tie: the nearest is taken, and it is certain.
+        let a = anchor(&text, &q, Some(TextPositionSelector { start: 40, end: 48 })).unwrap();
+        assert_eq!((a.span, a.identical), (CharSpan::new(29, 37), 1));
+        // Likewise once typography differs (the normalised stage).
+        let q = TextQuoteSelector {
+            exact: "said  yes".into(),
+            ..q
+        };
+        let a = anchor(&text, &q, None).unwrap();
+        assert_eq!(a.method, AnchorMethod::NormalizedQuote);
+        assert_eq!((a.span, a.identical), (CharSpan::new(3, 11), 3));
     }
 
     #[test]
@@ -991,6 +1253,30 @@ mod tests {
                 let (q, p) = describe(&t, span);
                 prop_assert_eq!(anchor(&t, &q, Some(p)).map(|x| x.span), Some(span));
             }
+        }
+
+        /// Repeats chosen from windows around each place choose as the whole text would.
+        #[test]
+        fn windows_and_the_whole_text_choose_the_same_repeat(
+            words in proptest::collection::vec(0usize..6, 200..600),
+            q in 0usize..6, p in proptest::collection::vec(0usize..6, 0..4), s in proptest::collection::vec(0usize..6, 0..4),
+            hint in proptest::option::of(0usize..3000),
+        ) {
+            const W: [&str; 6] = ["the", "slow", "reading", "of", "notes", "again"];
+            let join = |v: &[usize]| v.iter().map(|&i| W[i]).collect::<Vec<_>>().join(" ");
+            // A long unique filler keeps the repeats sparse, so windows are used.
+            let filler: String = (0..20_000).map(|i| char::from(b'a' + (i * 7 % 26) as u8)).collect();
+            let text = CharText::new(&format!("{filler} {} {filler}", join(&words)));
+            let quote = TextQuoteSelector {
+                exact: format!("{} {}", W[q], W[(q + 1) % 6]),
+                prefix: format!("{} ", join(&p)),
+                suffix: format!(" {}", join(&s)),
+            };
+            let position = hint.map(|h| TextPositionSelector { start: 20_001 + h, end: 20_001 + h });
+            prop_assert_eq!(
+                anchor(&text, &quote, position),
+                anchor_prepared(&PreparedText::new(&text), &quote, position)
+            );
         }
 
         #[test]

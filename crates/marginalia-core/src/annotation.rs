@@ -111,6 +111,11 @@ pub struct Annotation {
     /// Worked out on load by anchoring; never stored.
     #[serde(skip)]
     pub anchor: Option<CharSpan>,
+    /// How many passages of the text fit the quote and its context equally well, `anchor` being
+    /// the first of them: 1 when its place is certain, 0 when unanchored (or not worked out).
+    /// Worked out with `anchor`; never stored. See [`Annotation::place_note`].
+    #[serde(skip)]
+    pub identical_passages: usize,
 }
 
 impl Annotation {
@@ -136,7 +141,43 @@ impl Annotation {
             created: now,
             modified: now,
             anchor: Some(span),
+            identical_passages: 1,
         }
+    }
+
+    /// Describes the annotation anew from where it is anchored in `text`: its quote (with
+    /// context) and position become those of `anchor`, so the card, the exports and the
+    /// highlight agree on the words. Returns the quote it had when that changed (the caller
+    /// keeps it in the annotation's history: an undoable step, or the earlier version's own
+    /// record); `None` when nothing changed or the annotation is not anchored.
+    pub fn redescribe(&mut self, text: &CharText) -> Option<TextQuoteSelector> {
+        let span = self.anchor?;
+        let (quote, position) = describe(text, span);
+        let anchor = Some(position.span());
+        if quote == self.quote && self.position == Some(position) && self.anchor == anchor {
+            return None;
+        }
+        self.position = Some(position);
+        self.anchor = anchor;
+        (quote != self.quote).then(|| std::mem::replace(&mut self.quote, quote))
+    }
+
+    /// Re-attaches the annotation to `span` of `text` (the reader's selection): described there
+    /// and anchored there, its place certain. Returns the quote it had, as
+    /// [`Annotation::redescribe`] does.
+    pub fn reattach(&mut self, text: &CharText, span: CharSpan) -> Option<TextQuoteSelector> {
+        self.anchor = Some(span);
+        self.identical_passages = 1;
+        let old = self.quote.clone();
+        self.redescribe(text);
+        (old != self.quote).then_some(old)
+    }
+
+    /// What the card says of an uncertain place: "one of 3 identical passages" when the words
+    /// and their context occur more than once and the first was taken.
+    pub fn place_note(&self) -> Option<String> {
+        (self.anchor.is_some() && self.identical_passages > 1)
+            .then(|| format!("one of {} identical passages", self.identical_passages))
     }
 
     /// W3C motivation: `commenting` once it has a note, else `highlighting`.
@@ -282,6 +323,20 @@ impl fmt::Display for SetError {
 }
 
 impl std::error::Error for SetError {}
+
+/// What highlighting a span should do, given the highlights already there
+/// ([`AnnotationSet::check_highlight`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HighlightCheck {
+    /// Annotation `id` already covers exactly these words in this colour: focus its card rather
+    /// than make a second, identical-looking one.
+    Existing(String),
+    /// Annotation `id` covers exactly these words in another colour: the reader picked a new
+    /// colour for it (an undoable [`ChangeKind::Recolor`]).
+    Recolor(String),
+    /// Nothing covers exactly these words: create a highlight.
+    New,
+}
 
 /// Most undo steps kept.
 pub const HISTORY_LIMIT: usize = 200;
@@ -605,6 +660,34 @@ impl AnnotationSet {
         })
     }
 
+    /// What highlighting `span` in `color` should do: an annotation anchored on exactly `span`
+    /// is focused (same colour, preferred when several are there) or recoloured; otherwise a
+    /// new one is made. Overlapping but different spans are new highlights.
+    pub fn check_highlight(&self, span: CharSpan, color: Color) -> HighlightCheck {
+        let from = OrderKey {
+            unanchored: false,
+            start: span.start,
+            end: span.end,
+            created: Timestamp(i64::MIN),
+            id: String::new(),
+        };
+        let mut same_span = self
+            .items
+            .range(from..)
+            .map(|(_, a)| a)
+            .take_while(|a| a.anchor == Some(span));
+        let Some(first) = same_span.next() else {
+            return HighlightCheck::New;
+        };
+        if first.color == color {
+            return HighlightCheck::Existing(first.id.clone());
+        }
+        match same_span.find(|a| a.color == color) {
+            Some(a) => HighlightCheck::Existing(a.id.clone()),
+            None => HighlightCheck::Recolor(first.id.clone()),
+        }
+    }
+
     /// Every tag in use, sorted, each once.
     pub fn all_tags(&self) -> Vec<String> {
         let mut tags: Vec<String> = self.tag_counts.keys().cloned().collect();
@@ -639,6 +722,68 @@ pub(crate) mod tests {
         assert_eq!((a.created, a.modified), (Timestamp(1000), Timestamp(1000)));
         assert_eq!(a.motivation(), "highlighting");
         assert!(a.note.is_empty() && a.tags.is_empty());
+    }
+
+    #[test]
+    fn the_card_names_an_uncertain_place() {
+        let text = CharText::new("yes. yes. yes.");
+        let mut a = sample("a", &text, CharSpan::new(0, 3));
+        assert_eq!(a.place_note(), None);
+        a.identical_passages = 3;
+        assert_eq!(
+            a.place_note().as_deref(),
+            Some("one of 3 identical passages")
+        );
+        a.anchor = None;
+        assert_eq!(a.place_note(), None);
+    }
+
+    /// Issue 30: the same words highlighted twice must not make two identical cards.
+    #[test]
+    fn highlighting_existing_words_focuses_or_recolours() {
+        let text = CharText::new("one two three four");
+        let mut set = AnnotationSet::new();
+        let two = CharSpan::new(4, 7);
+        assert_eq!(set.check_highlight(two, Color::Yellow), HighlightCheck::New);
+        set.create(sample("a", &text, two)).unwrap();
+        set.create(sample("b", &text, CharSpan::new(4, 13)))
+            .unwrap();
+        assert_eq!(
+            set.check_highlight(two, Color::Yellow),
+            HighlightCheck::Existing("a".into())
+        );
+        assert_eq!(
+            set.check_highlight(two, Color::Blue),
+            HighlightCheck::Recolor("a".into())
+        );
+        // Overlapping words are another highlight.
+        assert_eq!(
+            set.check_highlight(CharSpan::new(4, 8), Color::Yellow),
+            HighlightCheck::New
+        );
+        // With two there already, the one of the chosen colour is focused.
+        let mut c = sample("c", &text, two);
+        c.color = Color::Blue;
+        set.create(c).unwrap();
+        assert_eq!(
+            set.check_highlight(two, Color::Blue),
+            HighlightCheck::Existing("c".into())
+        );
+        // Recolouring is an ordinary undoable change.
+        set.update("a", ChangeKind::Recolor, Timestamp(5), |a| {
+            a.color = Color::Pink
+        })
+        .unwrap();
+        set.undo(Timestamp(6)).unwrap();
+        assert_eq!(set.get("a").unwrap().color, Color::Yellow);
+        // An unanchored annotation covers nothing.
+        let mut lost = sample("z", &text, CharSpan::new(14, 18));
+        lost.anchor = None;
+        set.create(lost).unwrap();
+        assert_eq!(
+            set.check_highlight(CharSpan::new(14, 18), Color::Yellow),
+            HighlightCheck::New
+        );
     }
 
     #[test]

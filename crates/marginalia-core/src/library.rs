@@ -55,6 +55,16 @@ impl Library {
         serde_json::to_string(self).unwrap_or_else(|_| "{\"entries\":[]}".into())
     }
 
+    /// The id of the document whose annotations target `source_iri`: the bundled article, or a
+    /// reader's document in the library (for sending imported annotations where they belong).
+    pub fn id_for_source(&self, source_iri: &str) -> Option<String> {
+        if source_iri == crate::article::BUNDLED_IRI {
+            return Some(crate::article::BUNDLED_ID.to_string());
+        }
+        let id = source_iri.strip_prefix(crate::markdown::DOC_IRI_PREFIX)?;
+        self.get(id).map(|e| e.id.clone())
+    }
+
     pub fn get(&self, id: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.id == id)
     }

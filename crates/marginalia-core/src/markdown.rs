@@ -74,9 +74,12 @@ pub fn document_id(file_name: &str, text: &str) -> String {
     )
 }
 
+/// What a reader's document's IRI starts with ([`document_iri`]).
+pub const DOC_IRI_PREFIX: &str = "urn:marginalia:doc:";
+
 /// The IRI annotations on a reader's document target.
 pub fn document_iri(id: &str) -> String {
-    format!("urn:marginalia:doc:{id}")
+    format!("{DOC_IRI_PREFIX}{id}")
 }
 
 pub fn file_stem(name: &str) -> &str {
@@ -733,12 +736,15 @@ mod tests {
                     "<https://example.org/auto>", "<http://a.b/c?d>", "<me@example.org>",
                     "<mailto:me@example.org>", "[ref] ", "[Ref][]", "[words][ref]", "[text][other]",
                     "[missing] ", "[missing][nope]", "![ref] ",
+                    // Labels match by Unicode full case folding.
+                    "[STRASSE] ", "[straẞe][]", "[Σ ς][]",
                 ])
                 .prop_map(String::from),
                 2 => select(vec![
                     "\\*", "\\_", "\\[", "\\]", "\\\\", "\\`", "\\#", "\\<", "\\&", "\\a",
                     "&amp;", "&lt;", "&gt;", "&quot;", "&#39;", "&nbsp;", "&copy;", "&mdash;",
-                    "&#x263A;", "&#128512;", "&#0;", "& ", "&amp", "<br>", "<br/>",
+                    "&#x263A;", "&#128512;", "&#0;", "& ", "&amp", "<br>", "<br/>", "&eacute;",
+                    "&ouml;", "&rarr;", "&lang;", "&apos;", "&AElig;",
                     "<span class=\"x\">", "</span>", "<a href='y'>", "<!-- note -->", "<?php ?>",
                     "*", "_", "**", "__", "[", "]", "`", "a < b", ">", "!", "![", "](", "()", "a *",
                     "* a", "_a", "a_", "2 * 3", "_ _",
@@ -917,7 +923,7 @@ mod tests {
             })
         }
 
-        const DEFS: &str = "[ref]: https://example.org/ref\n[other]: <https://example.org/other> \"Other\"\n[words]:\n  https://example.org/words 'x'";
+        const DEFS: &str = "[ref]: https://example.org/ref\n[other]: <https://example.org/other> \"Other\"\n[words]:\n  https://example.org/words 'x'\n[Straße]: /strasse\n[σ Σ]: /sigma";
 
         /// The lines of `blocks`, separated by blank lines (or, where `tight`, by none).
         fn render(blocks: &[Gen], tight: bool) -> Vec<String> {

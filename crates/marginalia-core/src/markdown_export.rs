@@ -199,6 +199,7 @@ mod tests {
             created: Timestamp(0),
             modified: Timestamp(0),
             anchor: anchored.then_some(CharSpan::new(0, 1)),
+            identical_passages: usize::from(anchored),
         }
     }
 

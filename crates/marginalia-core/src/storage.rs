@@ -17,7 +17,7 @@
 //! be overwritten ([`before_write`]); likewise a database whose meta record names a newer format
 //! ([`check_meta`]).
 
-use crate::anchor::anchor;
+use crate::anchor::anchor_with;
 use crate::annotation::{Annotation, AnnotationSet};
 use crate::article::Document;
 use crate::time::Timestamp;
@@ -430,9 +430,31 @@ pub fn before_write(existing_raw: Option<&str>) -> BeforeWrite {
 
 /// Anchors decoded annotations against the document's text (unanchored ones keep `None`).
 pub fn anchor_all(doc: &Document, annotations: &mut [Annotation]) {
+    // The text is prepared once, if any annotation needs it.
+    let prepared = std::cell::OnceCell::new();
     for a in annotations {
-        a.anchor = anchor(doc.text(), &a.quote, a.position).map(|x| x.span);
+        let anchored = anchor_with(doc.text(), &prepared, &a.quote, a.position);
+        a.anchor = anchored.map(|x| x.span);
+        a.identical_passages = anchored.map_or(0, |x| x.identical);
     }
+}
+
+/// Carries an earlier version's annotations over to `doc`: each targets `doc` now, is anchored
+/// in its text and, where anchored, described anew from there ([`Annotation::redescribe`]), so
+/// no card, Markdown or JSON keeps the old words while the highlight covers the new ones. The
+/// unanchored keep their quote (the words to look for). Returns how many were anchored.
+/// The earlier version's records are left as they were: its quotes are kept there.
+pub fn carry_over(doc: &Document, annotations: &mut [Annotation]) -> usize {
+    anchor_all(doc, annotations);
+    let mut anchored = 0;
+    for a in annotations.iter_mut() {
+        a.source = doc.source_iri.clone();
+        if a.anchor.is_some() {
+            anchored += 1;
+            a.redescribe(doc.text());
+        }
+    }
+    anchored
 }
 
 /// A change as the annotation set takes it: (before, after).
@@ -527,6 +549,7 @@ pub fn merge_remote(local: &AnnotationSet, remote: Vec<Annotation>) -> Vec<Chang
                 }
                 if theirs.quote == ours.quote && theirs.position == ours.position {
                     theirs.anchor = ours.anchor;
+                    theirs.identical_passages = ours.identical_passages;
                 }
                 changes.push((Some(ours.clone()), Some(theirs)));
             }
@@ -686,6 +709,7 @@ mod tests {
             created: Timestamp(1_000),
             modified: Timestamp(modified),
             anchor: Some(span),
+            identical_passages: 1,
         }
     }
 
@@ -832,6 +856,7 @@ mod tests {
         a.tags = vec!["x".into()];
         let value = serde_json::to_value(&a).unwrap();
         a.anchor = None;
+        a.identical_passages = 0;
         assert_eq!(annotation_from_value(&value), Ok(a));
         let bad: Value = serde_json::from_str(r#"{"id": "x", "quote": {"exact": 5}}"#).unwrap();
         let e = annotation_from_value(&bad).unwrap_err();
@@ -1018,6 +1043,7 @@ mod tests {
         let mut plain = [a, b];
         for x in &mut plain {
             x.anchor = None;
+            x.identical_passages = 0;
         }
         assert_eq!(direct.annotations, plain);
         assert_eq!(direct.doc, "doc-1");
@@ -1250,6 +1276,7 @@ mod tests {
                             created: Timestamp(c),
                             modified: Timestamp(m),
                             anchor: None,
+                            identical_passages: 0,
                         }
                     },
                 )

@@ -11,9 +11,15 @@
 //! annotation, a list, a collection or a page), a Hypothesis export, or Marginalia's storage
 //! envelope. Every item is checked first and the result is an [`ImportPlan`] the caller applies
 //! as one undoable step. Imported annotations target this document (`source` is set to
-//! `doc.source_iri`) and are anchored against its text by [`anchor`].
+//! `doc.source_iri`) and are anchored against its text by [`anchor`]; those found with other
+//! words are described anew from where they were found. [`ImportRun::route`] first sorts a
+//! file's items by the document they target, so none is forced onto the wrong one. A lone
+//! surrogate escape in the file is read as U+FFFD ([`replace_lone_surrogates`]); bodies are
+//! kept as meant, and whatever is not kept is reported ([`ImportPlan::details`]).
+//!
+//! The export writes a `TextPositionSelector` only where the text there is the quote's `exact`.
 
-use crate::anchor::anchor;
+use crate::anchor::{anchor, AnchorMethod};
 use crate::annotation::{Annotation, AnnotationSet, Color};
 use crate::article::Document;
 use crate::selector::{describe, TextPositionSelector, TextQuoteSelector};
@@ -290,7 +296,7 @@ impl<'a> ItemOut<'a> {
             suffix: &a.quote.suffix,
             kind: "TextQuoteSelector",
         }];
-        if let Some(p) = a.position {
+        if let Some(p) = agreeing_position(doc, a) {
             selector.push(SelectorOut::Position {
                 end: p.end,
                 start: p.start,
@@ -331,6 +337,18 @@ impl<'a> ItemOut<'a> {
             kind: "Annotation",
         }
     }
+}
+
+/// The position to export: the stored one only where the document's text is the quote's
+/// `exact`, so the two selectors never describe different words.
+fn agreeing_position(doc: &Document, a: &Annotation) -> Option<TextPositionSelector> {
+    let text = doc.text().chars();
+    let exact = &a.quote.exact;
+    a.position.filter(|p| {
+        p.start <= p.end
+            && p.end <= text.len()
+            && text[p.start..p.end].iter().copied().eq(exact.chars())
+    })
 }
 
 fn collection_out<'a>(
@@ -544,12 +562,42 @@ pub struct ImportPlan {
     /// How many of `to_add` could not be anchored.
     pub unanchored: usize,
     pub rejected: Vec<Rejected>,
+    /// Parts of added items that were not kept (the other alternatives of a `Choice`, an empty
+    /// body), each with its item's number: nothing is dropped silently.
+    pub not_kept: Vec<Rejected>,
 }
 
 impl ImportPlan {
     /// Nothing to add.
     pub fn is_empty(&self) -> bool {
         self.to_add.is_empty()
+    }
+
+    /// The counts, adding up to the items: "3 items: 2 placed, 1 unanchored", then as there are
+    /// ", 1 already here", ", 1 rejected".
+    pub fn report(&self) -> String {
+        let placed = self.to_add.len() - self.unanchored;
+        let mut s = format!(
+            "{} item{}: {} placed, {} unanchored",
+            super::text::Count(self.items),
+            if self.items == 1 { "" } else { "s" },
+            super::text::Count(placed),
+            super::text::Count(self.unanchored)
+        );
+        if !self.already_present.is_empty() {
+            s.push_str(&format!(", {} already here", self.already_present.len()));
+        }
+        if !self.rejected.is_empty() {
+            s.push_str(&format!(", {} rejected", self.rejected.len()));
+        }
+        s
+    }
+
+    /// The report's details: each rejected item and each part not kept, by item number.
+    pub fn details(&self) -> Vec<String> {
+        let mut all: Vec<&Rejected> = self.rejected.iter().chain(&self.not_kept).collect();
+        super::order::sort_by(&mut all, |a, b| a.item.cmp(&b.item));
+        all.into_iter().map(Rejected::to_string).collect()
     }
 
     /// One line for a status message, e.g. "3 to import (1 not found in the text), 2 already
@@ -766,6 +814,8 @@ struct Parsed {
     color: Color,
     created: Option<Timestamp>,
     modified: Option<Timestamp>,
+    /// What of the item was not kept as it was, for the report.
+    dropped: Vec<String>,
 }
 
 fn parse_id(v: Option<&Value>) -> Result<Option<String>, String> {
@@ -944,24 +994,75 @@ fn html_to_text(html: &str) -> String {
         .to_string()
 }
 
-fn read_body(
-    b: &Value,
-    n: usize,
-    notes: &mut Vec<String>,
-    tags: &mut Vec<String>,
-) -> Result<(), String> {
+/// Where a body's words go.
+struct Bodies<'p> {
+    notes: Vec<String>,
+    tags: &'p mut Vec<String>,
+    dropped: &'p mut Vec<String>,
+    /// The annotation's motivation is `tagging`: bodies without a purpose of their own are tags.
+    tagging: bool,
+}
+
+fn is_tagging(o: &Map<String, Value>, key: &str) -> bool {
+    strings(o.get(key)).iter().any(|p| p.ends_with("tagging"))
+}
+
+fn read_body(b: &Value, n: usize, to: &mut Bodies) -> Result<(), String> {
     let o = match b {
         Value::String(s) => {
-            notes.push(s.clone());
+            if to.tagging {
+                to.tags.push(s.clone());
+            } else {
+                to.notes.push(s.clone());
+            }
             return Ok(());
         }
         Value::Object(o) => o,
-        Value::Null => return Ok(()),
+        Value::Null => {
+            to.dropped.push(format!("body {n} is empty"));
+            return Ok(());
+        }
         other => return Err(format!("body {n} is {}", kind_name(other))),
     };
-    let tagging = strings(o.get("purpose"))
-        .iter()
-        .any(|p| p.ends_with("tagging"));
+    if has_type(o, "Choice") {
+        // One of several alternatives (languages, formats): the first with words is kept.
+        let items: Vec<&Value> = match o.get("items") {
+            Some(Value::Array(v)) => v.iter().collect(),
+            Some(one) => vec![one],
+            None => Vec::new(),
+        };
+        let first = items
+            .iter()
+            .position(|i| i.is_string() || i.get("value").is_some_and(Value::is_string));
+        match first {
+            Some(f) => {
+                let mut chosen = Bodies {
+                    notes: Vec::new(),
+                    tags: to.tags,
+                    dropped: to.dropped,
+                    tagging: to.tagging || is_tagging(o, "purpose") || is_tagging(o, "motivation"),
+                };
+                read_body(items[f], n, &mut chosen)?;
+                to.notes.append(&mut chosen.notes);
+                if items.len() > 1 {
+                    let others = items.len() - 1;
+                    to.dropped.push(format!(
+                        "body {n} is a choice of {} alternatives; the first with text was kept, the other \
+                         {others} {} not",
+                        items.len(),
+                        if others == 1 { "was" } else { "were" }
+                    ));
+                }
+            }
+            None => to.dropped.push(format!(
+                "body {n} is a choice with no text; it was not kept"
+            )),
+        }
+        return Ok(());
+    }
+    let tagging = is_tagging(o, "purpose")
+        || is_tagging(o, "motivation")
+        || (to.tagging && o.get("purpose").is_none());
     let text = match o.get("value") {
         Some(Value::String(s)) => {
             if strings(o.get("format")).contains(&"text/html") {
@@ -977,15 +1078,20 @@ fn read_body(
             ))
         }
         None => match o.get("source").or(o.get("id")).and_then(Value::as_str) {
-            // An external or semantic body: keep its IRI.
+            // A body that is only a link (an external or semantic resource): kept as the link.
             Some(iri) => iri.to_string(),
-            None => return Ok(()),
+            None => {
+                to.dropped.push(format!(
+                    "body {n} has neither text nor a link; it was not kept"
+                ));
+                return Ok(());
+            }
         },
     };
     if tagging {
-        tags.push(text);
+        to.tags.push(text);
     } else {
-        notes.push(text);
+        to.notes.push(text);
     }
     Ok(())
 }
@@ -1003,6 +1109,19 @@ fn parse_w3c(item: &Value, doc: &Document) -> Result<Parsed, String> {
     let target = o.get("target").ok_or("has no target")?;
     let chosen = choose_target(target, doc)
         .ok_or("its target has no TextQuoteSelector or TextPositionSelector")?;
+    if let Value::Array(targets) = target {
+        if targets.len() > 1 {
+            let others = targets.len() - 1;
+            p.dropped.push(if others == 1 {
+                "it has 2 targets; one was kept, the other was not".to_string()
+            } else {
+                format!(
+                    "it has {} targets; one was kept, the other {others} were not",
+                    targets.len()
+                )
+            });
+        }
+    }
     if let Some(selector) = chosen.get("selector") {
         walk_selectors(selector, true, true, 0, &mut p)?;
     }
@@ -1010,24 +1129,29 @@ fn parse_w3c(item: &Value, doc: &Document) -> Result<Parsed, String> {
         .into_iter()
         .find_map(Color::from_name)
         .unwrap_or_default();
-    let mut notes = Vec::new();
+    let mut bodies = Bodies {
+        notes: Vec::new(),
+        tags: &mut p.tags,
+        dropped: &mut p.dropped,
+        tagging: is_tagging(o, "motivation"),
+    };
     match o.get("body") {
         Some(Value::Array(list)) => {
             for (i, b) in list.iter().enumerate() {
-                read_body(b, i + 1, &mut notes, &mut p.tags)?;
+                read_body(b, i + 1, &mut bodies)?;
             }
         }
-        Some(b) => read_body(b, 1, &mut notes, &mut p.tags)?,
+        Some(b) => read_body(b, 1, &mut bodies)?,
         None => match o.get("bodyValue") {
             None | Some(Value::Null) => {}
-            Some(Value::String(s)) => notes.push(s.clone()),
-            Some(Value::Array(v)) if v.len() == 1 && v[0].is_string() => {
-                notes.push(v[0].as_str().unwrap_or_default().to_string())
-            }
+            Some(Value::String(s)) => bodies.notes.push(s.clone()),
+            Some(Value::Array(v)) if v.len() == 1 && v[0].is_string() => bodies
+                .notes
+                .push(v[0].as_str().unwrap_or_default().to_string()),
             Some(other) => return Err(format!("bodyValue is {}, not text", kind_name(other))),
         },
     }
-    p.note = notes.join("\n\n");
+    p.note = bodies.notes.join("\n\n");
     Ok(p)
 }
 
@@ -1109,6 +1233,7 @@ fn parse_stored(item: Value) -> Result<Parsed, String> {
         color: a.color,
         created: Some(a.created),
         modified: Some(a.modified),
+        dropped: Vec::new(),
     })
 }
 
@@ -1143,8 +1268,9 @@ fn finish(
     };
     let created = p.created.unwrap_or(now);
     let modified = p.modified.unwrap_or(created);
-    let span = anchor(doc.text(), &quote, p.position).map(|a| a.span);
-    Ok(Annotation {
+    let anchored = anchor(doc.text(), &quote, p.position);
+    let span = anchored.map(|a| a.span);
+    let mut a = Annotation {
         id: p.id.unwrap_or_else(new_id),
         source: doc.source_iri.clone(),
         quote,
@@ -1155,7 +1281,19 @@ fn finish(
         created,
         modified,
         anchor: span,
-    })
+        identical_passages: anchored.map_or(0, |a| a.identical),
+    };
+    // Found with other words (typography, an edit, a lone surrogate in the file): described
+    // anew from where it is, so its quote and position are the words highlighted.
+    if anchored.is_some_and(|x| {
+        matches!(
+            x.method,
+            AnchorMethod::NormalizedQuote | AnchorMethod::Fuzzy
+        )
+    }) {
+        a.redescribe(doc.text());
+    }
+    Ok(a)
 }
 
 /// Reads an annotation file for `doc`: every item is checked, anchored and compared with
@@ -1179,15 +1317,196 @@ pub fn import(
     Ok(run.plan(existing))
 }
 
+/// `json` with every escaped lone surrogate (`\ud83d` not followed by its low half, or a low
+/// half alone) written `\ufffd`, which serde_json reads; pairs and everything else are kept.
+/// Hypothesis cuts 32 UTF-16 units of context, which can split an emoji: such a file is read,
+/// the broken character becoming U+FFFD (a quote holding one is then matched fuzzily).
+pub fn replace_lone_surrogates(json: &str) -> std::borrow::Cow<'_, str> {
+    // The common file has no surrogate escape at all: one scan from backslash to backslash
+    // (memchr), no copy.
+    let b = json.as_bytes();
+    let mut from = 0;
+    let found = loop {
+        match json[from..].find('\\') {
+            None => break false,
+            Some(at) => {
+                let i = from + at;
+                if b.get(i + 1) == Some(&b'u') && matches!(b.get(i + 2), Some(b'd' | b'D')) {
+                    break true;
+                }
+                // On by one byte (always a char boundary): an escaped backslash followed by
+                // "ud…" is then a false alarm, which the full pass below sorts out.
+                from = i + 1;
+            }
+        }
+    };
+    if !found {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    fn unit_at(b: &[u8], i: usize) -> Option<u16> {
+        // `\uXXXX` at `i`
+        if b.get(i) != Some(&b'\\') || b.get(i + 1) != Some(&b'u') {
+            return None;
+        }
+        let hex = std::str::from_utf8(b.get(i + 2..i + 6)?).ok()?;
+        u16::from_str_radix(hex, 16).ok()
+    }
+    let mut out = String::with_capacity(json.len());
+    let mut copied = 0; // bytes of `json` copied to `out` so far
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let Some(unit) = unit_at(b, i) else {
+            i += 2; // another escape (`\\`, `\"` …): its second byte is never a backslash to read
+            continue;
+        };
+        let high = (0xd800..0xdc00).contains(&unit);
+        let low = (0xdc00..0xe000).contains(&unit);
+        if high && unit_at(b, i + 6).is_some_and(|u| (0xdc00..0xe000).contains(&u)) {
+            i += 12; // a proper pair
+        } else if high || low {
+            out.push_str(&json[copied..i]);
+            out.push_str("\\ufffd");
+            i += 6;
+            copied = i;
+        } else {
+            i += 6;
+        }
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    out.push_str(&json[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// One item of a file, not checked yet.
+struct Item {
+    /// Its number in the file, from 1 (kept when the file is split by document).
+    number: usize,
+    kind: Kind,
+    value: Value,
+}
+
+/// One item checked: an annotation (with what of it was not kept) or why it is rejected.
+struct Checked {
+    number: usize,
+    result: Result<(Annotation, Vec<String>), String>,
+}
+
+/// The IRI of the document an item targets, as the file says (`None` when it names none).
+fn item_source(kind: Kind, v: &Value) -> Option<String> {
+    fn of_target(t: &Value) -> Option<String> {
+        match t {
+            Value::String(s) => Some(s.clone()),
+            Value::Object(o) => o.get("source").and_then(of_target),
+            Value::Array(list) => list.iter().find_map(of_target),
+            _ => None,
+        }
+    }
+    let o = v.as_object()?;
+    let found = match kind {
+        Kind::W3c => o.get("target").and_then(of_target),
+        Kind::Hypothesis => o
+            .get("uri")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| o.get("target").and_then(of_target)),
+        Kind::Stored => o.get("source").and_then(Value::as_str).map(str::to_string),
+    };
+    found.filter(|s| !s.trim().is_empty())
+}
+
+/// The title a Hypothesis item gives its document.
+fn item_title(v: &Value) -> Option<String> {
+    let t = v.get("document")?.get("title")?;
+    strings(Some(t))
+        .first()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// The items of a file that target one document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceGroup {
+    /// The IRI they target; `None` for items that name no document.
+    pub source: Option<String>,
+    /// The document's title, when the file gives one (a Marginalia download's label, a
+    /// Hypothesis document title).
+    pub title: Option<String>,
+    /// How many items.
+    pub items: usize,
+}
+
+impl SourceGroup {
+    /// The title, else the IRI, else "no document", for messages.
+    pub fn name(&self) -> String {
+        match (&self.title, &self.source) {
+            (Some(t), _) => format!("\u{2018}{t}\u{2019}"),
+            (None, Some(s)) => s.clone(),
+            (None, None) => "no document".into(),
+        }
+    }
+}
+
+/// Items for a document that is not in the library: kept, not placed anywhere.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitingGroup {
+    pub group: SourceGroup,
+    /// The items as a JSON list that [`import`] reads again: what the caller keeps until that
+    /// document is opened.
+    pub json: String,
+}
+
+impl WaitingGroup {
+    /// "12 annotations for ‘Notes on Slow Reading’, a document not in your library — open it to
+    /// place them"
+    pub fn message(&self) -> String {
+        let n = self.group.items;
+        format!(
+            "{} annotation{} for {}, a document not in your library \u{2014} open it to place {}",
+            super::text::Count(n),
+            if n == 1 { "" } else { "s" },
+            self.group.name(),
+            if n == 1 { "it" } else { "them" }
+        )
+    }
+}
+
+/// A file's items for another document of the library, to be checked against that document
+/// and added to its annotations.
+pub struct RoutedRun {
+    /// The library's id of the document.
+    pub doc_id: String,
+    pub group: SourceGroup,
+    pub run: ImportRun,
+}
+
+/// A file's items sorted by the document they belong to ([`ImportRun::route`]).
+pub struct ImportRoutes {
+    /// Items for the document open now (its IRI, or none named).
+    pub here: ImportRun,
+    /// Items for other documents of the library, one run each, in file order.
+    pub elsewhere: Vec<RoutedRun>,
+    /// Items for documents not in the library, one group each, in file order.
+    pub waiting: Vec<WaitingGroup>,
+}
+
 /// An import in steps: [`ImportRun::start`] reads the file whole (the one step that cannot be
 /// split), [`ImportRun::check`] checks and anchors the next items, [`ImportRun::plan`] compares
 /// them with the annotations there are by then. Together they are [`import`], item for item.
+/// [`ImportRun::route`] first sorts the items by the document they target.
 pub struct ImportRun {
     format: ImportFormat,
+    /// The file's own title for its document (a collection's label).
+    label: Option<String>,
     /// The items not checked yet, in file order.
-    rest: std::vec::IntoIter<(Kind, Value)>,
-    /// The items checked so far, each an annotation or why it is rejected.
-    checked: Vec<Result<Annotation, Rejected>>,
+    rest: std::vec::IntoIter<Item>,
+    /// The items checked so far.
+    checked: Vec<Checked>,
 }
 
 impl ImportRun {
@@ -1199,7 +1518,8 @@ impl ImportRun {
             });
         }
         let text = json_text.strip_prefix('\u{feff}').unwrap_or(json_text);
-        let value: Value = serde_json::from_str(text).map_err(|e| {
+        let text = replace_lone_surrogates(text);
+        let value: Value = serde_json::from_str(&text).map_err(|e| {
             let (line, column, message) = storage::json_error_parts(&e);
             ImportError::InvalidJson {
                 line,
@@ -1207,9 +1527,24 @@ impl ImportRun {
                 message,
             }
         })?;
+        let label = value
+            .get("label")
+            .and_then(Value::as_str)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
         let (format, items) = items_of(value)?;
+        let items: Vec<Item> = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, (kind, value))| Item {
+                number: i + 1,
+                kind,
+                value,
+            })
+            .collect();
         Ok(ImportRun {
             format,
+            label,
             rest: items.into_iter(),
             checked: Vec::new(),
         })
@@ -1220,7 +1555,7 @@ impl ImportRun {
         self.format
     }
 
-    /// Items in the file.
+    /// Items in the file (in this part of it, after [`ImportRun::route`]).
     pub fn total(&self) -> usize {
         self.checked.len() + self.rest.len()
     }
@@ -1228,6 +1563,92 @@ impl ImportRun {
     /// Items checked so far.
     pub fn checked(&self) -> usize {
         self.checked.len()
+    }
+
+    /// The documents the unchecked items target, in the order the file first names them.
+    pub fn groups(&self) -> Vec<SourceGroup> {
+        let mut groups: Vec<SourceGroup> = Vec::new();
+        for item in self.rest.as_slice() {
+            let source = item_source(item.kind, &item.value);
+            let title = item_title(&item.value);
+            match groups.iter_mut().find(|g| g.source == source) {
+                Some(g) => {
+                    g.items += 1;
+                    if g.title.is_none() {
+                        g.title = title;
+                    }
+                }
+                None => groups.push(SourceGroup {
+                    source,
+                    title,
+                    items: 1,
+                }),
+            }
+        }
+        // A Marginalia download is one document's: its label is that document's title.
+        if let ([g], Some(label)) = (&mut groups[..], &self.label) {
+            if g.title.is_none() {
+                g.title = Some(label.clone());
+            }
+        }
+        groups
+    }
+
+    /// Sorts the unchecked items by the document they target: those for `here` (its IRI, or
+    /// no document named) stay in [`ImportRoutes::here`]; those for a document of the library
+    /// (`library` gives the id of the document with an IRI, if there is one) make a run each;
+    /// the others wait, never forced onto `here`. Item numbers stay the file's.
+    pub fn route(
+        mut self,
+        here: &Document,
+        library: &dyn Fn(&str) -> Option<String>,
+    ) -> ImportRoutes {
+        let groups = self.groups();
+        let items: Vec<Item> = std::mem::take(&mut self.rest).collect();
+        let mut by_group: Vec<Vec<Item>> = groups.iter().map(|_| Vec::new()).collect();
+        for item in items {
+            let source = item_source(item.kind, &item.value);
+            if let Some(g) = groups.iter().position(|g| g.source == source) {
+                by_group[g].push(item);
+            }
+        }
+        let part = |items: Vec<Item>| ImportRun {
+            format: self.format,
+            label: None,
+            rest: items.into_iter(),
+            checked: Vec::new(),
+        };
+        let mut here_items = Vec::new();
+        let mut elsewhere = Vec::new();
+        let mut waiting = Vec::new();
+        for (group, items) in groups.into_iter().zip(by_group) {
+            match group.source.as_deref() {
+                None => here_items.extend(items),
+                Some(s) if s == here.source_iri => here_items.extend(items),
+                Some(s) => match library(s) {
+                    Some(doc_id) if doc_id == here.id => here_items.extend(items),
+                    Some(doc_id) => elsewhere.push(RoutedRun {
+                        doc_id,
+                        group,
+                        run: part(items),
+                    }),
+                    None => {
+                        let list: Vec<Value> = items.into_iter().map(|i| i.value).collect();
+                        waiting.push(WaitingGroup {
+                            group,
+                            json: serde_json::to_string(&list).unwrap_or_default(),
+                        });
+                    }
+                },
+            }
+        }
+        super::order::sort_by(&mut here_items, |a, b| a.number.cmp(&b.number));
+        self.rest = here_items.into_iter();
+        ImportRoutes {
+            here: self,
+            elsewhere,
+            waiting,
+        }
     }
 
     /// Checks and anchors up to `max_items` more items against `doc` (see [`import`] for ids and
@@ -1240,20 +1661,24 @@ impl ImportRun {
         new_id: &mut dyn FnMut() -> String,
     ) -> bool {
         for _ in 0..max_items {
-            let Some((kind, item)) = self.rest.next() else {
+            let Some(Item {
+                number,
+                kind,
+                value,
+            }) = self.rest.next()
+            else {
                 break;
             };
             let parsed = match kind {
-                Kind::W3c => parse_w3c(&item, doc),
-                Kind::Hypothesis => parse_hypothesis(&item),
-                Kind::Stored => parse_stored(item),
+                Kind::W3c => parse_w3c(&value, doc),
+                Kind::Hypothesis => parse_hypothesis(&value),
+                Kind::Stored => parse_stored(value),
             };
-            let item = self.checked.len() + 1;
-            self.checked.push(
-                parsed
-                    .and_then(|p| finish(doc, p, now, new_id))
-                    .map_err(|reason| Rejected { item, reason }),
-            );
+            let result = parsed.and_then(|mut p| {
+                let dropped = std::mem::take(&mut p.dropped);
+                finish(doc, p, now, new_id).map(|a| (a, dropped))
+            });
+            self.checked.push(Checked { number, result });
         }
         self.rest.len() == 0
     }
@@ -1268,6 +1693,7 @@ impl ImportRun {
             already_present: Vec::new(),
             unanchored: 0,
             rejected: Vec::new(),
+            not_kept: Vec::new(),
         };
         // The existing annotations by their words (in text order among equal words), and the
         // ids added so far: a sorted list and a set type the app has anyway, not map types of
@@ -1275,11 +1701,14 @@ impl ImportRun {
         let mut by_exact: Vec<&Annotation> = existing.iter().collect();
         super::order::sort_by(&mut by_exact, |a, b| a.quote.exact.cmp(&b.quote.exact));
         let mut seen_ids: BTreeSet<String> = BTreeSet::new();
-        for checked in self.checked {
-            let a = match checked {
-                Ok(a) => a,
-                Err(rejected) => {
-                    plan.rejected.push(rejected);
+        for Checked { number, result } in self.checked {
+            let (a, dropped) = match result {
+                Ok(ok) => ok,
+                Err(reason) => {
+                    plan.rejected.push(Rejected {
+                        item: number,
+                        reason,
+                    });
                     continue;
                 }
             };
@@ -1298,6 +1727,11 @@ impl ImportRun {
                 if a.anchor.is_none() {
                     plan.unanchored += 1;
                 }
+                plan.not_kept
+                    .extend(dropped.into_iter().map(|reason| Rejected {
+                        item: number,
+                        reason,
+                    }));
                 plan.to_add.push(a);
             }
         }
@@ -1342,6 +1776,7 @@ mod tests {
             created: Timestamp(1_700_000_000_000),
             modified: Timestamp(1_700_000_000_000),
             anchor: Some(span),
+            identical_passages: 1,
         }
     }
 
@@ -1376,6 +1811,7 @@ mod tests {
         };
         lost.position = None;
         lost.anchor = None;
+        lost.identical_passages = 0;
         lost.color = Color::Green;
         vec![a, b, c, lost]
     }
@@ -1645,6 +2081,215 @@ mod tests {
         assert_eq!(plan.summary(), "1 annotation to import, 11 rejected");
     }
 
+    /// Issue 30: W3C bodies are kept as meant, and nothing is dropped silently.
+    #[test]
+    fn bodies_are_kept_as_meant() {
+        let d = doc();
+        let target =
+            json!({"source": IRI, "selector": {"type": "TextQuoteSelector", "exact": "cat sat"}});
+        let json = json!([
+            {"type": "Annotation", "target": target, "body": [
+                {"type": "TextualBody", "purpose": "tagging", "value": "t1"},
+                {"type": "TextualBody", "motivation": "oa:tagging", "value": "t2"},
+                {"type": "Choice", "items": [
+                    {"type": "TextualBody", "value": "In English", "language": "en"},
+                    {"type": "TextualBody", "value": "En français", "language": "fr"},
+                    {"type": "TextualBody", "value": "Auf Deutsch", "language": "de"}]},
+                {"id": "https://example.org/reference"},
+                {"type": "TextualBody"},
+            ]},
+            {"type": "Annotation", "motivation": "tagging", "target": [target, "https://example.org/other"],
+             "body": {"type": "TextualBody", "value": "whole-annotation tag"}},
+            {"type": "Annotation", "target": {"source": IRI, "selector": {"type": "TextQuoteSelector", "exact": "words not in the text"}}},
+        ])
+        .to_string();
+        let plan = run(&d, &json, &AnnotationSet::new()).unwrap();
+        let a = &plan.to_add[0];
+        assert_eq!(a.tags, ["t1", "t2"]);
+        assert_eq!(a.note, "In English\n\nhttps://example.org/reference");
+        assert_eq!(plan.to_add[1].tags, ["whole-annotation tag"]);
+        assert_eq!(plan.to_add[1].note, "");
+        assert_eq!(
+            plan.details(),
+            [
+                "item 1: body 3 is a choice of 3 alternatives; the first with text was kept, the \
+                 other 2 were not",
+                "item 1: body 5 has neither text nor a link; it was not kept",
+                "item 2: it has 2 targets; one was kept, the other was not",
+            ]
+        );
+        assert_eq!(plan.report(), "3 items: 2 placed, 1 unanchored");
+        let again = run(
+            &d,
+            &json,
+            &AnnotationSet::from_annotations(plan.to_add.clone()),
+        )
+        .unwrap();
+        assert_eq!(
+            again.report(),
+            "3 items: 0 placed, 0 unanchored, 3 already here"
+        );
+    }
+
+    /// Issue 30: imports land in the document they belong to; items for a document not in the
+    /// library wait, named in the report, and are never forced onto the open one.
+    #[test]
+    fn imports_are_routed_to_their_documents() {
+        let here = doc();
+        let slow = Document::new(
+            "slow-reading-1a2b3c4d",
+            "urn:marginalia:doc:slow-reading-1a2b3c4d",
+            "Notes on Slow Reading",
+            vec![Block::paragraph("Read slowly. ".repeat(12).trim_end())],
+            None,
+        );
+        // A download from the reader's own document, imported where that document is unknown.
+        let anns: Vec<Annotation> = (0..12)
+            .map(|i| ann(&slow, &format!("urn:uuid:{i}"), 13 * i, 13 * i + 4))
+            .collect();
+        let refs: Vec<&Annotation> = anns.iter().collect();
+        let download = export_text(&slow, &refs, Timestamp(0));
+        let library = crate::library::Library::default();
+        let routes = ImportRun::start(&download)
+            .unwrap()
+            .route(&here, &|s| library.id_for_source(s));
+        assert_eq!(routes.here.total(), 0);
+        assert!(routes.elsewhere.is_empty());
+        assert_eq!(routes.waiting.len(), 1);
+        assert_eq!(
+            routes.waiting[0].message(),
+            "12 annotations for \u{2018}Notes on Slow Reading\u{2019}, a document not in your \
+             library \u{2014} open it to place them"
+        );
+        // What waits is kept whole: imported into that document later, all twelve are placed.
+        let later = run(&slow, &routes.waiting[0].json, &AnnotationSet::new()).unwrap();
+        assert_eq!(later.report(), "12 items: 12 placed, 0 unanchored");
+        assert_eq!(later.to_add, anns);
+
+        // A mixed file: this document, none named, a document of the library, one not here.
+        let sel = |exact: &str| json!({"type": "TextQuoteSelector", "exact": exact});
+        let json = json!([
+            {"type": "Annotation", "target": {"source": IRI, "selector": sel("cat")}},
+            {"type": "Annotation", "target": {"source": slow.source_iri, "selector": sel("Read")}},
+            {"type": "Annotation", "target": {"selector": sel("dog")}},
+            {"type": "Annotation", "target": "urn:marginalia:doc:elsewhere-00000000"},
+            {"id": "h1", "uri": "https://example.org/p", "text": "", "tags": [],
+             "document": {"title": ["A Web Page"]},
+             "target": [{"source": "https://example.org/p", "selector": [sel("cat")]}]},
+        ])
+        .to_string();
+        let mut library = crate::library::Library::default();
+        library.touch(crate::library::Entry {
+            id: slow.id.clone(),
+            title: slow.title.clone(),
+            file_name: "slow-reading.md".into(),
+            annotations: 0,
+            last_opened: Timestamp(0),
+        });
+        let mut routes = ImportRun::start(&json)
+            .unwrap()
+            .route(&here, &|s| library.id_for_source(s));
+        assert_eq!(routes.here.total(), 2);
+        routes
+            .here
+            .check(&here, usize::MAX, Timestamp(0), &mut ids());
+        let plan = routes.here.plan(&AnnotationSet::new());
+        assert_eq!(plan.report(), "2 items: 2 placed, 0 unanchored");
+        assert_eq!(routes.elsewhere.len(), 1);
+        let other = routes.elsewhere.pop().unwrap();
+        assert_eq!(
+            (other.doc_id.as_str(), other.group.items),
+            (slow.id.as_str(), 1)
+        );
+        let mut run2 = other.run;
+        run2.check(&slow, usize::MAX, Timestamp(0), &mut ids());
+        assert_eq!(
+            run2.plan(&AnnotationSet::new()).to_add[0].source,
+            slow.source_iri
+        );
+        let names: Vec<String> = routes.waiting.iter().map(|w| w.message()).collect();
+        assert_eq!(
+            names,
+            [
+                "1 annotation for urn:marginalia:doc:elsewhere-00000000, a document not in your \
+                 library \u{2014} open it to place it",
+                "1 annotation for \u{2018}A Web Page\u{2019}, a document not in your library \
+                 \u{2014} open it to place it",
+            ]
+        );
+        // Item numbers stay the file's.
+        let bad = json!([
+            {"type": "Annotation", "target": {"source": slow.source_iri, "selector": sel("Read")}},
+            {"type": "Annotation", "target": {"source": IRI}},
+        ])
+        .to_string();
+        let mut routes = ImportRun::start(&bad)
+            .unwrap()
+            .route(&here, &|s| library.id_for_source(s));
+        routes
+            .here
+            .check(&here, usize::MAX, Timestamp(0), &mut ids());
+        assert_eq!(
+            routes.here.plan(&AnnotationSet::new()).details()[0]
+                .split(':')
+                .next(),
+            Some("item 2")
+        );
+    }
+
+    /// Issue 30: Hypothesis cuts 32 UTF-16 units of context, which can split an emoji and leave
+    /// an escaped lone surrogate in its JSON; the file is read, not refused.
+    #[test]
+    fn lone_surrogates_do_not_sink_a_file() {
+        let d = doc();
+        let json = r#"{"annotations": [
+            {"id": "a", "uri": "u", "text": "cut context", "tags": [],
+             "target": [{"selector": [{"type": "TextQuoteSelector",
+               "exact": "The dog", "prefix": "\ude00 ", "suffix": " sat too.\ud83d"}]}]},
+            {"id": "b", "uri": "u", "text": "cut quote", "tags": [],
+             "target": [{"selector": [{"type": "TextQuoteSelector",
+               "exact": "the mat. \ud83d The dog", "prefix": "The cat sat on ", "suffix": ""}]}]},
+            {"id": "c", "uri": "u", "text": "a pair is kept \ud83d\ude00 and \\ud83d is no escape",
+             "tags": [], "target": [{"selector": [{"type": "TextQuoteSelector", "exact": "cat"}]}]},
+            {"id": "d", "uri": "u", "text": 5, "tags": [],
+             "target": [{"selector": [{"type": "TextQuoteSelector", "exact": "cat"}]}]}
+        ]}"#;
+        let plan = run(&d, json, &AnnotationSet::new()).unwrap();
+        let by_id = |id: &str| {
+            plan.to_add
+                .iter()
+                .find(|a| a.id.ends_with(&format!("/{id}")))
+                .unwrap()
+        };
+        let a = by_id("a");
+        assert_eq!(a.quote.prefix, "\u{fffd} ");
+        assert_eq!(d.text().slice(a.anchor.unwrap()), "The dog");
+        // The quote holding one is matched fuzzily and described from where it was found.
+        let b = by_id("b");
+        assert_eq!(d.text().slice(b.anchor.unwrap()), "the mat. 😀 The dog");
+        assert_eq!(b.quote.exact, "the mat. 😀 The dog");
+        assert_eq!(
+            by_id("c").note,
+            "a pair is kept 😀 and \\ud83d is no escape"
+        );
+        // Only the truly unreadable item is rejected, with its number and reason.
+        let msgs: Vec<String> = plan.rejected.iter().map(|r| r.to_string()).collect();
+        assert_eq!(msgs, ["item 4: text is a number, not text"]);
+        // Files without surrogate escapes are read as they are, without a copy.
+        assert!(matches!(
+            replace_lone_surrogates(r#"{"a": "\u00e9 \\ud83d"}"#),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            replace_lone_surrogates(r#""\uDC00\uD83D""#),
+            r#""\ufffd\ufffd""#
+        );
+        assert_eq!(
+            replace_lone_surrogates(r#""\ud83d\u0041""#),
+            r#""\ufffd\u0041""#
+        );
+    }
+
     #[test]
     fn hypothesis_exports_are_anchored_by_quote_only() {
         let d = doc();
@@ -1809,11 +2454,14 @@ mod tests {
                         created: Timestamp(c),
                         modified: Timestamp((c + dm).min(253_402_300_799_999)),
                         anchor: None,
+                        identical_passages: 0,
                     };
                     if id.len() % 2 == 0 {
                         a.id = id; // not always a URI
                     }
-                    a.anchor = anchor(&text, &a.quote, a.position).map(|x| x.span);
+                    let anchored = anchor(&text, &a.quote, a.position);
+                    a.anchor = anchored.map(|x| x.span);
+                    a.identical_passages = anchored.map_or(0, |x| x.identical);
                     a
                 },
             )
@@ -1889,8 +2537,143 @@ mod tests {
         })
     }
 
+    /// Every exported TextPositionSelector covers exactly its TextQuoteSelector's `exact`.
+    fn positions_agree(d: &Document, json: &str) -> Result<usize, String> {
+        let v: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let mut checked = 0;
+        for item in v["first"]["items"].as_array().into_iter().flatten() {
+            let sels = item["target"]["selector"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let exact = sels.iter().find_map(|s| s["exact"].as_str());
+            for s in &sels {
+                if s["type"] == "TextPositionSelector" {
+                    let span = CharSpan::new(
+                        s["start"].as_u64().unwrap_or(0) as usize,
+                        s["end"].as_u64().unwrap_or(0) as usize,
+                    );
+                    if span.end > d.len_chars() || Some(d.text().slice(span).as_str()) != exact {
+                        return Err(format!("{span} is not {exact:?}"));
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        Ok(checked)
+    }
+
+    /// Issue 30: after "Carry them over" to an edited version, the highlight, the card, the
+    /// Markdown and the JSON must all name the same, new, words.
+    #[test]
+    fn carried_over_annotations_are_described_where_they_now_are() {
+        let old = doc();
+        let new = Document::new(
+            "test-doc-2",
+            "urn:marginalia:article:test-2",
+            "T",
+            vec![
+                Block::paragraph("Preface added. The cat sat on the rug. 😀 The dog sat too."),
+                Block::paragraph("Second paragraph: the cat ran. Ünïcödé text here."),
+            ],
+            None,
+        );
+        let mut a = ann(&old, "urn:uuid:a", 4, 22); // "cat sat on the mat"
+        a.note = "a note".into();
+        let old_quote = a.quote.clone();
+        let mut carried = vec![a.clone(), {
+            let mut l = ann(&old, "urn:uuid:l", 0, 3);
+            l.quote.exact = "nowhere at all in it".into();
+            l.anchor = None;
+            l
+        }];
+        assert_eq!(storage::carry_over(&new, &mut carried), 1);
+        let c = &carried[0];
+        let span = c.anchor.unwrap();
+        assert_eq!(new.text().slice(span), "cat sat on the rug");
+        assert_eq!(c.quote.exact, "cat sat on the rug");
+        assert_eq!(c.position.map(|p| p.span()), Some(span));
+        assert_eq!(c.source, new.source_iri);
+        assert_eq!((c.note.as_str(), c.id.as_str()), ("a note", "urn:uuid:a"));
+        // The unanchored one keeps the words to look for.
+        assert_eq!(carried[1].quote.exact, "nowhere at all in it");
+        let refs: Vec<&Annotation> = carried.iter().collect();
+        assert_eq!(
+            positions_agree(&new, &export_text(&new, &refs, Timestamp(0))),
+            Ok(1)
+        );
+        assert!(crate::markdown_export::to_markdown(&new, &refs).contains("> cat sat on the rug"));
+        // Re-describing returns the old quote (for the history) once, then there is nothing new.
+        let mut b = a.clone();
+        b.anchor = Some(span);
+        assert_eq!(b.redescribe(new.text()), Some(old_quote));
+        assert_eq!(b.redescribe(new.text()), None);
+        // Re-attaching describes the selection and makes the place certain.
+        let mut r = carried[1].clone();
+        let at = CharSpan::new(15, 18);
+        assert_eq!(
+            r.reattach(new.text(), at).map(|q| q.exact),
+            Some("nowhere at all in it".into())
+        );
+        assert_eq!(
+            (r.quote.exact.as_str(), r.anchor, r.identical_passages),
+            ("The", Some(at), 1)
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// The surrogate pre-pass never panics, and makes any string of escapes readable when
+        /// the rest of it is valid JSON.
+        #[test]
+        fn lone_surrogate_escapes_always_read(units in proptest::collection::vec(prop_oneof![
+            Just("\\ud83d"), Just("\\ude00"), Just("\\uD800"), Just("\\u0041"), Just("\\\\"),
+            Just("ud83d"), Just("é"), Just("😀"), Just("\\n"), Just("\\"),
+        ], 0..12)) {
+            let body: String = units.concat();
+            let json = format!("[\"{body}\"]");
+            let fixed = replace_lone_surrogates(&json);
+            let valid_escapes = !body.replace("\\\\", "").replace("\\u", "").replace("\\n", "").contains('\\');
+            if valid_escapes {
+                prop_assert!(serde_json::from_str::<Value>(&fixed).is_ok(), "{}", fixed);
+            }
+        }
+
+        /// Whatever an annotation holds (a stale position, a quote from another version), the
+        /// export never pairs a position with words other than its quote's.
+        #[test]
+        fn exported_positions_cover_their_exact(
+            items in proptest::collection::vec((0usize..120, 0usize..120, 0usize..120, 0usize..30, any::<bool>()), 0..8),
+        ) {
+            let d = doc();
+            let len = d.len_chars();
+            let anns: Vec<Annotation> = items
+                .iter()
+                .enumerate()
+                .map(|(i, &(s, e, ps, pl, stale))| {
+                    let mut a = ann(&d, &format!("urn:uuid:{i}"), s.min(len), e.min(len));
+                    if stale {
+                        a.position = Some(TextPositionSelector { start: ps, end: ps + pl });
+                    }
+                    a
+                })
+                .collect();
+            let refs: Vec<&Annotation> = anns.iter().collect();
+            prop_assert!(positions_agree(&d, &export_text(&d, &refs, Timestamp(0))).is_ok());
+            // The carried-over ones too.
+            let mut carried = anns.clone();
+            storage::carry_over(&d, &mut carried);
+            let refs: Vec<&Annotation> = carried.iter().collect();
+            prop_assert!(positions_agree(&d, &export_text(&d, &refs, Timestamp(0))).is_ok());
+            for a in &carried {
+                if let Some(span) = a.anchor {
+                    prop_assert_eq!(a.position.map(|p| p.span()), Some(span));
+                    prop_assert_eq!(d.text().slice(span), a.quote.exact.clone());
+                }
+            }
+        }
+
 
         #[test]
         fn export_then_import_is_the_identity(

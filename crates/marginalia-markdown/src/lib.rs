@@ -1,28 +1,33 @@
 //! A small CommonMark reader for readers' own articles, in place of pulldown-cmark (which cost
 //! about 64 KB of the gzipped wasm). It follows the CommonMark block and inline algorithms (the
 //! reference implementation's, as pulldown-cmark does) and yields the few events
-//! [`super::markdown`] turns into blocks. Its output is checked against pulldown-cmark by a
-//! differential property test (`markdown::tests`).
+//! marginalia-core's `markdown` module turns into blocks. Its output is checked against
+//! pulldown-cmark on the CommonMark 0.31.2 spec's examples (`tests/commonmark_spec.rs`) and by a
+//! differential property test in marginalia-core (`markdown::tests::against_pulldown`); see
+//! README.md.
 //!
 //! What it reads: ATX and setext headings, paragraphs with lazy continuation, thematic breaks,
 //! block quotes, bullet and ordered lists (tight and loose, nested), fenced and indented code,
-//! HTML blocks and inline HTML (kept as text), link reference definitions, backslash escapes,
-//! entities (numeric, and the common named ones in [`ENTITIES`]), code spans, emphasis and strong
-//! emphasis, inline, reference and auto links, images, hard and soft breaks.
+//! HTML blocks and inline HTML (kept as text), link reference definitions (labels matched by
+//! Unicode full case folding), backslash escapes, entities (numeric, and the named ones of
+//! HTML 4.01 and `apos`, in `tables::ENTITIES`), code spans, emphasis and strong emphasis,
+//! inline, reference and auto links, images, hard and soft breaks.
 //!
-//! Deliberate differences from pulldown-cmark: named entities outside [`ENTITIES`] stay as
-//! written; reference labels are matched by lowercasing (not full Unicode case folding); the
-//! punctuation that decides emphasis flanking is exact for Latin, Greek, Cyrillic, Hebrew,
-//! Arabic, Devanagari, the general punctuation, symbol and emoji blocks and CJK punctuation, and
-//! treats other scripts' punctuation as letters; lone CR line endings read like LF. Where
-//! pulldown-cmark has quirks readers meet (CRLF kept in code spans and inline HTML, tabs before
-//! closing `#`s, multi-line HTML comments shown with their container markers, definitions that
-//! make a list loose), this reader follows it.
+//! Deliberate differences from pulldown-cmark: named entities HTML5 added (`&HilbertSpace;`) stay
+//! as written (all of HTML5's would cost about 10 KB of the gzipped wasm:
+//! `tools/gen-tables.py --all-entities`); the punctuation that decides emphasis flanking is
+//! exact for Latin, Greek, Cyrillic, Hebrew, Arabic, Devanagari, the general punctuation, symbol
+//! and emoji blocks and CJK punctuation, and treats other scripts' punctuation as letters; lone
+//! CR line endings read like LF. Where pulldown-cmark has quirks readers meet (CRLF kept in code
+//! spans and inline HTML, tabs before closing `#`s, multi-line HTML comments shown with their
+//! container markers, definitions that make a list loose), this reader follows it.
 //!
 //! Nothing here recurses over the input: blocks live in an arena walked with an explicit stack,
 //! inlines in a flat list, so 10,000 nested quotes or brackets cost no stack.
 
 use std::collections::HashMap;
+
+mod tables;
 
 /// The start of a container or a styled run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -1022,14 +1027,35 @@ fn link_label(s: &str, p: usize) -> usize {
     0
 }
 
-/// The key a label is looked up by: lowercase, inner whitespace collapsed.
+/// The key a label is looked up by: Unicode case folded (full folding, as CommonMark asks:
+/// `ẞ`, `ß` and `SS` are one key), inner whitespace collapsed.
 fn normalize_label(label: &str) -> String {
     let inner = label.get(1..label.len().saturating_sub(1)).unwrap_or("");
-    inner
-        .split_ascii_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    let mut key = String::with_capacity(inner.len());
+    for word in inner.split_ascii_whitespace() {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        for c in word.chars() {
+            push_folded(&mut key, c);
+        }
+    }
+    key
+}
+
+/// Pushes `c` case folded: lowercased, then folded by [`tables::FOLDS`] where lowercasing is not
+/// enough (`ß` → `ss`, `ς` → `σ`, `ﬁ` → `fi`). The keys this makes are equal where full case
+/// folding's are (only Cherokee keys differ, in small letters where folding makes capitals).
+fn push_folded(key: &mut String, c: char) {
+    for c in c.to_lowercase() {
+        match (!c.is_ascii())
+            .then(|| lookup(tables::FOLDS, c.encode_utf8(&mut [0; 4])))
+            .flatten()
+        {
+            Some(folded) => key.push_str(folded),
+            None => key.push(c),
+        }
+    }
 }
 
 /// A link destination at `p`: where it ends and its raw text.
@@ -1148,57 +1174,28 @@ fn reference(text: &str, refs: &mut HashMap<String, String>) -> Option<usize> {
 // ---------------------------------------------------------------------------------------------
 // Entities, escapes and punctuation
 
-/// The named entities read (others stay as written).
-const ENTITIES: [(&str, &str); 48] = [
-    ("amp", "&"),
-    ("lt", "<"),
-    ("gt", ">"),
-    ("quot", "\""),
-    ("apos", "'"),
-    ("nbsp", "\u{a0}"),
-    ("copy", "©"),
-    ("reg", "®"),
-    ("trade", "™"),
-    ("hellip", "…"),
-    ("mdash", "—"),
-    ("ndash", "–"),
-    ("lsquo", "‘"),
-    ("rsquo", "’"),
-    ("sbquo", "‚"),
-    ("ldquo", "“"),
-    ("rdquo", "”"),
-    ("bdquo", "„"),
-    ("laquo", "«"),
-    ("raquo", "»"),
-    ("lsaquo", "‹"),
-    ("rsaquo", "›"),
-    ("times", "×"),
-    ("divide", "÷"),
-    ("minus", "−"),
-    ("plusmn", "±"),
-    ("deg", "°"),
-    ("middot", "·"),
-    ("bull", "•"),
-    ("euro", "€"),
-    ("pound", "£"),
-    ("yen", "¥"),
-    ("cent", "¢"),
-    ("sect", "§"),
-    ("para", "¶"),
-    ("shy", "\u{ad}"),
-    ("ensp", "\u{2002}"),
-    ("emsp", "\u{2003}"),
-    ("thinsp", "\u{2009}"),
-    ("zwnj", "\u{200c}"),
-    ("zwj", "\u{200d}"),
-    ("larr", "←"),
-    ("rarr", "→"),
-    ("frac12", "½"),
-    ("frac14", "¼"),
-    ("frac34", "¾"),
-    ("iexcl", "¡"),
-    ("iquest", "¿"),
-];
+/// The value of `key` in a generated table of `\0key;value` records sorted by key
+/// ([`tables`]): a binary search over the records' bytes.
+fn lookup(table: &'static str, key: &str) -> Option<&'static str> {
+    let b = table.as_bytes();
+    // Both ends sit at the start of a record (its `\0`), or at the end of the table.
+    let (mut lo, mut hi) = (0, b.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let start = b[..=mid].iter().rposition(|&c| c == 0)?;
+        let end = b[start + 1..]
+            .iter()
+            .position(|&c| c == 0)
+            .map_or(b.len(), |n| start + 1 + n);
+        let (k, v) = table[start + 1..end].split_once(';')?;
+        match k.cmp(key) {
+            std::cmp::Ordering::Equal => return Some(v),
+            std::cmp::Ordering::Less => lo = end,
+            std::cmp::Ordering::Greater => hi = start,
+        }
+    }
+    None
+}
 
 /// An entity at the start of `s` (which starts with `&`): its length and text.
 fn entity(s: &str) -> Option<(usize, String)> {
@@ -1227,8 +1224,7 @@ fn entity(s: &str) -> Option<(usize, String)> {
     if b.get(1 + n) != Some(&b';') {
         return None;
     }
-    let name = &s[1..1 + n];
-    let (_, value) = ENTITIES.iter().find(|(k, _)| *k == name)?;
+    let value = lookup(tables::ENTITIES, &s[1..1 + n])?;
     Some((n + 2, value.to_string()))
 }
 
@@ -1596,6 +1592,8 @@ fn inlines(
     p.parse();
     for item in p.items {
         match item {
+            // (A text the line break after it emptied of its spaces is no text.)
+            Item::Text(t) if t.is_empty() => {}
             Item::Text(t) => out.push(Event::Text(t)),
             Item::Delim {
                 ch,
@@ -2024,5 +2022,75 @@ mod tests {
         assert!(PUNCTUATION.iter().all(|(a, b)| a <= b));
         assert!(is_punctuation('😀') && is_punctuation('—') && is_punctuation('。'));
         assert!(!is_punctuation('é') && !is_punctuation('中') && !is_punctuation('a'));
+    }
+
+    /// A generated table's records, checked to be sorted by key (the binary search needs it).
+    fn records(table: &'static str) -> Vec<(&'static str, &'static str)> {
+        let records: Vec<_> = table[1..]
+            .split('\0')
+            .map(|r| r.split_once(';').unwrap())
+            .collect();
+        assert!(table.starts_with('\0'));
+        assert!(records.windows(2).all(|w| w[0].0 < w[1].0), "not sorted");
+        records
+    }
+
+    #[test]
+    fn every_named_entity_reads_as_pulldown_cmark_reads_it() {
+        let records = records(tables::ENTITIES);
+        // HTML 4.01's and `apos`, or (tools/gen-tables.py --all-entities) all of HTML5's.
+        assert!([253, 2125].contains(&records.len()), "{}", records.len());
+        for (name, value) in records {
+            assert_eq!(lookup(tables::ENTITIES, name), Some(value));
+            assert_eq!(
+                entity(&format!("&{name};")),
+                Some((name.len() + 2, value.into()))
+            );
+            let md = format!("&{name};");
+            let theirs: String = pulldown_cmark::Parser::new(&md)
+                .filter_map(|e| match e {
+                    pulldown_cmark::Event::Text(t) => Some(t.to_string()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(value, theirs, "&{name};");
+        }
+        for missing in ["", "ampx", "Amp", "zzzz", "AAA", "amp;"] {
+            assert_eq!(lookup(tables::ENTITIES, missing), None, "{missing}");
+        }
+    }
+
+    /// Over every character with a case: two characters' keys are equal exactly where their full case
+    /// foldings (unicase's, as pulldown-cmark compares labels) are. Letters whose case is newer
+    /// than this toolchain's Unicode (`char::UNICODE_VERSION`) have no case here and are left out.
+    #[test]
+    fn labels_are_case_folded_as_unicode_full_case_folding_does() {
+        let records = records(tables::FOLDS);
+        assert!(records.iter().all(|(k, _)| k.chars().count() == 1));
+        let mut ours_to_theirs = HashMap::new();
+        let mut theirs_to_ours = HashMap::new();
+        let mut newer = Vec::new();
+        // (Planes 4 to 16 have no letters: unassigned, tags, private use.)
+        for c in (0..0x40000).filter_map(char::from_u32) {
+            let mut ours = String::new();
+            push_folded(&mut ours, c);
+            let theirs = unicase::UniCase::new(c.to_string()).to_folded_case();
+            if ours == c.to_string() && theirs != ours && c.to_uppercase().eq([c]) {
+                newer.push(c);
+                continue;
+            }
+            let a = ours_to_theirs.entry(ours.clone()).or_insert(theirs.clone());
+            let b = theirs_to_ours.entry(theirs.clone()).or_insert(ours.clone());
+            assert!(
+                *a == theirs && *b == ours,
+                "U+{:04X} {c:?} folds to {ours:?}, unicase's folding is {theirs:?}",
+                c as u32
+            );
+        }
+        // unicase 2.10's tables are newer than Rust 1.95's Unicode 17: 21 letters (U+A7DD,
+        // U+A7E2, U+AB6C, U+AB6D, 16 of U+1DF40–U+1DF7E, U+1DF95) have a folding there only.
+        assert!(newer.len() <= 40, "{newer:?}");
+        assert_eq!(normalize_label("[ẞ]"), normalize_label("[SS]"));
+        assert_eq!(normalize_label("[ \tΣΑΣ \n ﬁle ]"), "σασ file");
     }
 }

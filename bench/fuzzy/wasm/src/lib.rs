@@ -1,5 +1,6 @@
-//! One entry point for the benchmark page: anchors every quote of a case list in one text and
-//! times each call with the page's clock.
+//! The benchmark page's entry points: [`prepare`] a text once (timed), then [`run`] one quote at a
+//! time in it (timed per call), so that the page can interleave these calls with the JavaScript
+//! matcher's.
 
 use marginalia_core::anchor::{anchor_prepared, AnchorMethod, PreparedText};
 use marginalia_core::fuzzy;
@@ -33,41 +34,51 @@ struct Outcome {
     ms: f64,
 }
 
-#[derive(Serialize)]
-struct Report {
-    prepare_ms: f64,
-    outcomes: Vec<Outcome>,
+thread_local! {
+    /// The text prepared by [`prepare`] (leaked: a benchmark page prepares a few texts at most).
+    static PREPARED: std::cell::RefCell<Option<(&'static CharText, PreparedText<'static>)>> =
+        const { std::cell::RefCell::new(None) };
 }
 
-/// `mode` "anchor": Marginalia's `anchor_prepared` (the text normalised once, up front, timed
-/// separately as `prepare_ms`). `mode` "search": the bare matcher with approx-string-match's
-/// semantics (`fuzzy::search_best` with at most `min(256, len / 2)` errors), first match.
-/// `quotes` is a JSON array of `{exact, prefix, suffix, start, end}`; returns a JSON [`Report`].
+/// Prepares `text` for the quotes that follow (what the app does once per document: the text as
+/// code points, and normalised for anchoring); returns the milliseconds it took.
 #[wasm_bindgen]
-pub fn run(text: &str, quotes: &str, mode: &str, reps: u32) -> String {
-    let quotes: Vec<Quote> = serde_json::from_str(quotes).expect("quotes JSON");
-    let reps = reps.max(1);
+pub fn prepare(text: &str) -> f64 {
     let t0 = now();
-    let text = CharText::new(text);
-    let prepared = PreparedText::new(&text);
-    let prepare_ms = now() - t0;
-    let mut outcomes = Vec::with_capacity(quotes.len());
-    for q in &quotes {
-        let selector = TextQuoteSelector {
-            exact: q.exact.clone(),
-            prefix: q.prefix.clone(),
-            suffix: q.suffix.clone(),
-        };
-        let position = TextPositionSelector {
-            start: q.start,
-            end: q.end,
-        };
-        let outcome = match mode {
+    let text: &'static CharText = Box::leak(Box::new(CharText::new(text)));
+    let prepared = PreparedText::new(text);
+    let ms = now() - t0;
+    PREPARED.with(|p| *p.borrow_mut() = Some((text, prepared)));
+    ms
+}
+
+/// One quote in the text last [`prepare`]d, `reps` times. `mode` "anchor": Marginalia's
+/// `anchor_prepared`. `mode` "search": the bare matcher with approx-string-match's semantics
+/// (`fuzzy::search_best` with at most `min(256, len / 2)` errors), first match. `quote` is a
+/// JSON `{exact, prefix, suffix, start, end}`; returns a JSON [`Outcome`] (`ms` per call, the
+/// preparation not included).
+#[wasm_bindgen]
+pub fn run(quote: &str, mode: &str, reps: u32) -> String {
+    let q: Quote = serde_json::from_str(quote).expect("quote JSON");
+    let reps = reps.max(1);
+    let outcome = PREPARED.with(|p| {
+        let p = p.borrow();
+        let (text, prepared) = p.as_ref().expect("prepare() first");
+        match mode {
             "anchor" => {
+                let selector = TextQuoteSelector {
+                    exact: q.exact.clone(),
+                    prefix: q.prefix.clone(),
+                    suffix: q.suffix.clone(),
+                };
+                let position = TextPositionSelector {
+                    start: q.start,
+                    end: q.end,
+                };
                 let t = now();
                 let mut got = None;
                 for _ in 0..reps {
-                    got = anchor_prepared(&prepared, &selector, Some(position));
+                    got = anchor_prepared(prepared, &selector, Some(position));
                 }
                 let ms = (now() - t) / f64::from(reps);
                 Outcome {
@@ -94,12 +105,13 @@ pub fn run(text: &str, quotes: &str, mode: &str, reps: u32) -> String {
                 Outcome {
                     span: got.first().map(|m| (m.start, m.end)),
                     method: "search",
-                    confidence: got.first().map_or(0.0, |m| 1.0 - m.errors as f64 / pattern.len() as f64),
+                    confidence: got
+                        .first()
+                        .map_or(0.0, |m| 1.0 - m.errors as f64 / pattern.len() as f64),
                     ms,
                 }
             }
-        };
-        outcomes.push(outcome);
-    }
-    serde_json::to_string(&Report { prepare_ms, outcomes }).expect("report JSON")
+        }
+    });
+    serde_json::to_string(&outcome).expect("outcome JSON")
 }

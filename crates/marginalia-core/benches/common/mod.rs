@@ -249,6 +249,7 @@ pub fn annotations(doc: &Document, n: usize, seed: u64) -> Vec<Annotation> {
             created,
             modified,
             anchor: Some(span),
+            identical_passages: 1,
         });
     }
     out
