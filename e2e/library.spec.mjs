@@ -146,7 +146,7 @@ test('a deep link into a long document with thousands of highlights shows that o
   const path = 'target/e2e-files/long-highlights.json';
   writeFileSync(path, JSON.stringify(items));
   await page.getByLabel('Import').setInputFiles(path);
-  await expect(page.getByRole('status').filter({ hasText: /added 3,?000/ })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('status').filter({ hasText: /3,000 items: 3,000 placed/ })).toBeVisible({ timeout: 30_000 });
   const docId = new URL(page.url()).hash.match(/doc=([^&]+)/)[1];
   const target = N - 10;
   await page.goto(`/#doc=${docId}&annotation=${encodeURIComponent(id(target))}`);

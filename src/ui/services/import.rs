@@ -110,15 +110,14 @@ pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: 
         return;
     };
     let added = plan.to_add.len();
+    // "3 items: 2 placed, 1 unanchored, …": the domain's counts, adding up to the items; the
+    // details name each rejected item and each part not kept.
     let summary = format!(
-        "Imported from {name} ({}): added {}, already present {}, unanchored {}, rejected {}.",
+        "Imported from {name} ({}): {}.",
         plan.format.label(),
-        Count(added),
-        Count(plan.already_present.len()),
-        Count(plan.unanchored),
-        Count(plan.rejected.len())
+        plan.report()
     );
-    let details = plan.rejected.iter().map(|r| r.to_string()).collect();
+    let details = plan.details();
     if added > 0 {
         let changed = app
             .set
