@@ -192,3 +192,24 @@ test('a dropped file is imported; an unanchored annotation is listed and re-atta
   await expect(page.getByRole('heading', { name: 'Unanchored' })).toBeHidden();
   await expect(page.locator('.card .note')).toHaveText('Quote from an older version');
 });
+
+test('the report counts what the items became and lists the parts not kept; a quote found more than once says so on its card', async ({ page }) => {
+  await openApp(page);
+  const w3c = [
+    { '@context': 'http://www.w3.org/ns/anno.jsonld', id: 'urn:uuid:6a1f7b4e-0c1d-4e2f-9a3b-5c6d7e8f9a01', type: 'Annotation',
+      target: { selector: { type: 'TextQuoteSelector', exact: 'Iran' } } },
+    { '@context': 'http://www.w3.org/ns/anno.jsonld', id: 'urn:uuid:6a1f7b4e-0c1d-4e2f-9a3b-5c6d7e8f9a02', type: 'Annotation',
+      body: [null, { type: 'TextualBody', value: 'Kept note' }],
+      target: { selector: { type: 'TextQuoteSelector', exact: 'three-day visit' } } },
+  ];
+  await page.getByLabel('Import').setInputFiles(file('twice.json', JSON.stringify(w3c)));
+  const status = page.getByRole('status').filter({ hasText: 'twice.json' });
+  await expect(status).toContainText('twice.json (W3C Web Annotations): 2 items: 2 placed, 0 unanchored.');
+  await expect(status.locator('li')).toHaveText(['item 2: body 1 is empty']);
+  const iran = page.locator('.card', { hasText: '“Iran”' });
+  await expect(iran.locator('.place-note')).toHaveText(/^one of \d+ identical passages$/);
+  const n = Number((await iran.locator('.place-note').textContent()).match(/\d+/)[0]);
+  expect(n).toBeGreaterThan(1);
+  await expect(iran.getByRole('button', { name: `Go to highlight: Iran (one of ${n} identical passages)` })).toBeVisible();
+  await expect(page.locator('.card', { hasText: 'three-day visit' }).locator('.place-note')).toHaveCount(0);
+});

@@ -152,7 +152,12 @@ pub fn Card(a: Annotation, #[prop(optional)] past: bool) -> impl IntoView {
     let has_note = !note.trim().is_empty();
     let created_iso = a.created.to_rfc3339();
     let created = local_time(a.created);
-    let quote_label = format!("Go to highlight: {}", shorten(&a.quote.exact, 60));
+    // "one of 3 identical passages": the words (and their context) are there more than once.
+    let place_note = a.place_note();
+    let quote_label = match &place_note {
+        Some(n) => format!("Go to highlight: {} ({n})", shorten(&a.quote.exact, 60)),
+        None => format!("Go to highlight: {}", shorten(&a.quote.exact, 60)),
+    };
     let delete_label = format!("Delete highlight: {}", shorten(&a.quote.exact, 40));
     let copy_label = format!("Copy quote: {}", shorten(&a.quote.exact, 40));
     let exact = a.quote.exact.clone();
@@ -187,6 +192,7 @@ pub fn Card(a: Annotation, #[prop(optional)] past: bool) -> impl IntoView {
             >
                 "“"{short}"”"
             </button>
+            {place_note.map(|n| view! { <p class="place-note">{n}</p> })}
             <Show
                 when=editing
                 fallback={
