@@ -213,3 +213,22 @@ test('the report counts what the items became and lists the parts not kept; a qu
   await expect(iran.getByRole('button', { name: `Go to highlight: Iran (one of ${n} identical passages)` })).toBeVisible();
   await expect(page.locator('.card', { hasText: 'three-day visit' }).locator('.place-note')).toHaveCount(0);
 });
+
+test('a Hypothesis export with an escaped lone surrogate in a prefix is imported, not refused', async ({ page }) => {
+  await openApp(page);
+  const hypothesis = {
+    export_date: '2026-11-01T10:00:00.000Z', export_userid: 'acct:reader@hypothes.is', client_version: '1.1500.0',
+    annotations: [
+      { id: 'sur001', created: '2026-10-01T10:00:00.000Z', updated: '2026-10-02T10:00:00.000Z', text: 'Half an emoji', tags: [],
+        target: [{ source: 'https://example.org/a', selector: [
+          { type: 'TextQuoteSelector', exact: 'Mohammad Javad Zarif', prefix: 'Foreign Minister \ud83d', suffix: ' and the chief' }] }] },
+    ],
+  };
+  const json = JSON.stringify(hypothesis);
+  expect(json).toContain('\\ud83d');
+  await page.getByLabel('Import').setInputFiles(file('surrogate.json', json));
+  const status = page.getByRole('status').filter({ hasText: 'surrogate.json' });
+  await expect(status).toContainText('surrogate.json (Hypothesis export): 1 item: 1 placed, 0 unanchored.');
+  await expect(page.locator('article mark')).toHaveText(['Mohammad Javad Zarif']);
+  await expect(page.locator('.card .note')).toHaveText('Half an emoji');
+});
