@@ -156,7 +156,8 @@ pub fn import_file(app: AppState, report: ImportReport, file: web_sys::File) {
     });
 }
 
-/// Brings the earlier version's annotations over, re-anchored (fuzzily) on the new text.
+/// Brings the earlier version's annotations over, re-anchored (fuzzily) on the new text and
+/// described anew from it.
 pub fn carry_over(app: AppState, report: ImportReport, offer: CarryOver) {
     leptos::task::spawn_local(async move {
         match stored_annotations(&offer.from_id).await {
@@ -178,14 +179,13 @@ fn carry_these(
     if !app.is_alive() {
         return;
     }
-    app.doc.with_value(|doc| {
-        for a in annotations.iter_mut() {
-            a.source = doc.source_iri.clone();
-        }
-        storage::anchor_all(doc, &mut annotations);
-    });
-    let unanchored = annotations.iter().filter(|a| a.anchor.is_none()).count();
+    // Each targets this document now and, where anchored, is described anew from its words
+    // here: the card and the exports say what the highlight covers.
+    let anchored = app
+        .doc
+        .with_value(|doc| storage::carry_over(doc, &mut annotations));
     let n = annotations.len();
+    let unanchored = n - anchored;
     if let Some(summary) = app
         .set
         .try_update_value(|s| s.add_all(ChangeKind::Import, annotations))

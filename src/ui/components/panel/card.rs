@@ -8,9 +8,7 @@ use crate::ui::edge::selection::clear_selection;
 use crate::ui::nav::reveal::reveal;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
-use marginalia_core::anchor::anchor;
 use marginalia_core::annotation::{normalize_tag, Annotation, ChangeKind, Color};
-use marginalia_core::selector::describe;
 use marginalia_core::text::Count;
 
 /// The quote shortened for a card: at most `max` characters, cut at a word, with an ellipsis.
@@ -36,15 +34,10 @@ fn reattach(app: AppState, pending: PendingSel, id: &str) {
         );
         return;
     };
-    let described = app.doc.with_value(|doc| describe(doc.text(), p.span));
-    let (quote, position) = described;
-    let span = app
-        .doc
-        .with_value(|doc| anchor(doc.text(), &quote, Some(position)).map(|x| x.span));
+    // Described and anchored on the selected words, its place certain.
+    let doc = app.doc;
     app.update(id, ChangeKind::Reattach, |a| {
-        a.quote = quote;
-        a.position = Some(position);
-        a.anchor = span;
+        doc.with_value(|doc| a.reattach(doc.text(), p.span));
     });
     pending.0.set(None);
     clear_selection();
