@@ -1,6 +1,6 @@
 // Readers' own articles: open a file, the library, deep links, carrying annotations over.
 import { test, expect } from '@playwright/test';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dragSelect, openApp, watchConsole } from './helpers.mjs';
 
 mkdirSync('target/e2e-files', { recursive: true });
@@ -174,6 +174,42 @@ test('an edited version of a file offers to carry its annotations over, re-ancho
   await expect(page.locator('article mark').first()).toHaveText('A quoted passage worth remembering.');
   await expect(page.locator('article mark')).toHaveCount(2);
   await expect(page.locator('article mark').nth(1)).toContainText('second point');
+});
+
+test('carried over to an edited version, a highlight is described anew: card, Markdown and JSON say the new words, the position covers them', async ({ page }) => {
+  const console = watchConsole(page);
+  const SLOW_V1 = '# Notes on Slow Reading\n\nWhen we read well, we argue with the text and make it ours.\n\nA second paragraph stays the same.\n';
+  const SLOW_V2 = SLOW_V1.replace('and make it ours', 'and slowly make it ours');
+  const NEW = 'we argue with the text and slowly make it ours';
+  await openApp(page);
+  await openFile(page, 'slow.md', SLOW_V1);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Notes on Slow Reading');
+  await dragSelect(page, 'we argue with the text and make it ours');
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  await expect(page.locator('article mark')).toHaveText(['we argue with the text and make it ours']);
+  await openFile(page, 'slow.md', SLOW_V2);
+  await answerFromKeyboard(page, page.getByRole('status').filter({ hasText: 'An earlier version of slow.md has 1 annotation' }), 'Carry them over');
+  await expect(page.getByRole('status').filter({ hasText: 'Carried 1 annotation over' })).toContainText('1 anchored, 0 unanchored');
+  await expect(page.locator('article mark')).toHaveText([NEW]);
+  await expect(page.locator('.card .quote')).toHaveText(`“${NEW}”`);
+
+  const [md] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download Markdown' }).click()]);
+  const markdown = readFileSync(await md.path(), 'utf8');
+  expect(markdown).toContain(NEW);
+  expect(markdown).not.toContain('the text and make it ours');
+
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download annotations' }).first().click()]);
+  const items = JSON.parse(readFileSync(await dl.path(), 'utf8')).first.items;
+  expect(items).toHaveLength(1);
+  const selectors = [items[0].target.selector].flat();
+  const quote = selectors.find((s) => s.type === 'TextQuoteSelector');
+  const position = selectors.find((s) => s.type === 'TextPositionSelector');
+  expect(quote.exact).toBe(NEW);
+  expect(position).toBeTruthy();
+  // The document's text: its blocks, as shown, one blank line apart.
+  const text = await page.evaluate(() => [...document.querySelectorAll('#article [data-block]')].map((b) => b.textContent).join('\n\n'));
+  expect([...text].slice(position.start, position.end).join('')).toBe(NEW);
+  console.check();
 });
 
 test('an offer to carry annotations over can be declined: the new version starts empty, the earlier one keeps its own', async ({ page }) => {
