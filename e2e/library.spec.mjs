@@ -373,3 +373,55 @@ test('a document opens again where the reader left it: after a reload, in a new 
   expect(await page.evaluate(() => window.scrollY)).toBe(0);
   console.check();
 });
+
+test('a download from a reader\'s own document imports into that document, or waits until it is opened', async ({ page, browser }) => {
+  const SLOW = '# Notes on Slow Reading\n\nWhen we read well, we argue with the text and make it ours.\n\nA second paragraph stays the same.\n';
+  const PHRASE = 'we argue with the text and make it ours';
+  await openApp(page);
+  await openFile(page, 'slow-notes.md', SLOW);
+  await dragSelect(page, PHRASE);
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download annotations' }).first().click()]);
+  const path = 'target/e2e-files/slow-notes-annotations.json';
+  await dl.saveAs(path);
+
+  // In the library: imported while the bundled article is shown, it lands in its own document.
+  const known = await browser.newContext();
+  const one = await known.newPage();
+  const oneConsole = watchConsole(one);
+  await openApp(one);
+  await openFile(one, 'slow-notes.md', SLOW);
+  await expect(one.getByRole('heading', { level: 1 })).toHaveText('Notes on Slow Reading');
+  await one.goBack();
+  await expect(one.getByRole('heading', { level: 1 })).toHaveText('Pakistan Army Chief Makes Historic Visit to Iran');
+  await one.getByLabel('Import').setInputFiles(path);
+  await expect(one.getByRole('status').filter({ hasText: 'slow-notes-annotations.json' }))
+    .toContainText('For ‘Notes on Slow Reading’, in your library: 1 item: 1 placed, 0 unanchored.');
+  await expect(one.locator('article mark')).toHaveCount(0);
+  await openFile(one, 'slow-notes.md', SLOW);
+  await expect(one.getByRole('heading', { level: 1 })).toHaveText('Notes on Slow Reading');
+  await expect(one.locator('article mark')).toHaveText([PHRASE]);
+  oneConsole.check();
+  await known.close();
+
+  // Not in the library: the report says the items wait; opening the document places them.
+  const unknown = await browser.newContext();
+  const two = await unknown.newPage();
+  const twoConsole = watchConsole(two);
+  await openApp(two);
+  await two.getByLabel('Import').setInputFiles(path);
+  await expect(two.getByRole('status').filter({ hasText: 'slow-notes-annotations.json' }))
+    .toContainText('1 annotation for ‘Notes on Slow Reading’, a document not in your library — open it to place it.');
+  await expect(two.locator('article mark')).toHaveCount(0);
+  await expect(two.locator('.card')).toHaveCount(0);
+  await openFile(two, 'slow-notes.md', SLOW);
+  await expect(two.getByRole('heading', { level: 1 })).toHaveText('Notes on Slow Reading');
+  await expect(two.getByRole('status').filter({ hasText: 'the annotations kept for this document' }))
+    .toContainText('1 item: 1 placed, 0 unanchored.');
+  await expect(two.locator('article mark')).toHaveText([PHRASE]);
+  await two.reload();
+  await expect(two.locator('article mark')).toHaveText([PHRASE]);
+  await expect(two.locator('.card')).toHaveCount(1);
+  twoConsole.check();
+  await unknown.close();
+});

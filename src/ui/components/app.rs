@@ -16,7 +16,7 @@ use crate::ui::edge::layout::publish_height;
 use crate::ui::edge::timers::after_next_paint;
 use crate::ui::nav::{self, Nav};
 use crate::ui::panic;
-use crate::ui::services::import::ImportReport;
+use crate::ui::services::import::{place_waiting, ImportReport};
 use crate::ui::services::persist::Persist;
 use crate::ui::services::saving::Saving;
 use crate::ui::services::{library, loading, place};
@@ -86,6 +86,7 @@ pub fn App(doc: Document) -> impl IntoView {
     place::keep(&app.doc.with_value(|d| d.id.clone()), go_back);
     let library_open = RwSignal::new(false);
     loading::install(saving);
+    place_waiting(app, report);
     after_next_paint(dates::warm_date_format);
     guard_note_length(app);
     let help = RwSignal::new(false);
