@@ -398,7 +398,11 @@ test('a download from a reader\'s own document imports into that document, or wa
   await expect(one.getByRole('status').filter({ hasText: 'slow-notes-annotations.json' }))
     .toContainText('For ‘Notes on Slow Reading’, in your library: 1 item: 1 placed, 0 unanchored.');
   await expect(one.locator('article mark')).toHaveCount(0);
-  await openFile(one, 'slow-notes.md', SLOW);
+  // The library counts it with that document; opened from there, it is shown.
+  await one.getByRole('button', { name: 'Library' }).click();
+  const entry = one.getByRole('dialog', { name: 'Library' }).locator('li', { hasText: 'Notes on Slow Reading' });
+  await expect(entry).toContainText('1 annotation ·');
+  await entry.getByRole('button', { name: 'Notes on Slow Reading', exact: true }).click();
   await expect(one.getByRole('heading', { level: 1 })).toHaveText('Notes on Slow Reading');
   await expect(one.locator('article mark')).toHaveText([PHRASE]);
   oneConsole.check();

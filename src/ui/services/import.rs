@@ -7,7 +7,9 @@ use crate::ui::edge::files::read_bytes;
 use crate::ui::edge::idb;
 use crate::ui::edge::storage as local;
 use crate::ui::edge::timers::{yield_to_browser, Steps};
-use crate::ui::services::library::{load_document, load_library, stored_annotations, CarryOver};
+use crate::ui::services::library::{
+    load_document, load_library, save_library, stored_annotations, CarryOver,
+};
 use crate::ui::services::saving::write_failure;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
@@ -244,6 +246,10 @@ async fn place_elsewhere(routed: RoutedRun, now: Timestamp) -> String {
                 write_failure(&e)
             );
         }
+        // The library lists it with its new count.
+        let mut lib = load_library();
+        lib.set_count(&doc_id, set.len() + plan.to_add.len());
+        save_library(&lib);
     }
     format!("For {name}, in your library: {}.", plan.report())
 }
