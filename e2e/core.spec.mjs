@@ -195,3 +195,37 @@ test('the unaltered build loads its wasm once and logs no warning', async ({ pag
   expect(wasm).toHaveLength(1);
   expect(messages).toEqual([]);
 });
+
+test('highlighting the same words twice keeps one card: focused, or recoloured with another colour (undoable)', async ({ page }) => {
+  const console = watchConsole(page);
+  await openApp(page);
+  const toolbar = page.getByRole('toolbar', { name: 'Annotate selection' });
+  const highlight = toolbar.getByRole('button', { name: 'Highlight', exact: true });
+  const cards = page.locator('.card');
+
+  await dragSelect(page, 'Basij Organization');
+  await highlight.click();
+  await expect(cards).toHaveCount(1);
+
+  await dragSelect(page, 'Basij Organization');
+  await highlight.click();
+  await expect(cards).toHaveCount(1);
+  await expect(page.locator('article mark', { hasText: 'Basij Organization' })).toHaveCount(1);
+  await expect(cards.first()).toHaveClass(/focused/);
+  await expect(cards.first()).toHaveClass(/c-yellow/);
+  await expect(page.getByRole('status').locator('.toast')).toHaveText('Already highlighted');
+
+  await dragSelect(page, 'Basij Organization');
+  await toolbar.getByRole('radio', { name: 'Blue' }).click();
+  await highlight.click();
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toHaveClass(/c-blue/);
+  await expect(cards.first()).toHaveClass(/focused/);
+  await expect(cards.first().getByRole('combobox', { name: 'Colour' })).toHaveValue('blue');
+  await expect(page.getByRole('status').locator('.toast')).toContainText('Colour changed to Blue');
+
+  await page.keyboard.press('Control+z');
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toHaveClass(/c-yellow/);
+  console.check();
+});

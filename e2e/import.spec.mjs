@@ -27,10 +27,10 @@ test('a download imported into an empty profile gives back the same annotations;
   const other = await fresh.newPage();
   await openApp(other);
   await other.getByLabel('Import').setInputFiles(path);
-  await expect(other.getByRole('status').filter({ hasText: 'added 2, already present 0, unanchored 0, rejected 0' })).toBeVisible();
+  await expect(other.getByRole('status').filter({ hasText: 'roundtrip.json (Marginalia download): 2 items: 2 placed, 0 unanchored.' })).toBeVisible();
   await expect(other.locator('article mark')).toHaveCount(2);
   await other.getByLabel('Import').setInputFiles(path);
-  await expect(other.getByRole('status').filter({ hasText: 'added 0, already present 2' })).toBeVisible();
+  await expect(other.getByRole('status').filter({ hasText: '2 items: 0 placed, 0 unanchored, 2 already here.' })).toBeVisible();
   await expect(other.locator('.card')).toHaveCount(2);
   const [again] = await Promise.all([other.waitForEvent('download'), other.getByRole('button', { name: 'Download annotations' }).first().click()]);
   await again.saveAs('target/e2e-files/roundtrip-2.json');
@@ -80,7 +80,7 @@ test('a long import shows how far it got while the page keeps painting; then one
   });
   const collection = { type: 'AnnotationCollection', first: { type: 'AnnotationPage', items } };
   await page.getByLabel('Import').setInputFiles(file('long.json', JSON.stringify(collection)));
-  const done = page.getByRole('status').filter({ hasText: /added 6,000, already present 0, unanchored 0, rejected 0/ });
+  const done = page.getByRole('status').filter({ hasText: /: 6,000 items: 6,000 placed, 0 unanchored\./ });
   await expect(done).toBeVisible({ timeout: 30_000 });
   await expect(done.getByRole('button', { name: 'Dismiss' })).toBeVisible();
   const statuses = await page.evaluate(() => window.__statuses);
@@ -118,8 +118,7 @@ test('Hypothesis export: anchored by quote, UTF-16 positions not trusted; reject
   };
   await page.getByLabel('Import').setInputFiles(file('hypothesis.json', JSON.stringify(hypothesis)));
   const status = page.getByRole('status').filter({ hasText: 'Hypothesis' });
-  await expect(status).toContainText('added 1');
-  await expect(status).toContainText('rejected 1');
+  await expect(status).toContainText('2 items: 1 placed, 0 unanchored, 1 rejected.');
   await expect(status.locator('li')).toHaveText([/item 2: .*exact/]);
   await expect(page.locator('article mark')).toHaveText(['Mohammad Javad Zarif']);
   await expect(page.locator('.card .note')).toHaveText('From Hypothesis');
@@ -184,7 +183,7 @@ test('a dropped file is imported; an unanchored annotation is listed and re-atta
     dt.items.add(new File([text], 'old.json', { type: 'application/json' }));
     document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, JSON.stringify(w3c));
-  await expect(page.getByRole('status').filter({ hasText: 'unanchored 1' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: '1 item: 0 placed, 1 unanchored.' })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Unanchored' })).toBeVisible();
   await expect(page.locator('article mark')).toHaveCount(0);
   await dragSelect(page, 'Maj. Gen. Mohammad Hossein Bagheri');
@@ -192,4 +191,44 @@ test('a dropped file is imported; an unanchored annotation is listed and re-atta
   await expect(page.locator('article mark')).toHaveText(['Maj. Gen. Mohammad Hossein Bagheri']);
   await expect(page.getByRole('heading', { name: 'Unanchored' })).toBeHidden();
   await expect(page.locator('.card .note')).toHaveText('Quote from an older version');
+});
+
+test('the report counts what the items became and lists the parts not kept; a quote found more than once says so on its card', async ({ page }) => {
+  await openApp(page);
+  const w3c = [
+    { '@context': 'http://www.w3.org/ns/anno.jsonld', id: 'urn:uuid:6a1f7b4e-0c1d-4e2f-9a3b-5c6d7e8f9a01', type: 'Annotation',
+      target: { selector: { type: 'TextQuoteSelector', exact: 'Iran' } } },
+    { '@context': 'http://www.w3.org/ns/anno.jsonld', id: 'urn:uuid:6a1f7b4e-0c1d-4e2f-9a3b-5c6d7e8f9a02', type: 'Annotation',
+      body: [null, { type: 'TextualBody', value: 'Kept note' }],
+      target: { selector: { type: 'TextQuoteSelector', exact: 'three-day visit' } } },
+  ];
+  await page.getByLabel('Import').setInputFiles(file('twice.json', JSON.stringify(w3c)));
+  const status = page.getByRole('status').filter({ hasText: 'twice.json' });
+  await expect(status).toContainText('twice.json (W3C Web Annotations): 2 items: 2 placed, 0 unanchored.');
+  await expect(status.locator('li')).toHaveText(['item 2: body 1 is empty']);
+  const iran = page.locator('.card', { hasText: '“Iran”' });
+  await expect(iran.locator('.place-note')).toHaveText(/^one of \d+ identical passages$/);
+  const n = Number((await iran.locator('.place-note').textContent()).match(/\d+/)[0]);
+  expect(n).toBeGreaterThan(1);
+  await expect(iran.getByRole('button', { name: `Go to highlight: Iran (one of ${n} identical passages)` })).toBeVisible();
+  await expect(page.locator('.card', { hasText: 'three-day visit' }).locator('.place-note')).toHaveCount(0);
+});
+
+test('a Hypothesis export with an escaped lone surrogate in a prefix is imported, not refused', async ({ page }) => {
+  await openApp(page);
+  const hypothesis = {
+    export_date: '2026-11-01T10:00:00.000Z', export_userid: 'acct:reader@hypothes.is', client_version: '1.1500.0',
+    annotations: [
+      { id: 'sur001', created: '2026-10-01T10:00:00.000Z', updated: '2026-10-02T10:00:00.000Z', text: 'Half an emoji', tags: [],
+        target: [{ source: 'https://example.org/a', selector: [
+          { type: 'TextQuoteSelector', exact: 'Mohammad Javad Zarif', prefix: 'Foreign Minister \ud83d', suffix: ' and the chief' }] }] },
+    ],
+  };
+  const json = JSON.stringify(hypothesis);
+  expect(json).toContain('\\ud83d');
+  await page.getByLabel('Import').setInputFiles(file('surrogate.json', json));
+  const status = page.getByRole('status').filter({ hasText: 'surrogate.json' });
+  await expect(status).toContainText('surrogate.json (Hypothesis export): 1 item: 1 placed, 0 unanchored.');
+  await expect(page.locator('article mark')).toHaveText(['Mohammad Javad Zarif']);
+  await expect(page.locator('.card .note')).toHaveText('Half an emoji');
 });

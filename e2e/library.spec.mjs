@@ -1,6 +1,6 @@
 // Readers' own articles: open a file, the library, deep links, carrying annotations over.
 import { test, expect } from '@playwright/test';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dragSelect, openApp, watchConsole } from './helpers.mjs';
 
 mkdirSync('target/e2e-files', { recursive: true });
@@ -146,7 +146,7 @@ test('a deep link into a long document with thousands of highlights shows that o
   const path = 'target/e2e-files/long-highlights.json';
   writeFileSync(path, JSON.stringify(items));
   await page.getByLabel('Import').setInputFiles(path);
-  await expect(page.getByRole('status').filter({ hasText: /added 3,?000/ })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('status').filter({ hasText: /3,000 items: 3,000 placed/ })).toBeVisible({ timeout: 30_000 });
   const docId = new URL(page.url()).hash.match(/doc=([^&]+)/)[1];
   const target = N - 10;
   await page.goto(`/#doc=${docId}&annotation=${encodeURIComponent(id(target))}`);
@@ -174,6 +174,42 @@ test('an edited version of a file offers to carry its annotations over, re-ancho
   await expect(page.locator('article mark').first()).toHaveText('A quoted passage worth remembering.');
   await expect(page.locator('article mark')).toHaveCount(2);
   await expect(page.locator('article mark').nth(1)).toContainText('second point');
+});
+
+test('carried over to an edited version, a highlight is described anew: card, Markdown and JSON say the new words, the position covers them', async ({ page }) => {
+  const console = watchConsole(page);
+  const SLOW_V1 = '# Notes on Slow Reading\n\nWhen we read well, we argue with the text and make it ours.\n\nA second paragraph stays the same.\n';
+  const SLOW_V2 = SLOW_V1.replace('and make it ours', 'and slowly make it ours');
+  const NEW = 'we argue with the text and slowly make it ours';
+  await openApp(page);
+  await openFile(page, 'slow.md', SLOW_V1);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Notes on Slow Reading');
+  await dragSelect(page, 'we argue with the text and make it ours');
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  await expect(page.locator('article mark')).toHaveText(['we argue with the text and make it ours']);
+  await openFile(page, 'slow.md', SLOW_V2);
+  await answerFromKeyboard(page, page.getByRole('status').filter({ hasText: 'An earlier version of slow.md has 1 annotation' }), 'Carry them over');
+  await expect(page.getByRole('status').filter({ hasText: 'Carried 1 annotation over' })).toContainText('1 anchored, 0 unanchored');
+  await expect(page.locator('article mark')).toHaveText([NEW]);
+  await expect(page.locator('.card .quote')).toHaveText(`“${NEW}”`);
+
+  const [md] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download Markdown' }).click()]);
+  const markdown = readFileSync(await md.path(), 'utf8');
+  expect(markdown).toContain(NEW);
+  expect(markdown).not.toContain('the text and make it ours');
+
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download annotations' }).first().click()]);
+  const items = JSON.parse(readFileSync(await dl.path(), 'utf8')).first.items;
+  expect(items).toHaveLength(1);
+  const selectors = [items[0].target.selector].flat();
+  const quote = selectors.find((s) => s.type === 'TextQuoteSelector');
+  const position = selectors.find((s) => s.type === 'TextPositionSelector');
+  expect(quote.exact).toBe(NEW);
+  expect(position).toBeTruthy();
+  // The document's text: its blocks, as shown, one blank line apart.
+  const text = await page.evaluate(() => [...document.querySelectorAll('#article [data-block]')].map((b) => b.textContent).join('\n\n'));
+  expect([...text].slice(position.start, position.end).join('')).toBe(NEW);
+  console.check();
 });
 
 test('an offer to carry annotations over can be declined: the new version starts empty, the earlier one keeps its own', async ({ page }) => {
@@ -336,4 +372,60 @@ test('a document opens again where the reader left it: after a reload, in a new 
   await page.waitForTimeout(300);
   expect(await page.evaluate(() => window.scrollY)).toBe(0);
   console.check();
+});
+
+test('a download from a reader\'s own document imports into that document, or waits until it is opened', async ({ page, browser }) => {
+  const SLOW = '# Notes on Slow Reading\n\nWhen we read well, we argue with the text and make it ours.\n\nA second paragraph stays the same.\n';
+  const PHRASE = 'we argue with the text and make it ours';
+  await openApp(page);
+  await openFile(page, 'slow-notes.md', SLOW);
+  await dragSelect(page, PHRASE);
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download annotations' }).first().click()]);
+  const path = 'target/e2e-files/slow-notes-annotations.json';
+  await dl.saveAs(path);
+
+  // In the library: imported while the bundled article is shown, it lands in its own document.
+  const known = await browser.newContext();
+  const one = await known.newPage();
+  const oneConsole = watchConsole(one);
+  await openApp(one);
+  await openFile(one, 'slow-notes.md', SLOW);
+  await expect(one.getByRole('heading', { level: 1 })).toHaveText('Notes on Slow Reading');
+  await one.goBack();
+  await expect(one.getByRole('heading', { level: 1 })).toHaveText('Pakistan Army Chief Makes Historic Visit to Iran');
+  await one.getByLabel('Import').setInputFiles(path);
+  await expect(one.getByRole('status').filter({ hasText: 'slow-notes-annotations.json' }))
+    .toContainText('For ‘Notes on Slow Reading’, in your library: 1 item: 1 placed, 0 unanchored.');
+  await expect(one.locator('article mark')).toHaveCount(0);
+  // The library counts it with that document; opened from there, it is shown.
+  await one.getByRole('button', { name: 'Library' }).click();
+  const entry = one.getByRole('dialog', { name: 'Library' }).locator('li', { hasText: 'Notes on Slow Reading' });
+  await expect(entry).toContainText('1 annotation ·');
+  await entry.getByRole('button', { name: 'Notes on Slow Reading', exact: true }).click();
+  await expect(one.getByRole('heading', { level: 1 })).toHaveText('Notes on Slow Reading');
+  await expect(one.locator('article mark')).toHaveText([PHRASE]);
+  oneConsole.check();
+  await known.close();
+
+  // Not in the library: the report says the items wait; opening the document places them.
+  const unknown = await browser.newContext();
+  const two = await unknown.newPage();
+  const twoConsole = watchConsole(two);
+  await openApp(two);
+  await two.getByLabel('Import').setInputFiles(path);
+  await expect(two.getByRole('status').filter({ hasText: 'slow-notes-annotations.json' }))
+    .toContainText('1 annotation for ‘Notes on Slow Reading’, a document not in your library — open it to place it.');
+  await expect(two.locator('article mark')).toHaveCount(0);
+  await expect(two.locator('.card')).toHaveCount(0);
+  await openFile(two, 'slow-notes.md', SLOW);
+  await expect(two.getByRole('heading', { level: 1 })).toHaveText('Notes on Slow Reading');
+  await expect(two.getByRole('status').filter({ hasText: 'the annotations kept for this document' }))
+    .toContainText('1 item: 1 placed, 0 unanchored.');
+  await expect(two.locator('article mark')).toHaveText([PHRASE]);
+  await two.reload();
+  await expect(two.locator('article mark')).toHaveText([PHRASE]);
+  await expect(two.locator('.card')).toHaveCount(1);
+  twoConsole.check();
+  await unknown.close();
 });

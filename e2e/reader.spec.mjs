@@ -276,7 +276,7 @@ test('a highlight past the first 50 cards: clicking it or j shows its card, numb
   mkdirSync('target/e2e-files', { recursive: true });
   writeFileSync('target/e2e-files/sixty.json', JSON.stringify({ '@context': 'http://www.w3.org/ns/anno.jsonld', type: 'AnnotationPage', items }));
   await page.getByLabel('Import').setInputFiles('target/e2e-files/sixty.json');
-  await expect(page.getByRole('status').filter({ hasText: 'added 60' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: '60 items: 60 placed' })).toBeVisible();
   await expect(page.locator('.card')).toHaveCount(50);
   await expect(page.getByRole('button', { name: 'Show 10 more' })).toBeVisible();
 
@@ -355,7 +355,7 @@ test('Clear all and import are undoable as one step each', async ({ page }) => {
     name: 'three.json', mimeType: 'application/json',
     buffer: Buffer.from(JSON.stringify({ '@context': 'http://www.w3.org/ns/anno.jsonld', type: 'AnnotationPage', items })),
   });
-  await expect(page.getByRole('status').filter({ hasText: 'added 3' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: '3 items: 3 placed' })).toBeVisible();
   await expect(page.locator('.card')).toHaveCount(5);
   await undo.click();
   await expect(page.locator('.card')).toHaveCount(2);

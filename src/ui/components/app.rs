@@ -17,7 +17,7 @@ use crate::ui::edge::layout::publish_height;
 use crate::ui::edge::timers::after_next_paint;
 use crate::ui::nav::{self, Nav};
 use crate::ui::panic;
-use crate::ui::services::import::ImportReport;
+use crate::ui::services::import::{place_waiting, ImportReport};
 use crate::ui::services::persist::Persist;
 use crate::ui::services::saving::Saving;
 use crate::ui::services::{library, loading, place, server_sync};
@@ -90,6 +90,7 @@ pub fn App(doc: Document) -> impl IntoView {
     let library_open = RwSignal::new(false);
     let sync_open = RwSignal::new(false);
     loading::install(saving);
+    place_waiting(app, report);
     after_next_paint(dates::warm_date_format);
     guard_note_length(app);
     let help = RwSignal::new(false);

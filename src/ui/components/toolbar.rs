@@ -69,17 +69,24 @@ pub fn read_selection(app: &AppState) -> Option<Pending> {
     })
 }
 
-/// Highlights the pending selection; with `note`, also opens the note editor.
+/// Highlights the pending selection (or focuses the highlight already on exactly those words);
+/// with `note`, also opens the note editor.
 pub fn act(app: AppState, pending: RwSignal<Option<Pending>>, note: bool) {
     let Some(p) = pending.get_untracked().or_else(|| read_selection(&app)) else {
         return;
     };
-    if let Some(id) = app.create(p.span) {
+    if let Some((id, new)) = app.highlight(p.span) {
         clear_selection();
         pending.set(None);
         app.focused.set(Some(id.clone()));
+        if !new {
+            // The same words highlighted again: their card, not a second one.
+            app.show_card(&id, false);
+        }
         if note {
-            app.fresh_note.set(Some(id.clone()));
+            if new {
+                app.fresh_note.set(Some(id.clone()));
+            }
             app.editing.set(Some(id));
         }
     }

@@ -4,14 +4,25 @@
 
 use crate::ui::edge::clock::{now, perf_now, random_bytes};
 use crate::ui::edge::files::read_bytes;
+use crate::ui::edge::idb;
+use crate::ui::edge::storage as local;
 use crate::ui::edge::timers::{yield_to_browser, Steps};
-use crate::ui::services::library::{stored_annotations, CarryOver};
+use crate::ui::services::library::{
+    load_document, load_library, save_library, stored_annotations, CarryOver,
+};
+use crate::ui::services::saving::write_failure;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
-use marginalia_core::annotation::{uuid_v4_urn, Annotation, ChangeKind};
-use marginalia_core::storage;
+use marginalia_core::annotation::{uuid_v4_urn, Annotation, AnnotationSet, ChangeKind};
+use marginalia_core::article::BUNDLED_IRI;
+use marginalia_core::library::Library;
+use marginalia_core::markdown::DOC_IRI_PREFIX;
+use marginalia_core::storage::{self, SavePlan};
 use marginalia_core::text::Count;
-use marginalia_core::w3c::{self, ImportRun, MAX_IMPORT_BYTES};
+use marginalia_core::time::Timestamp;
+use marginalia_core::w3c::{
+    self, ImportRoutes, ImportRun, RoutedRun, WaitingGroup, MAX_IMPORT_BYTES,
+};
 
 /// What the last import did, shown until dismissed; or, while `busy`, how far it is.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,7 +79,7 @@ const PROGRESS_EVERY_MS: f64 = 250.0;
 pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: &str) {
     let now = now();
     let mut new_id = || uuid_v4_urn(random_bytes());
-    let mut run = match ImportRun::start(text) {
+    let run = match ImportRun::start(text) {
         Ok(run) => run,
         Err(e) => {
             report.0.try_set(Some(Report::error(format!(
@@ -77,6 +88,26 @@ pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: 
             return;
         }
     };
+    // Items for another document go there: into its stored annotations when it is in the
+    // library, else kept until it is opened. The others (this document's, or none named, or a
+    // web page's) are checked here.
+    let lib = load_library();
+    let Some(here_id) = app.doc.try_with_value(|d| d.id.clone()) else {
+        return;
+    };
+    let library = |source: &str| library_id(&lib, source, &here_id);
+    let Some(routes) = app.doc.try_with_value(|doc| run.route(doc, &library)) else {
+        return;
+    };
+    let ImportRoutes {
+        here: mut run,
+        elsewhere,
+        waiting,
+    } = routes;
+    let mut elsewhere_lines: Vec<String> = waiting.iter().map(keep_waiting).collect();
+    for routed in elsewhere {
+        elsewhere_lines.push(place_elsewhere(routed, now).await);
+    }
     let progress = run.total() >= SHOW_PROGRESS_FROM;
     let mut shown_at = f64::NEG_INFINITY;
     let mut steps = Steps::start();
@@ -110,15 +141,22 @@ pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: 
         return;
     };
     let added = plan.to_add.len();
-    let summary = format!(
-        "Imported from {name} ({}): added {}, already present {}, unanchored {}, rejected {}.",
-        plan.format.label(),
-        Count(added),
-        Count(plan.already_present.len()),
-        Count(plan.unanchored),
-        Count(plan.rejected.len())
-    );
-    let details = plan.rejected.iter().map(|r| r.to_string()).collect();
+    // "3 items: 2 placed, 1 unanchored, …": the domain's counts, adding up to the items; the
+    // details name each rejected item and each part not kept.
+    let mut summary = if plan.items > 0 || elsewhere_lines.is_empty() {
+        format!(
+            "Imported from {name} ({}): {}.",
+            plan.format.label(),
+            plan.report()
+        )
+    } else {
+        format!("Imported from {name} ({}):", plan.format.label())
+    };
+    for line in elsewhere_lines {
+        summary.push(' ');
+        summary.push_str(&line);
+    }
+    let details = plan.details();
     if added > 0 {
         let changed = app
             .set
@@ -128,6 +166,110 @@ pub async fn import_text(app: AppState, report: ImportReport, name: &str, text: 
         }
     }
     report.0.try_set(Some(Report::done(summary, details)));
+}
+
+/// Where items that name `source` go: the id of the library's document with that IRI (`None`:
+/// not in the library, they wait); a web page's items, which no document of the library names,
+/// land in the document open now (`here`), as they always did.
+fn library_id(lib: &Library, source: &str, here: &str) -> Option<String> {
+    if source.starts_with(DOC_IRI_PREFIX) || source == BUNDLED_IRI {
+        lib.id_for_source(source)
+    } else {
+        Some(here.to_string())
+    }
+}
+
+/// The localStorage key under which items for the document with IRI `source` wait.
+fn waiting_key(source: &str) -> String {
+    format!("marginalia/v1/waiting/{source}")
+}
+
+/// Keeps `w`'s items until its document is opened ([`place_waiting`]), after any already
+/// waiting for it; returns the report's line.
+fn keep_waiting(w: &WaitingGroup) -> String {
+    let Some(source) = w.group.source.as_deref() else {
+        return format!("{}: not kept (no document named).", w.message());
+    };
+    let key = waiting_key(source);
+    let mut items: Vec<serde_json::Value> = local::get(&key)
+        .and_then(|raw| serde_json::from_str(&raw).ok())
+        .unwrap_or_default();
+    let new: Vec<serde_json::Value> = serde_json::from_str(&w.json).unwrap_or_default();
+    items.extend(new);
+    let json = serde_json::to_string(&items).unwrap_or_default();
+    match local::set(&key, &json) {
+        Ok(()) => format!("{}.", w.message()),
+        Err(e) => format!("{}, but they could not be kept: {e}.", w.message()),
+    }
+}
+
+/// Checks a run against the library's document it targets and saves what is new into that
+/// document's stored annotations; returns the report's line.
+async fn place_elsewhere(routed: RoutedRun, now: Timestamp) -> String {
+    let RoutedRun {
+        doc_id,
+        group,
+        mut run,
+    } = routed;
+    let name = group.name();
+    let Some(doc) = load_document(&doc_id) else {
+        return format!("The items for {name} were not placed: that document could not be read.");
+    };
+    let mut existing = match stored_annotations(&doc_id).await {
+        Ok(a) => a,
+        Err(e) => {
+            return format!(
+                "The items for {name} were not placed: its annotations could not be read ({e})."
+            )
+        }
+    };
+    storage::anchor_all(&doc, &mut existing);
+    let set = AnnotationSet::from_annotations(existing);
+    let mut new_id = || uuid_v4_urn(random_bytes());
+    while !run.check(&doc, ITEMS_PER_LOOK, now, &mut new_id) {
+        yield_to_browser().await;
+    }
+    let plan = run.plan(&set);
+    if !plan.to_add.is_empty() {
+        let puts = plan
+            .to_add
+            .iter()
+            .map(|a| (a.id.clone(), storage::encode_record(a)))
+            .collect();
+        let save = SavePlan {
+            puts,
+            deletes: Vec::new(),
+        };
+        if let Err(e) = idb::write_held(&doc_id, save).await {
+            return format!(
+                "The items for {name} were not placed: {}",
+                write_failure(&e)
+            );
+        }
+        // The library lists it with its new count.
+        let mut lib = load_library();
+        lib.set_count(&doc_id, set.len() + plan.to_add.len());
+        save_library(&lib);
+    }
+    format!("For {name}, in your library: {}.", plan.report())
+}
+
+/// Places the items that waited for the open document ([`keep_waiting`]) and says so.
+pub fn place_waiting(app: AppState, report: ImportReport) {
+    let Some(source) = app.doc.try_with_value(|d| d.source_iri.clone()) else {
+        return;
+    };
+    let key = waiting_key(&source);
+    let Some(json) = local::get(&key) else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        yield_to_browser().await;
+        import_text(app, report, "the annotations kept for this document", &json).await;
+        if app.is_alive() {
+            local::remove(&key);
+        }
+    });
 }
 
 /// Reads a file chosen or dropped by the reader and imports it.
@@ -157,7 +299,8 @@ pub fn import_file(app: AppState, report: ImportReport, file: web_sys::File) {
     });
 }
 
-/// Brings the earlier version's annotations over, re-anchored (fuzzily) on the new text.
+/// Brings the earlier version's annotations over, re-anchored (fuzzily) on the new text and
+/// described anew from it.
 pub fn carry_over(app: AppState, report: ImportReport, offer: CarryOver) {
     leptos::task::spawn_local(async move {
         match stored_annotations(&offer.from_id).await {
@@ -179,14 +322,13 @@ fn carry_these(
     if !app.is_alive() {
         return;
     }
-    app.doc.with_value(|doc| {
-        for a in annotations.iter_mut() {
-            a.source = doc.source_iri.clone();
-        }
-        storage::anchor_all(doc, &mut annotations);
-    });
-    let unanchored = annotations.iter().filter(|a| a.anchor.is_none()).count();
+    // Each targets this document now and, where anchored, is described anew from its words
+    // here: the card and the exports say what the highlight covers.
+    let anchored = app
+        .doc
+        .with_value(|doc| storage::carry_over(doc, &mut annotations));
     let n = annotations.len();
+    let unanchored = n - anchored;
     if let Some(summary) = app
         .set
         .try_update_value(|s| s.add_all(ChangeKind::Import, annotations))

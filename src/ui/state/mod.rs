@@ -14,7 +14,8 @@ use crate::ui::edge::timers::later;
 use index::BlockIndex;
 use leptos::prelude::*;
 use marginalia_core::annotation::{
-    uuid_v4_urn, Annotation, AnnotationSet, ChangeKind, ChangeSummary, Color, SetError,
+    uuid_v4_urn, Annotation, AnnotationSet, ChangeKind, ChangeSummary, Color, HighlightCheck,
+    SetError,
 };
 use marginalia_core::article::Document;
 use marginalia_core::order;
@@ -195,6 +196,28 @@ impl AppState {
                 toast.set(None);
             }
         });
+    }
+
+    /// Highlights `span` (document offsets; trimmed of whitespace first) in the chosen colour,
+    /// unless a highlight already covers exactly these words: then that one is kept (recoloured,
+    /// as an undoable step, when another colour was picked). Returns the highlight's id and
+    /// whether it is new, or `None` when nothing but whitespace was selected.
+    pub fn highlight(&self, span: CharSpan) -> Option<(String, bool)> {
+        let color = self.color.get_untracked();
+        let span = self.doc.with_value(|doc| doc.text().trim_span(span))?;
+        let check = self.set.with_value(|set| set.check_highlight(span, color));
+        match check {
+            HighlightCheck::New => self.create(span).map(|id| (id, true)),
+            HighlightCheck::Existing(id) => {
+                self.show_toast("Already highlighted", false);
+                Some((id, false))
+            }
+            HighlightCheck::Recolor(id) => {
+                self.update(&id, ChangeKind::Recolor, |a| a.color = color);
+                self.show_toast(format!("Colour changed to {}", color.label()), true);
+                Some((id, false))
+            }
+        }
     }
 
     /// Creates an annotation on `span` (document offsets; trimmed of whitespace first).

@@ -8,9 +8,7 @@ use crate::ui::edge::selection::clear_selection;
 use crate::ui::nav::reveal::reveal;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
-use marginalia_core::anchor::anchor;
 use marginalia_core::annotation::{normalize_tag, Annotation, ChangeKind, Color};
-use marginalia_core::selector::describe;
 use marginalia_core::text::Count;
 
 /// The quote shortened for a card: at most `max` characters, cut at a word, with an ellipsis.
@@ -36,15 +34,10 @@ fn reattach(app: AppState, pending: PendingSel, id: &str) {
         );
         return;
     };
-    let described = app.doc.with_value(|doc| describe(doc.text(), p.span));
-    let (quote, position) = described;
-    let span = app
-        .doc
-        .with_value(|doc| anchor(doc.text(), &quote, Some(position)).map(|x| x.span));
+    // Described and anchored on the selected words, its place certain.
+    let doc = app.doc;
     app.update(id, ChangeKind::Reattach, |a| {
-        a.quote = quote;
-        a.position = Some(position);
-        a.anchor = span;
+        doc.with_value(|doc| a.reattach(doc.text(), p.span));
     });
     pending.0.set(None);
     clear_selection();
@@ -152,7 +145,12 @@ pub fn Card(a: Annotation, #[prop(optional)] past: bool) -> impl IntoView {
     let has_note = !note.trim().is_empty();
     let created_iso = a.created.to_rfc3339();
     let created = local_time(a.created);
-    let quote_label = format!("Go to highlight: {}", shorten(&a.quote.exact, 60));
+    // "one of 3 identical passages": the words (and their context) are there more than once.
+    let place_note = a.place_note();
+    let quote_label = match &place_note {
+        Some(n) => format!("Go to highlight: {} ({n})", shorten(&a.quote.exact, 60)),
+        None => format!("Go to highlight: {}", shorten(&a.quote.exact, 60)),
+    };
     let delete_label = format!("Delete highlight: {}", shorten(&a.quote.exact, 40));
     let copy_label = format!("Copy quote: {}", shorten(&a.quote.exact, 40));
     let exact = a.quote.exact.clone();
@@ -187,6 +185,7 @@ pub fn Card(a: Annotation, #[prop(optional)] past: bool) -> impl IntoView {
             >
                 "“"{short}"”"
             </button>
+            {place_note.map(|n| view! { <p class="place-note">{n}</p> })}
             <Show
                 when=editing
                 fallback={
