@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp, dragSelect } from './helpers.mjs';
 
-const APP_ORIGIN = 'http://127.0.0.1:4173';
+// The app's origin, as playwright.config.mjs serves it (MARGINALIA_E2E_PORT may move it).
+const APP_ORIGIN = `http://127.0.0.1:${Number(process.env.MARGINALIA_E2E_PORT || 4173)}`;
 const ADMIN = 'Basic ' + Buffer.from('admin:secret').toString('base64');
 const NAME = 'reader';
 const PASSWORD = 'reader-pw';
