@@ -91,7 +91,9 @@ let couchUrl;
 async function couch(method, path, body, auth = ADMIN) {
   const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
   if (auth) headers.Authorization = auth;
-  const r = await fetch(couchUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const send = () => fetch(couchUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  // Once more if the server closed an idle kept-alive socket as it was reused (after the seed).
+  const r = await send().catch(send);
   return { status: r.status, json: await r.json().catch(() => null) };
 }
 
