@@ -34,7 +34,9 @@ fn main() {
         replica.put_annotation(&doc.id, &a);
     }
     let t = Instant::now();
-    let run = driver::drive(&remote, Options::default(), &mut replica, |_| driver::Hook::Go);
+    let run = driver::drive(&remote, Options::default(), &mut replica, |_| {
+        driver::Hook::Go
+    });
     let ms = t.elapsed().as_secs_f64() * 1000.0;
     match run.end {
         Step::Done(report) => println!(
