@@ -2,7 +2,8 @@
 // reference measured in the same run, and whether the target is met; then the domain's hot paths
 // (criterion). Prints it, writes target/bench/report.json and target/bench/report.md.
 // Reads: target/bench/sizes.json (make dist), target/criterion/*/*/new/estimates.json
-// (cargo bench), target/bench/fuzzy.json (bench/fuzzy), target/bench/browser.json (bench/browser.mjs).
+// (cargo bench), target/bench/fuzzy.json (bench/fuzzy), target/bench/browser.json (bench/browser.mjs),
+// target/bench/sync.json (bench/sync).
 import { readFileSync, writeFileSync, statSync, existsSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
@@ -241,6 +242,30 @@ if (t) {
   } else if (b10?.error) {
     row('1 MB article + 10,000 annotations (read from IndexedDB)', `not measured: ${b10.error}`, '—', 'reported', null);
   }
+}
+
+// 9. Sync (issue 31): first sync of 10,000 annotations to an empty device, and one change
+// reaching a second device, beside PouchDB's own replication from the same server (bench/sync).
+const sy = read(join(OUT, 'sync.json'));
+if (sy) {
+  const m = sy.first_sync.marginalia;
+  const p = sy.first_sync.pouchdb;
+  const ref = `PouchDB ${sy.pouchdb} (pouchdb.min.js, IndexedDB) in the same Chromium, same server and documents`;
+  const s = (x) => (x == null ? 'did not finish' : `${(x / 1000).toFixed(2)} s`);
+  const met = m.ms != null && p.ms != null ? m.ms <= p.ms : m.ms == null ? false : null;
+  row(`first sync of ${num(sy.n)} annotations to an empty device: Sign in → "Synced" with all in IndexedDB (median of ${m.finished}/${m.runs}, taking turns)`,
+    s(m.ms), `${ref}: ${s(p.ms)} (_session → replicate() done, median of ${p.finished}/${p.runs})`, 'not slower than PouchDB', met,
+    `${sy.server}; the database filled by the app's engine natively (${num(sy.seed.pushed)} documents pushed in ${ms(sy.seed.ms, 0)}, ${sy.seed.requests} requests)`);
+  row('first sync: HTTP requests to the server (median)', m.requests == null ? '—' : num(m.requests), `PouchDB: ${p.requests == null ? '—' : num(p.requests)}`,
+    'reported', null, 'Playwright request events in the context (CORS preflights not counted)');
+  row('first sync: longest main-thread task while syncing (median of runs; worst run)', `${ms(m.longest_task_ms, 0)}; worst ${ms(m.longest_task_max_ms, 0)}`,
+    `PouchDB: ${ms(p.longest_task_ms, 0)}; worst ${ms(p.longest_task_max_ms, 0)}`, '≤ 50 ms', m.longest_task_max_ms == null ? null : m.longest_task_max_ms <= 50,
+    `tasks over 50 ms (median per run): app ${m.tasks_over_50ms ?? '—'}, PouchDB ${p.tasks_over_50ms ?? '—'}`);
+  const c = sy.change;
+  row('one change reaching a second device (median): app, Highlight on A → new mark on B; PouchDB, put on A (live push) → B\'s live pull reports it',
+    c.marginalia?.ms == null ? 'not measured' : ms(c.marginalia.ms, 0), `PouchDB: ${c.pouchdb?.ms == null ? 'not measured' : ms(c.pouchdb.ms, 0)}`,
+    'not slower than PouchDB', c.marginalia?.ms != null && c.pouchdb?.ms != null ? c.marginalia.ms <= c.pouchdb.ms : null,
+    `each: app ${(c.marginalia?.each ?? []).map((x) => x ?? '—').join(', ')} ms; PouchDB ${(c.pouchdb?.each ?? []).map((x) => x ?? '—').join(', ')} ms`);
 }
 
 function median(xs) {

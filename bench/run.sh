@@ -12,7 +12,10 @@
 #   7. bench/browser.mjs            the release build in headless Chromium
 #   8. bench/first-visit/run.mjs    first visit: navigation → can highlight, beside Recogito's
 #                                   text-annotator on the same article (Slow 4G, CPU 4×, neither)
-#   9. bench/report.mjs             the table
+#   9. bench/sync/run.mjs           sync: first sync of 10,000 annotations to an empty device and
+#                                   one change reaching another, beside PouchDB's replication
+#                                   from the same pouchdb-server
+#  10. bench/report.mjs             the table
 #
 # Figures only: nothing here fails on a timing. `make test` runs none of it.
 set -euo pipefail
@@ -28,7 +31,7 @@ step() { printf '\n== bench: %s\n' "$*"; }
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || { echo "bench: ${CHROMIUM:-/usr/bin/chromium} is missing (apt-get install chromium)" >&2; exit 1; }
 command -v wasm-bindgen >/dev/null || { echo "bench: wasm-bindgen-cli is missing (scripts/setup.sh installs it)" >&2; exit 1; }
 [ -d node_modules/playwright-core ] && [ -d node_modules/approx-string-match ] && [ -d node_modules/@recogito/text-annotator ] \
-  && [ -d node_modules/esbuild ] || npm install --no-audit --no-fund >/dev/null
+  && [ -d node_modules/esbuild ] && [ -d node_modules/pouchdb ] && [ -d node_modules/pouchdb-server ] || npm install --no-audit --no-fund >/dev/null
 
 step "release build (make dist)"
 make --no-print-directory dist
@@ -71,6 +74,9 @@ node bench/browser.mjs
 
 step "first visit: navigation → can highlight, the app vs Recogito's text-annotator (bench/first-visit)"
 node bench/first-visit/run.mjs
+
+step "sync: first sync of 10,000 and one change, the app vs PouchDB (bench/sync)"
+node bench/sync/run.mjs
 
 step "report ($(( $(date +%s) - BENCH_START )) s)"
 node bench/report.mjs
