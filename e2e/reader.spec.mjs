@@ -230,7 +230,7 @@ test('keyboard: j/k move, Delete removes (undoable), ? lists shortcuts, Escape c
   await expect(page.locator('.card.focused')).toContainText('Basij Organization');
   await page.keyboard.press('Delete');
   await expect(page.locator('.card')).toHaveCount(1);
-  await expect(page.getByRole('status').locator('.toast')).toContainText('Deleted —');
+  await expect(page.getByRole('status').locator('.toast')).toHaveText('Deleted “Basij Organization” — Undo');
   await page.getByRole('button', { name: 'Undo', exact: true }).last().click();
   await expect(page.locator('.card')).toHaveCount(2);
 
