@@ -335,11 +335,23 @@ test('Clear all and import are undoable as one step each', async ({ page }) => {
   const undo = page.getByRole('button', { name: 'Undo', exact: true }).first();
   const redo = page.getByRole('button', { name: 'Redo', exact: true });
 
-  // Clear all: one Undo brings both back, one Redo clears both again.
+  // Each annotation's id and `modified`, as the downloaded JSON says them.
+  const stamps = async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download annotations' }).first().click()]);
+    const json = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    return json.first.items.map((a) => [a.id, a.modified]).sort();
+  };
+  const before = await stamps();
+  expect(before).toHaveLength(2);
+  // Two timestamps apart: an Undo that stamped the restored annotations anew would show.
+  await page.waitForTimeout(50);
+
+  // Clear all: one Undo brings both back, exactly as they were, one Redo clears both again.
   await page.getByRole('button', { name: 'Clear all' }).click();
   await expect(page.locator('article mark')).toHaveCount(0);
   await page.keyboard.press('Control+z');
   await expect(page.locator('article mark')).toHaveCount(2);
+  expect(await stamps()).toEqual(before);
   await redo.click();
   await expect(page.locator('article mark')).toHaveCount(0);
   await undo.click();
