@@ -432,3 +432,26 @@ test('a download from a reader\'s own document imports into that document, or wa
   twoConsole.check();
   await unknown.close();
 });
+
+test('a document opened by changing #doc= focuses its title with no ring, on screen or in print', async ({ page }) => {
+  await openApp(page);
+  await openFile(page, 'notes.md', NOTES_V1);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Field Notes on Reading');
+  const notes = new URL(page.url()).hash;
+  await openFile(page, 'slow.md', '# Notes on Slow Reading\n\nA paragraph.\n');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Notes on Slow Reading');
+  // As from the address bar: the last thing the reader did was type.
+  await page.keyboard.press('Shift');
+  await page.evaluate((h) => { location.hash = h; }, notes);
+  const title = page.getByRole('heading', { level: 1, name: 'Field Notes on Reading' });
+  await expect(title).toBeFocused();
+  const outline = () => title.evaluate((el) => getComputedStyle(el).outlineStyle);
+  expect(await outline()).toBe('none');
+  await page.emulateMedia({ media: 'print' });
+  expect(await outline()).toBe('none');
+  // Nor does a control that had the focus print its ring.
+  await page.emulateMedia({ media: 'screen' });
+  await page.keyboard.press('Tab');
+  await page.emulateMedia({ media: 'print' });
+  expect(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle)).toBe('none');
+});
