@@ -553,3 +553,32 @@ test('between phone and desktop widths the top bar stays one row and never cover
     await context.close();
   }
 });
+
+test('a new highlight low in the article: the panel brings its card into view, the article stays where it is', async ({ page }) => {
+  await openApp(page);
+  const text = ['# Long notes', ...Array.from({ length: 60 }, (_, i) => `Paragraph ${i + 1} is about topic number ${i + 1} and a few more words.`)].join('\n\n');
+  await page.getByRole('button', { name: 'Library' }).click();
+  const lib = page.getByRole('dialog', { name: 'Library' });
+  await lib.getByLabel('Or paste text').fill(text);
+  await lib.getByRole('button', { name: 'Open pasted text' }).click();
+  await expect(page.locator('article p')).toHaveCount(60);
+  for (let i = 1; i <= 14; i++) await highlight(page, `topic number ${i} and`);
+  await expect(page.locator('.card')).toHaveCount(14);
+  const panel = page.locator('.panel');
+  await panel.evaluate((p) => { p.scrollTop = 0; });
+  expect(await panel.evaluate((p) => p.scrollHeight > p.clientHeight)).toBe(true);
+
+  await dragSelect(page, 'topic number 58 and');
+  const scrollY = await page.evaluate(() => window.scrollY);
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  const card = page.locator('.card.focused');
+  await expect(card).toContainText('topic number 58 and');
+  // Within the panel's view (and the window's), with the article not moved.
+  await expect.poll(() => card.evaluate((c) => {
+    const p = c.closest('.panel').getBoundingClientRect();
+    const r = c.getBoundingClientRect();
+    return r.top >= p.top - 1 && r.bottom <= p.bottom + 1;
+  })).toBe(true);
+  await expect(card).toBeInViewport();
+  expect(await page.evaluate(() => window.scrollY)).toBe(scrollY);
+});
