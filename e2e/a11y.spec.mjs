@@ -163,3 +163,58 @@ test('Undo, Redo and Clear all keep the focus when there is nothing more for the
   }
   await expect(page.locator('.toast')).toHaveText('Cleared all annotations — Undo');
 });
+
+/** Presses Tab until the focus comes back round (at most `max` times); for each stop, whether it
+ *  shows a focus ring (outline or box-shadow) on something visible: itself, or the label that
+ *  stands for a hidden input. Returns the stops that show none. */
+async function tabWalk(page, max) {
+  const bad = [];
+  let count = 0;
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const stop = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      if (el.hasAttribute('data-tab-walked')) return { again: true };
+      el.setAttribute('data-tab-walked', '');
+      const box = (e) => e.getBoundingClientRect();
+      const shown = (e) => box(e).width > 2 && box(e).height > 2 && getComputedStyle(e).visibility !== 'hidden';
+      const who = `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${(el.getAttribute('aria-label') || el.textContent || el.labels?.[0]?.textContent || '').trim().slice(0, 30)}"`;
+      const target = shown(el) ? el : [...(el.labels || [])].find(shown);
+      if (!target) return { who, ok: false, why: 'not visible, nor its label' };
+      const cs = getComputedStyle(target);
+      const ring = (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) || cs.boxShadow !== 'none';
+      return { who, ok: ring, why: ring ? '' : `no focus ring on ${target.tagName.toLowerCase()}` };
+    });
+    if (!stop) continue;
+    if (stop.again) break;
+    count += 1;
+    if (!stop.ok) bad.push(`${stop.who}: ${stop.why}`);
+  }
+  return { bad, count };
+}
+
+test('every Tab stop shows a visible focus ring, the hidden file inputs on their labels', async ({ page }) => {
+  await openApp(page);
+  await dragSelect(page, 'Basij Organization');
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  await expect(page.locator('article mark')).toHaveCount(1);
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+  const main = await tabWalk(page, 80);
+  expect(main.count).toBeGreaterThan(5);
+  expect(main.bad).toEqual([]);
+  // Import's input was one of them.
+  await page.getByLabel('Import').focus();
+  await expect(page.locator('label[for="import-file"]')).not.toHaveCSS('outline-style', 'none');
+
+  await page.getByRole('button', { name: 'Library' }).click();
+  const lib = page.getByRole('dialog', { name: 'Library' });
+  await expect(lib).toBeFocused();
+  const inLibrary = await tabWalk(page, 40);
+  expect(inLibrary.bad).toEqual([]);
+  await lib.getByLabel('Open a file').focus();
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab');
+  await expect(lib.getByLabel('Open a file')).toBeFocused();
+  await expect(lib.locator('label[for="open-file"]')).not.toHaveCSS('outline-style', 'none');
+});

@@ -189,7 +189,10 @@ test('carried over to an edited version, a highlight is described anew: card, Ma
   await expect(page.locator('article mark')).toHaveText(['we argue with the text and make it ours']);
   await openFile(page, 'slow.md', SLOW_V2);
   await answerFromKeyboard(page, page.getByRole('status').filter({ hasText: 'An earlier version of slow.md has 1 annotation' }), 'Carry them over');
-  await expect(page.getByRole('status').filter({ hasText: 'Carried 1 annotation over' })).toContainText('1 anchored, 0 unanchored');
+  // Nothing is unanchored: the report says nothing of it.
+  const carried = page.getByRole('status').filter({ hasText: 'Carried 1 annotation over' });
+  await expect(carried).toContainText('Carried 1 annotation over from the earlier version of slow.md.');
+  await expect(carried).not.toContainText(/unanchored/i);
   await expect(page.locator('article mark')).toHaveText([NEW]);
   await expect(page.locator('.card .quote')).toHaveText(`“${NEW}”`);
 
@@ -428,4 +431,27 @@ test('a download from a reader\'s own document imports into that document, or wa
   await expect(two.locator('.card')).toHaveCount(1);
   twoConsole.check();
   await unknown.close();
+});
+
+test('a document opened by changing #doc= focuses its title with no ring, on screen or in print', async ({ page }) => {
+  await openApp(page);
+  await openFile(page, 'notes.md', NOTES_V1);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Field Notes on Reading');
+  const notes = new URL(page.url()).hash;
+  await openFile(page, 'slow.md', '# Notes on Slow Reading\n\nA paragraph.\n');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Notes on Slow Reading');
+  // As from the address bar: the last thing the reader did was type.
+  await page.keyboard.press('Shift');
+  await page.evaluate((h) => { location.hash = h; }, notes);
+  const title = page.getByRole('heading', { level: 1, name: 'Field Notes on Reading' });
+  await expect(title).toBeFocused();
+  const outline = () => title.evaluate((el) => getComputedStyle(el).outlineStyle);
+  expect(await outline()).toBe('none');
+  await page.emulateMedia({ media: 'print' });
+  expect(await outline()).toBe('none');
+  // Nor does a control that had the focus print its ring.
+  await page.emulateMedia({ media: 'screen' });
+  await page.keyboard.press('Tab');
+  await page.emulateMedia({ media: 'print' });
+  expect(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle)).toBe('none');
 });

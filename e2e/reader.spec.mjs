@@ -230,7 +230,7 @@ test('keyboard: j/k move, Delete removes (undoable), ? lists shortcuts, Escape c
   await expect(page.locator('.card.focused')).toContainText('Basij Organization');
   await page.keyboard.press('Delete');
   await expect(page.locator('.card')).toHaveCount(1);
-  await expect(page.getByRole('status').locator('.toast')).toContainText('Deleted —');
+  await expect(page.getByRole('status').locator('.toast')).toHaveText('Deleted “Basij Organization” — Undo');
   await page.getByRole('button', { name: 'Undo', exact: true }).last().click();
   await expect(page.locator('.card')).toHaveCount(2);
 
@@ -335,11 +335,23 @@ test('Clear all and import are undoable as one step each', async ({ page }) => {
   const undo = page.getByRole('button', { name: 'Undo', exact: true }).first();
   const redo = page.getByRole('button', { name: 'Redo', exact: true });
 
-  // Clear all: one Undo brings both back, one Redo clears both again.
+  // Each annotation's id and `modified`, as the downloaded JSON says them.
+  const stamps = async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download annotations' }).first().click()]);
+    const json = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    return json.first.items.map((a) => [a.id, a.modified]).sort();
+  };
+  const before = await stamps();
+  expect(before).toHaveLength(2);
+  // Two timestamps apart: an Undo that stamped the restored annotations anew would show.
+  await page.waitForTimeout(50);
+
+  // Clear all: one Undo brings both back, exactly as they were, one Redo clears both again.
   await page.getByRole('button', { name: 'Clear all' }).click();
   await expect(page.locator('article mark')).toHaveCount(0);
   await page.keyboard.press('Control+z');
   await expect(page.locator('article mark')).toHaveCount(2);
+  expect(await stamps()).toEqual(before);
   await redo.click();
   await expect(page.locator('article mark')).toHaveCount(0);
   await undo.click();
@@ -540,4 +552,33 @@ test('between phone and desktop widths the top bar stays one row and never cover
     await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
     await context.close();
   }
+});
+
+test('a new highlight low in the article: the panel brings its card into view, the article stays where it is', async ({ page }) => {
+  await openApp(page);
+  const text = ['# Long notes', ...Array.from({ length: 60 }, (_, i) => `Paragraph ${i + 1} is about topic number ${i + 1} and a few more words.`)].join('\n\n');
+  await page.getByRole('button', { name: 'Library' }).click();
+  const lib = page.getByRole('dialog', { name: 'Library' });
+  await lib.getByLabel('Or paste text').fill(text);
+  await lib.getByRole('button', { name: 'Open pasted text' }).click();
+  await expect(page.locator('article p')).toHaveCount(60);
+  for (let i = 1; i <= 14; i++) await highlight(page, `topic number ${i} and`);
+  await expect(page.locator('.card')).toHaveCount(14);
+  const panel = page.locator('.panel');
+  await panel.evaluate((p) => { p.scrollTop = 0; });
+  expect(await panel.evaluate((p) => p.scrollHeight > p.clientHeight)).toBe(true);
+
+  await dragSelect(page, 'topic number 58 and');
+  const scrollY = await page.evaluate(() => window.scrollY);
+  await page.getByRole('button', { name: 'Highlight', exact: true }).click();
+  const card = page.locator('.card.focused');
+  await expect(card).toContainText('topic number 58 and');
+  // Within the panel's view (and the window's), with the article not moved.
+  await expect.poll(() => card.evaluate((c) => {
+    const p = c.closest('.panel').getBoundingClientRect();
+    const r = c.getBoundingClientRect();
+    return r.top >= p.top - 1 && r.bottom <= p.bottom + 1;
+  })).toBe(true);
+  await expect(card).toBeInViewport();
+  expect(await page.evaluate(() => window.scrollY)).toBe(scrollY);
 });

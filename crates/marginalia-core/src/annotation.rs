@@ -557,9 +557,12 @@ impl AnnotationSet {
         Self::summarize(&ChangeKind::Sync, &changes)
     }
 
-    /// Undoes the last step at time `now`. A restored version is stamped `modified = now` (later
-    /// than the version it replaces): undoing is a new change, so other tabs, and storage that
-    /// already holds the undone version, take it rather than keeping the "newer" undone one.
+    /// Undoes the last step at time `now`. A version restored over another is stamped
+    /// `modified = now` (later than the version it replaces): undoing is a new change, so other
+    /// tabs, and storage that already holds the undone version, take it rather than keeping the
+    /// "newer" undone one. An annotation brought back (undoing **Delete** or **Clear all**) comes
+    /// back exactly as it was, `modified` included: nothing of it is newer, and which annotations
+    /// exist follows the stored state.
     pub fn undo(&mut self, now: Timestamp) -> Result<ChangeSummary, SetError> {
         let mut tx = self.undo.pop().ok_or(SetError::NothingToUndo)?;
         for change in tx.changes.iter_mut().rev() {
@@ -583,13 +586,14 @@ impl AnnotationSet {
         Ok(summary)
     }
 
-    /// Puts `state` back for `id`, stamped later than both `now` and the version it replaces.
+    /// Puts `state` back for `id`: over a version of it, stamped later than both `now` and that
+    /// version; where there is none (it was deleted), exactly as it was.
     fn restore(&mut self, id: &str, state: &mut Option<Annotation>, now: Timestamp) {
         if let Some(a) = state.as_mut() {
-            let replaced = self.get(id).map(|b| b.modified.millis() + 1);
-            let stamp =
-                Timestamp::from_millis(replaced.map_or(now.millis(), |r| r.max(now.millis())));
-            a.modified = a.modified.max(stamp);
+            if let Some(replaced) = self.get(id).map(|b| b.modified.millis() + 1) {
+                let stamp = Timestamp::from_millis(replaced.max(now.millis()));
+                a.modified = a.modified.max(stamp);
+            }
         }
         self.set_state(id, state.clone());
     }
@@ -797,6 +801,32 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn undoing_clear_all_or_delete_restores_each_annotation_exactly() {
+        let text = CharText::new("one two three four");
+        let mut set = AnnotationSet::new();
+        set.create(sample("a", &text, CharSpan::new(0, 3))).unwrap();
+        set.create(sample("b", &text, CharSpan::new(4, 7))).unwrap();
+        set.update("a", ChangeKind::EditNote, Timestamp(2000), |a| {
+            a.note = "hi".into()
+        })
+        .unwrap();
+        let before: Vec<Annotation> = ["a", "b"].map(|id| set.get(id).unwrap().clone()).into();
+        set.clear_all();
+        assert!(set.is_empty());
+        set.undo(Timestamp(9000)).unwrap();
+        let after: Vec<Annotation> = ["a", "b"].map(|id| set.get(id).unwrap().clone()).into();
+        assert_eq!(after, before);
+        assert_eq!(after[0].modified, Timestamp(2000));
+        // Redoing and undoing again changes nothing either; nor does undoing one Delete.
+        set.redo(Timestamp(9500)).unwrap();
+        set.undo(Timestamp(9600)).unwrap();
+        set.delete("b").unwrap();
+        set.undo(Timestamp(9700)).unwrap();
+        let again: Vec<Annotation> = ["a", "b"].map(|id| set.get(id).unwrap().clone()).into();
+        assert_eq!(again, before);
+    }
+
+    #[test]
     fn every_change_undoes_and_redoes() {
         let text = CharText::new("one two three four");
         let mut set = AnnotationSet::new();
@@ -819,7 +849,7 @@ pub(crate) mod tests {
         set.undo(Timestamp(1500)).unwrap();
         assert_eq!(set.get("a").unwrap().note, "");
         // Undoing is a change of its own: later than the version it replaced, whatever the clock.
-        assert_eq!(set.get("a").unwrap().modified, Timestamp(3001));
+        assert_eq!(set.get("a").unwrap().modified, Timestamp(2001));
         set.redo(Timestamp(5000)).unwrap();
         assert_eq!(set.get("a").unwrap().note, "hi");
         assert_eq!(set.get("a").unwrap().modified, Timestamp(5000));

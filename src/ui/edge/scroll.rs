@@ -30,6 +30,28 @@ pub fn scroll_card(selector: &str) -> Option<Element> {
     Some(card)
 }
 
+/// Scrolls the panel to the card matching `selector` (as [`scroll_card`]) only when the card is
+/// in the panel and out of its view; never the page.
+pub fn reveal_card(selector: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Some(card) = doc.query_selector(selector).ok().flatten() else {
+        return;
+    };
+    let Some(panel) = card.closest(".panel").ok().flatten() else {
+        return;
+    };
+    let (p, c) = (
+        panel.get_bounding_client_rect(),
+        card.get_bounding_client_rect(),
+    );
+    if p.height() <= 0.0 || (c.top() >= p.top() && c.bottom() <= p.bottom()) {
+        return;
+    }
+    scroll_card(selector);
+}
+
 /// On a phone the panel is a bottom sheet over the lower part of the article: scrolls the page
 /// so that `mark` (the highlight whose card the sheet has just opened on) is in view between the
 /// top bar and the sheet. Does nothing where the panel is beside the article.

@@ -336,14 +336,36 @@ fn carry_these(
         app.after_change(&summary);
     }
     report.0.set(Some(Report::done(
-        format!(
-            "Carried {} annotation{} over from the earlier version of {}: {} anchored, {} unanchored (listed under Unanchored).",
-            Count(n),
-            if n == 1 { "" } else { "s" },
-            offer.file_name,
-            Count(n - unanchored),
-            Count(unanchored)
-        ),
+        carried_message(n, unanchored, &offer.file_name),
         Vec::new(),
     )));
+}
+
+/// What carrying `n` annotations over from an earlier version of `file_name` did: unanchored
+/// ones are named only when there are any, each count with its own singular or plural.
+fn carried_message(n: usize, unanchored: usize, file_name: &str) -> String {
+    let carried = format!(
+        "Carried {} annotation{} over from the earlier version of {file_name}",
+        Count(n),
+        if n == 1 { "" } else { "s" }
+    );
+    let (is, no_longer_matches) = if unanchored == 1 {
+        ("is", "no longer matches")
+    } else {
+        ("are", "no longer match")
+    };
+    match (n - unanchored, unanchored) {
+        (_, 0) => format!("{carried}."),
+        (0, _) if n == 1 => {
+            format!("{carried}; it no longer matches the text and is listed under Unanchored.")
+        }
+        (0, _) => format!(
+            "{carried}; none match the text any more: they are listed under Unanchored."
+        ),
+        (anchored, u) => format!(
+            "{carried}: {} anchored; {} {no_longer_matches} the text and {is} listed under Unanchored.",
+            Count(anchored),
+            Count(u)
+        ),
+    }
 }

@@ -18,12 +18,16 @@ use marginalia_core::annotation::{
     SetError,
 };
 use marginalia_core::article::Document;
+use marginalia_core::markdown::first_words;
 use marginalia_core::order;
 use marginalia_core::span::CharSpan;
 use marginalia_core::storage;
 use marginalia_core::time::Timestamp;
 use std::rc::Rc;
 use std::time::Duration;
+
+/// How much of a deleted annotation's quote its toast repeats, in characters.
+const DELETED_QUOTE_CHARS: usize = 40;
 
 /// Told of each change to the annotation set, once it is in the store and re-rendering is
 /// under way.
@@ -264,6 +268,11 @@ impl AppState {
     }
 
     pub fn delete(&self, id: &str) {
+        // Said in the toast: which annotation went, by the first words of its quote.
+        let quote = self.set.with_value(|set| {
+            set.get(id)
+                .map(|a| first_words(&a.quote.exact, DELETED_QUOTE_CHARS))
+        });
         let result = self.set.try_update_value(|set| set.delete(id));
         match result {
             Some(Ok(summary)) => {
@@ -271,7 +280,10 @@ impl AppState {
                 if self.focused.get_untracked().as_deref() == Some(id) {
                     self.focused.set(None);
                 }
-                self.show_toast("Deleted", true);
+                match quote.filter(|q| !q.is_empty()) {
+                    Some(q) => self.show_toast(format!("Deleted \u{201c}{q}\u{201d}"), true),
+                    None => self.show_toast("Deleted", true),
+                }
             }
             Some(Err(e)) => self.show_toast(format!("Could not delete: {e}"), false),
             None => {}

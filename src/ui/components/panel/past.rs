@@ -5,7 +5,7 @@
 use crate::ui::components::panel::FilterState;
 use crate::ui::edge::elements::css_escape;
 use crate::ui::edge::focus::focus_in_place;
-use crate::ui::edge::scroll::{keep_above_sheet, scroll_card};
+use crate::ui::edge::scroll::{keep_above_sheet, reveal_card, scroll_card};
 use crate::ui::edge::timers::after_next_paint;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
@@ -30,11 +30,24 @@ pub fn follow_focus(app: AppState) -> RwSignal<Option<String>> {
         }
         // After the next frame (a timer set from its animation frame callback).
         after_next_paint(move || {
-            if app.focused.try_with_untracked(|f| *f == focused) == Some(true)
-                && past_focus.try_with_untracked(|p| *p != focused) == Some(true)
-            {
-                past_focus.set(focused);
+            if app.focused.try_with_untracked(|f| *f == focused) != Some(true) {
+                return;
             }
+            if past_focus.try_with_untracked(|p| *p != focused) == Some(true) {
+                past_focus.set(focused.clone());
+            }
+            // A new highlight's card is drawn by the frame after: the panel (not the article)
+            // brings it into view when it is out of it.
+            let Some(id) = focused else { return };
+            after_next_paint(move || {
+                if app
+                    .focused
+                    .try_with_untracked(|f| f.as_deref() == Some(id.as_str()))
+                    == Some(true)
+                {
+                    reveal_card(&format!("[data-card=\"{}\"]", css_escape(&id)));
+                }
+            });
         });
     });
     bring_sheet(app, past_focus);
