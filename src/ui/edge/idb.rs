@@ -62,7 +62,7 @@ thread_local! {
 }
 
 /// Waits for a request: its result, or the error it failed with.
-async fn done(req: &IdbRequest) -> Result<JsValue, DbError> {
+pub(crate) async fn done(req: &IdbRequest) -> Result<JsValue, DbError> {
     let promise = Promise::new(&mut |resolve, reject| {
         let r = req.clone();
         let ok = Closure::once_into_js(move |_: JsValue| {
@@ -85,7 +85,7 @@ async fn done(req: &IdbRequest) -> Result<JsValue, DbError> {
 }
 
 /// Waits for a transaction to commit (or to abort: the error that aborted it).
-async fn committed(tx: &IdbTransaction) -> Result<(), DbError> {
+pub(crate) async fn committed(tx: &IdbTransaction) -> Result<(), DbError> {
     let promise = Promise::new(&mut |resolve, reject| {
         let ok = Closure::once_into_js(move |_: JsValue| {
             let _ = resolve.call0(&JsValue::UNDEFINED);

@@ -4,12 +4,12 @@
 //! text). A save writes the meta record and the changed documents in one transaction, so the
 //! local checkpoint is never stored without the documents it vouches for.
 
-use js_sys::{Array, Promise};
+use super::idb;
+use js_sys::Array;
 use marginalia_sync::{LocalDoc, ReplicaMeta};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 const NAME: &str = "marginalia-sync";
@@ -30,45 +30,13 @@ fn words(e: &JsValue) -> String {
         .unwrap_or_else(|| "the browser's database failed".into())
 }
 
+/// A request's result through the one IndexedDB waiter ([`idb::done`]), its error in words.
 async fn done(req: &IdbRequest) -> Result<JsValue, String> {
-    let promise = Promise::new(&mut |resolve, reject| {
-        let r = req.clone();
-        let ok = Closure::once_into_js(move |_: JsValue| {
-            let _ = resolve.call1(&JsValue::UNDEFINED, &r.result().unwrap_or_default());
-        });
-        let r = req.clone();
-        let failed = Closure::once_into_js(move |_: JsValue| {
-            let e = r
-                .error()
-                .ok()
-                .flatten()
-                .map(JsValue::from)
-                .unwrap_or_default();
-            let _ = reject.call1(&JsValue::UNDEFINED, &e);
-        });
-        req.set_onsuccess(Some(ok.unchecked_ref()));
-        req.set_onerror(Some(failed.unchecked_ref()));
-    });
-    JsFuture::from(promise).await.map_err(|e| words(&e))
+    idb::done(req).await.map_err(|e| e.to_string())
 }
 
 async fn committed(tx: &IdbTransaction) -> Result<(), String> {
-    let promise = Promise::new(&mut |resolve, reject| {
-        let ok = Closure::once_into_js(move |_: JsValue| {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        });
-        let t = tx.clone();
-        let aborted = Closure::once_into_js(move |_: JsValue| {
-            let e = t.error().map(JsValue::from).unwrap_or_default();
-            let _ = reject.call1(&JsValue::UNDEFINED, &e);
-        });
-        tx.set_oncomplete(Some(ok.unchecked_ref()));
-        tx.set_onabort(Some(aborted.unchecked_ref()));
-    });
-    JsFuture::from(promise)
-        .await
-        .map(|_| ())
-        .map_err(|e| words(&e))
+    idb::committed(tx).await.map_err(|e| e.to_string())
 }
 
 async fn open() -> Result<IdbDatabase, String> {
