@@ -113,11 +113,13 @@ pub fn available() -> Result<(), String> {
     }
 }
 
-/// The database, opened (and its stores made) on first use.
-pub async fn open() -> Result<IdbDatabase, DbError> {
-    if let Some(db) = DB.with(|d| d.borrow().clone()) {
-        return Ok(db);
-    }
+/// Opens database `name` at `version`, making whichever of `stores` it lacks; every database
+/// the app keeps (its annotations, the sync replica) opens through here.
+pub(crate) async fn open_with_stores(
+    name: &str,
+    version: u32,
+    stores: &'static [&'static str],
+) -> Result<IdbDatabase, DbError> {
     let factory = match web_sys::window().map(|w| w.indexed_db()) {
         Some(Ok(Some(f))) => f,
         Some(Ok(None)) => return Err(DbError::Unavailable("this browser has no IndexedDB".into())),
@@ -128,7 +130,7 @@ pub async fn open() -> Result<IdbDatabase, DbError> {
         }
     };
     let req: IdbOpenDbRequest = factory
-        .open_with_u32(DB_NAME, DB_VERSION)
+        .open_with_u32(name, version)
         .map_err(|e| DbError::Unavailable(db_error(&e).to_string()))?;
     let r = req.clone();
     let upgrade = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
@@ -136,7 +138,7 @@ pub async fn open() -> Result<IdbDatabase, DbError> {
             return;
         };
         let names = db.object_store_names();
-        for store in [RECORDS_STORE, META_STORE, SET_ASIDE_STORE] {
+        for &store in stores {
             if !names.contains(store) {
                 let _ = db.create_object_store(store);
             }
@@ -146,13 +148,26 @@ pub async fn open() -> Result<IdbDatabase, DbError> {
     let result = done(&req).await;
     req.set_onupgradeneeded(None);
     drop(upgrade);
-    let db: IdbDatabase = result
+    result
         .map_err(|e| match e {
             DbError::Failed(why) => DbError::Unavailable(why),
             other => other,
         })?
         .dyn_into()
-        .map_err(|_| DbError::Unavailable("IndexedDB did not open".into()))?;
+        .map_err(|_| DbError::Unavailable("IndexedDB did not open".into()))
+}
+
+/// The database, opened (and its stores made) on first use.
+pub async fn open() -> Result<IdbDatabase, DbError> {
+    if let Some(db) = DB.with(|d| d.borrow().clone()) {
+        return Ok(db);
+    }
+    let db = open_with_stores(
+        DB_NAME,
+        DB_VERSION,
+        &[RECORDS_STORE, META_STORE, SET_ASIDE_STORE],
+    )
+    .await?;
     // A newer build in another tab upgrading the schema: step aside rather than block it.
     let d = db.clone();
     let on_version_change = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {

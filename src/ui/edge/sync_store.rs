@@ -43,29 +43,9 @@ async fn open() -> Result<IdbDatabase, String> {
     if let Some(db) = DB.with(|d| d.borrow().clone()) {
         return Ok(db);
     }
-    let factory = web_sys::window()
-        .and_then(|w| w.indexed_db().ok().flatten())
-        .ok_or("this browser has no IndexedDB")?;
-    let req = factory
-        .open_with_u32(NAME, VERSION)
-        .map_err(|e| words(&e))?;
-    let r = req.clone();
-    let upgrade = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
-        let Ok(db) = r.result().and_then(|v| v.dyn_into::<IdbDatabase>()) else {
-            return;
-        };
-        let names = db.object_store_names();
-        for store in [DOCS, META] {
-            if !names.contains(store) {
-                let _ = db.create_object_store(store);
-            }
-        }
-    });
-    req.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
-    let result = done(&req).await;
-    req.set_onupgradeneeded(None);
-    drop(upgrade);
-    let db: IdbDatabase = result?.dyn_into().map_err(|_| "IndexedDB did not open")?;
+    let db = idb::open_with_stores(NAME, VERSION, &[DOCS, META])
+        .await
+        .map_err(|e| e.to_string())?;
     DB.with(|d| *d.borrow_mut() = Some(db.clone()));
     Ok(db)
 }
