@@ -9,6 +9,7 @@ use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use marginalia_core::anchor::{anchor, anchor_prepared, PreparedText};
 use marginalia_core::annotation::{Annotation, AnnotationSet};
 use marginalia_core::article::Document;
+use marginalia_core::search::{naive_count, SearchIndex};
 use marginalia_core::segment::segment;
 use marginalia_core::selector::{describe, TextPositionSelector};
 use marginalia_core::span::CharSpan;
@@ -216,6 +217,54 @@ fn inputs() -> Inputs {
     }
 }
 
+/// Searching every document: 10,000 annotations in 50 documents (200 each over the bundled
+/// article), a reader typing a two-word query. Each iteration is one keystroke: the next prefix
+/// of the query, round and round, so the figure is the mean over the keystrokes. The reference
+/// is the naive scan the panel's filter does (each annotation folded and tested at each query).
+fn bench_search(c: &mut Criterion, docs: &Inputs) {
+    let library: Vec<(String, Vec<Annotation>)> = (0..50)
+        .map(|d| {
+            (
+                format!("doc-{d}"),
+                common::annotations(&docs.bundled, 200, 1000 + d),
+            )
+        })
+        .collect();
+    let build = || {
+        let mut index = SearchIndex::new();
+        for (id, anns) in &library {
+            index.set_doc(id, id, anns);
+        }
+        index
+    };
+    let index = build();
+    let query = "pakistan military";
+    let prefixes: Vec<&str> = (1..=query.len()).map(|n| &query[..n]).collect();
+    let mut g = c.benchmark_group("search");
+    g.bench_function("index_keystroke_10k_50docs", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % prefixes.len();
+            black_box(index.search(prefixes[i], 100).total)
+        })
+    });
+    g.bench_function("naive_keystroke_10k_50docs", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % prefixes.len();
+            black_box(naive_count(&library, prefixes[i]))
+        })
+    });
+    g.bench_function("build_index_10k_50docs", |b| {
+        b.iter(|| black_box(build().len()))
+    });
+    g.bench_function("set_doc_200", |b| {
+        let mut index = build();
+        b.iter(|| index.set_doc("doc-7", "doc-7", &library[7].1))
+    });
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
     let docs = inputs();
     eprintln!(
@@ -231,6 +280,7 @@ fn benches(c: &mut Criterion) {
     bench_anchor(c, &docs);
     bench_export_import(c, &docs);
     bench_storage(c, &docs);
+    bench_search(c, &docs);
 }
 
 fn config() -> Criterion {

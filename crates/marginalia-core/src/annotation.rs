@@ -230,8 +230,8 @@ impl Filter {
         !self.query.trim().is_empty() || self.color.is_some() || self.tag.is_some()
     }
 
-    /// Does `a` pass? Every word of the query must appear (case-insensitively) in the quote,
-    /// the note or a tag.
+    /// Does `a` pass? Every word of the query must appear in the quote, the note or a tag,
+    /// ignoring case and accents ([`crate::search::fold`]).
     pub fn matches(&self, a: &Annotation) -> bool {
         if self.color.is_some_and(|c| c != a.color) {
             return false;
@@ -241,16 +241,17 @@ impl Filter {
                 return false;
             }
         }
-        let words: Vec<String> = self
-            .query
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect();
+        let words = crate::search::query_words(&self.query);
         if words.is_empty() {
             return true;
         }
-        let hay = format!("{}\n{}\n{}", a.quote.exact, a.note, a.tags.join("\n")).to_lowercase();
-        words.iter().all(|w| hay.contains(w.as_str()))
+        let hay = crate::search::fold(&format!(
+            "{}\n{}\n{}",
+            a.quote.exact,
+            a.note,
+            a.tags.join("\n")
+        ));
+        crate::search::contains_all(&hay, &words)
     }
 }
 

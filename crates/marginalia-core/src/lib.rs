@@ -19,6 +19,8 @@ mod markdown_reader_tests;
 pub mod markup;
 pub mod order;
 pub mod percent;
+pub mod review;
+pub mod search;
 pub mod segment;
 pub mod selector;
 pub mod span;
