@@ -9,6 +9,7 @@ use crate::ui::components::library::LibrarySheet;
 use crate::ui::components::messages::{Banner, CarryOverOffer, NavError, ToastView};
 use crate::ui::components::panel::note_editor::guard_note_length;
 use crate::ui::components::panel::{dates, FilterState, Panel};
+use crate::ui::components::review::{ReviewOpen, ReviewSheet};
 use crate::ui::components::sync_dialog::SyncDialog;
 use crate::ui::components::toolbar::{Pending, PendingSel, SelectionToolbar};
 use crate::ui::components::topbar::TopBar;
@@ -20,6 +21,7 @@ use crate::ui::panic;
 use crate::ui::services::import::{place_waiting, ImportReport};
 use crate::ui::services::persist::Persist;
 use crate::ui::services::saving::Saving;
+use crate::ui::services::search::Everywhere;
 use crate::ui::services::{library, loading, place, server_sync};
 use crate::ui::state::AppState;
 use leptos::prelude::*;
@@ -52,6 +54,8 @@ pub fn Root() -> impl IntoView {
         target_annotation: RwSignal::new(annotation),
     };
     provide_context(nav);
+    // Every document's annotations, for searching everywhere and Review: read when first wanted.
+    provide_context(Everywhere::install());
     nav::follow_hash(nav);
     server_sync::start();
     move || {
@@ -89,6 +93,9 @@ pub fn App(doc: Document) -> impl IntoView {
     place::keep(&app.doc.with_value(|d| d.id.clone()), go_back);
     let library_open = RwSignal::new(false);
     let sync_open = RwSignal::new(false);
+    if nav.is_some() {
+        provide_context(ReviewOpen(RwSignal::new(false)));
+    }
     loading::install(saving);
     place_waiting(app, report);
     after_next_paint(dates::warm_date_format);
@@ -125,6 +132,7 @@ pub fn App(doc: Document) -> impl IntoView {
         <Show when=move || nav.is_some()>
             <LibrarySheet open=library_open />
             <SyncDialog open=sync_open />
+            <ReviewSheet />
         </Show>
     }
 }

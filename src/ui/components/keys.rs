@@ -7,7 +7,7 @@ use crate::ui::state::AppState;
 use leptos::prelude::*;
 
 /// Every shortcut, for the `?` sheet.
-pub const SHORTCUTS: [(&str, &str); 11] = [
+pub const SHORTCUTS: [(&str, &str); 12] = [
     ("h", "Highlight the selection"),
     ("n", "Highlight the selection and add a note"),
     ("j / k", "Next / previous annotation"),
@@ -15,6 +15,7 @@ pub const SHORTCUTS: [(&str, &str); 11] = [
     ("Ctrl+Z", "Undo"),
     ("Ctrl+Shift+Z or Ctrl+Y", "Redo"),
     ("/", "Search annotations"),
+    ("r", "Review past highlights from every document"),
     ("Ctrl+Enter", "Save the note being edited"),
     ("Escape", "Close editors, menus and this sheet"),
     ("?", "Show this list"),

@@ -9,6 +9,8 @@ pub mod keys;
 pub mod library;
 pub mod messages;
 pub mod panel;
+pub mod review;
+pub mod search_results;
 pub mod sync_dialog;
 pub mod toolbar;
 pub mod topbar;

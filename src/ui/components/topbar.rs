@@ -2,6 +2,7 @@
 //! shortcuts).
 
 use crate::ui::components::import::ImportButton;
+use crate::ui::components::review::ReviewButton;
 use crate::ui::components::sync_dialog::SyncStatus;
 use crate::ui::nav::Nav;
 use crate::ui::services::exports::{download_json, download_markdown};
@@ -53,6 +54,7 @@ pub fn TopBar(
                 <ImportButton />
                 <Show when=move || nav.is_some()>
                     <button on:click=move |_| library_open.set(true) title="Your documents, and opening your own articles">"Library"</button>
+                    <ReviewButton />
                     <SyncStatus open=sync_open />
                 </Show>
                 <button aria-disabled=move || is_empty().to_string() on:click=clear_all title="Remove every annotation (undoable)">"Clear all"</button>

@@ -8,6 +8,8 @@ pub mod library;
 pub mod loading;
 pub mod persist;
 pub mod place;
+pub mod review;
 pub mod saving;
+pub mod search;
 pub mod server_sync;
 pub mod tabs;

@@ -1,7 +1,10 @@
-//! The panel's search box and filters (colour, tag), and how many annotations match.
+//! The panel's search box and filters (colour, tag), and how many annotations match; where the
+//! search looks: this document, or every document in the library
+//! ([`crate::ui::components::search_results`]).
 
-use crate::ui::components::panel::FilterState;
+use crate::ui::components::panel::{FilterState, SearchScope};
 use crate::ui::edge::focus::focus_id_if_lost;
+use crate::ui::services::search::Everywhere;
 use leptos::prelude::*;
 use marginalia_core::annotation::{Color, Filter};
 use marginalia_core::listing::Listing;
@@ -10,6 +13,7 @@ use marginalia_core::text::Count;
 #[component]
 pub fn Filters(listing: Memo<Listing>, tags: Memo<Vec<String>>) -> impl IntoView {
     let filter = expect_context::<FilterState>().0;
+    let everywhere = expect_context::<SearchScope>().0;
     let count_text = move || {
         listing.with(|l| {
             if filter.with(Filter::is_active) {
@@ -30,7 +34,8 @@ pub fn Filters(listing: Memo<Listing>, tags: Memo<Vec<String>>) -> impl IntoView
                 prop:value=move || filter.with(|f| f.query.clone())
                 on:input=move |ev| filter.update(|f| f.query = event_target_value(&ev))
             />
-            <div class="filter-row">
+            <ScopeChoice />
+            <div class="filter-row" hidden=move || everywhere.get()>
                 <label for="filter-colour">"Colour"</label>
                 <select
                     id="filter-colour"
@@ -75,7 +80,44 @@ pub fn Filters(listing: Memo<Listing>, tags: Memo<Vec<String>>) -> impl IntoView
                     }>"Clear filters"</button>
                 </Show>
             </div>
-            <p class="count" role="status" aria-live="polite">{count_text}</p>
+            <Show when=move || !everywhere.get()>
+                <p class="count" role="status" aria-live="polite">{count_text}</p>
+            </Show>
         </div>
     }
+}
+
+/// "Search in: This document / Every document" (only where there is a library: the page's app).
+#[component]
+fn ScopeChoice() -> impl IntoView {
+    let scope = expect_context::<SearchScope>().0;
+    let library = use_context::<Everywhere>();
+    library.map(|lib| {
+        view! {
+            <fieldset class="scope">
+                <legend>"Search in"</legend>
+                <label>
+                    <input
+                        type="radio"
+                        name="search-scope"
+                        prop:checked=move || !scope.get()
+                        on:change=move |_| scope.set(false)
+                    />
+                    "This document"
+                </label>
+                <label>
+                    <input
+                        type="radio"
+                        name="search-scope"
+                        prop:checked=move || scope.get()
+                        on:change=move |_| {
+                            lib.want();
+                            scope.set(true);
+                        }
+                    />
+                    "Every document"
+                </label>
+            </fieldset>
+        }
+    })
 }

@@ -7,6 +7,7 @@ pub mod filters;
 pub mod note_editor;
 pub mod past;
 
+use crate::ui::components::search_results::{follow_live, SearchResults};
 use crate::ui::edge::card_focus::card_target;
 use crate::ui::edge::focus::focus_in_place;
 use crate::ui::edge::timers::after_draw;
@@ -25,14 +26,27 @@ const PAGE: usize = 50;
 #[derive(Clone, Copy)]
 pub struct FilterState(pub RwSignal<Filter>);
 
+/// Whether the search box searches every document (true) or this one.
+#[derive(Clone, Copy)]
+pub struct SearchScope(pub RwSignal<bool>);
+
 #[component]
 pub fn Panel() -> impl IntoView {
     let app = expect_context::<AppState>();
     let filter = expect_context::<FilterState>().0;
+    let everywhere = RwSignal::new(false);
+    provide_context(SearchScope(everywhere));
+    follow_live(app);
     let limit = RwSignal::new(PAGE);
     let listing = Memo::new(move |_| {
         app.list.track();
         let limit = limit.get();
+        // Searching every document, the cards (hidden) are not filtered at each keystroke.
+        if everywhere.get() {
+            return app
+                .set
+                .with_value(|s| Listing::of(s, &Filter::default(), limit));
+        }
         filter.with(|f| app.set.with_value(|s| Listing::of(s, f, limit)))
     });
     let tags = Memo::new(move |_| {
@@ -54,19 +68,24 @@ pub fn Panel() -> impl IntoView {
         >
             <PanelHead listing=listing />
             <Filters listing=listing tags=tags />
-            <Show when=move || listing.with(|l| l.total == 0)>
-                <p class="empty">"Select words in the article, then choose Highlight or Note."</p>
+            <Show when=move || everywhere.get()>
+                <SearchResults />
             </Show>
-            <CardList listing=listing beyond=beyond limit=limit />
-            <Show when=move || !unanchored().is_empty()>
-                <h3 id="unanchored-title">"Unanchored"</h3>
-                <p class="empty">"These no longer match the text. Their quotes and notes are kept: select new words and choose Re-attach, or delete them."</p>
-                <ul class="cards" aria-labelledby="unanchored-title">
-                    <For each=unanchored key=|a| (a.id.clone(), a.modified, a.tags.clone()) let:a>
-                        <Card a=a />
-                    </For>
-                </ul>
-            </Show>
+            <div hidden=move || everywhere.get()>
+                <Show when=move || listing.with(|l| l.total == 0)>
+                    <p class="empty">"Select words in the article, then choose Highlight or Note."</p>
+                </Show>
+                <CardList listing=listing beyond=beyond limit=limit />
+                <Show when=move || !unanchored().is_empty()>
+                    <h3 id="unanchored-title">"Unanchored"</h3>
+                    <p class="empty">"These no longer match the text. Their quotes and notes are kept: select new words and choose Re-attach, or delete them."</p>
+                    <ul class="cards" aria-labelledby="unanchored-title">
+                        <For each=unanchored key=|a| (a.id.clone(), a.modified, a.tags.clone()) let:a>
+                            <Card a=a />
+                        </For>
+                    </ul>
+                </Show>
+            </div>
             <datalist id="tag-suggestions">
                 {move || tags.get().into_iter().map(|t| view! { <option value=t></option> }).collect_view()}
             </datalist>
