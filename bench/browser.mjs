@@ -108,8 +108,13 @@ main.append(article); layout.append(main); document.body.append(layout);
   // The domain compiled to wasm (bench/wasm): re-anchoring and encoding timed in the page.
   'harness.html': `<!doctype html><meta charset="utf-8"><title>harness</title>
 <script type="module">
-import init, { reanchor, encode } from '/bench/wasm/pkg/marginalia_bench_wasm.js';
-window.harness = init().then(() => ({ reanchor, encode }));
+import init, { reanchor, encode, search } from '/bench/wasm/pkg/marginalia_bench_wasm.js';
+window.harness = init().then(() => ({ reanchor, encode, search }));
+window.benchSearch = async (envUrl, query, reps) => {
+  const h = await window.harness;
+  const env = await fetch(envUrl).then((r) => r.text());
+  return JSON.parse(h.search(env, query, reps));
+};
 window.benchReanchor = async (textUrl, envUrl, reps) => {
   const h = await window.harness;
   const [text, env] = await Promise.all([fetch(textUrl).then((r) => r.text()), fetch(envUrl).then((r) => r.text())]);
@@ -877,7 +882,7 @@ async function main() {
     // The domain in wasm, as the app compiles it: re-anchoring 10,000 on the unchanged 1 MB text,
     // and the save's encoding of 10,000 (vs one JSON.stringify in the same page).
     if (want('wasm')) {
-      log('wasm harness: re-anchor 10,000 on 1 MB, encode 10,000');
+      log('wasm harness: re-anchor 10,000 on 1 MB, encode 10,000, search 10,000 in 50 documents');
       const context = await newContext(browser);
       const page = await context.newPage();
       await page.goto(`${base}/bench/pages/harness.html`);
@@ -885,8 +890,10 @@ async function main() {
       result.wasm = {
         reanchor: await page.evaluate(() => window.benchReanchor('/bench/fixtures/big.txt', '/bench/fixtures/big-10k.json', 7)),
         encode: await page.evaluate(() => window.benchEncode('/bench/fixtures/bundled-10k.json', 7)),
+        search: await page.evaluate(() => window.benchSearch('/bench/fixtures/bundled-10k.json', 'pakistan military', 9)),
       };
       await context.close();
+      log(`  search every document (${result.wasm.search.annotations} in ${result.wasm.search.documents}): ${result.wasm.search.keystroke_ms.toFixed(2)} ms a keystroke (slowest ${result.wasm.search.keystroke_max_ms.toFixed(2)}), naive scan ${result.wasm.search.naive_ms.toFixed(2)} ms`);
       log(`  re-anchor ${result.wasm.reanchor.anchor_ms.toFixed(1)} ms (${result.wasm.reanchor.anchored}/${result.wasm.reanchor.total} anchored), encode ${result.wasm.encode.encode_ms.toFixed(1)} ms vs JSON.stringify ${result.wasm.encode.stringify_ms.toFixed(1)} ms`);
     }
 

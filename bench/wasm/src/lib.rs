@@ -57,3 +57,61 @@ pub fn encode(envelope: &str, reps: u32) -> String {
     times.sort_by(f64::total_cmp);
     json!({ "encode_ms": times[times.len() / 2], "chars": chars }).to_string()
 }
+
+/// Searching every document, as the panel does: the annotations of `envelope` (10,000 in the
+/// fixture) spread over 50 documents, then a reader typing `query` one keystroke at a time, each
+/// prefix `reps` times. Returns JSON `{build_ms, keystroke_ms, keystroke_max_ms, naive_ms,
+/// naive_max_ms, annotations, documents}`: the medians over keystrokes of each keystroke's
+/// median, and the slowest keystroke, for the index and the naive scan.
+#[wasm_bindgen]
+pub fn search(envelope: &str, query: &str, reps: u32) -> String {
+    use marginalia_core::search::{naive_count, SearchIndex};
+    let anns = storage::decode(envelope).expect("envelope decodes");
+    let per = anns.len().div_ceil(50).max(1);
+    let docs: Vec<(String, Vec<Annotation>)> = anns
+        .chunks(per)
+        .enumerate()
+        .map(|(i, c)| (format!("doc-{i}"), c.to_vec()))
+        .collect();
+    let t = now();
+    let mut index = SearchIndex::new();
+    for (id, a) in &docs {
+        index.set_doc(id, id, a);
+    }
+    let build_ms = now() - t;
+    let prefixes: Vec<&str> = (1..=query.len())
+        .filter(|n| query.is_char_boundary(*n))
+        .map(|n| &query[..n])
+        .collect();
+    let time = |f: &dyn Fn(&str) -> usize| {
+        let mut per_key: Vec<f64> = prefixes
+            .iter()
+            .map(|p| {
+                let mut runs: Vec<f64> = (0..reps.max(1))
+                    .map(|_| {
+                        let t = now();
+                        std::hint::black_box(f(p));
+                        now() - t
+                    })
+                    .collect();
+                runs.sort_by(f64::total_cmp);
+                runs[runs.len() / 2]
+            })
+            .collect();
+        per_key.sort_by(f64::total_cmp);
+        (per_key[per_key.len() / 2], per_key[per_key.len() - 1])
+    };
+    let (keystroke_ms, keystroke_max_ms) = time(&|q| index.search(q, 100).total);
+    let (naive_ms, naive_max_ms) = time(&|q| naive_count(&docs, q));
+    json!({
+        "build_ms": build_ms,
+        "keystroke_ms": keystroke_ms,
+        "keystroke_max_ms": keystroke_max_ms,
+        "naive_ms": naive_ms,
+        "naive_max_ms": naive_max_ms,
+        "annotations": index.len(),
+        "documents": docs.len(),
+        "query": query,
+    })
+    .to_string()
+}

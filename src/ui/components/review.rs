@@ -111,6 +111,8 @@ pub fn ReviewSheet() -> impl IntoView {
             }
             if session.with_untracked(Option::is_none) {
                 session.set(Some(Session::start(e.all())));
+                // Documents added or removed since they were read are caught up with.
+                e.want();
             }
         });
     }
@@ -185,7 +187,7 @@ fn Item(title: String, h: Hit, open: RwSignal<bool>) -> impl IntoView {
         }
     };
     view! {
-        <li class="review-item" style=format!("border-left-color: var(--{})", h.color.style_class())>
+        <li class=format!("review-item c-{}", h.color.name())>
             <p class="review-doc">{title.clone()}</p>
             <blockquote class="review-quote">{quote}</blockquote>
             {note.map(|n| view! { <p class="review-note">{n}</p> })}

@@ -145,7 +145,7 @@ fn hit_view(h: Hit) -> impl IntoView {
     };
     view! {
         <li>
-            <a class="hit" href=href on:click=open style=format!("border-left-color: var(--{})", h.color.style_class())>
+            <a class=format!("hit c-{}", h.color.name()) href=href on:click=open>
                 <span class="hit-quote">{quote}</span>
                 {note.map(|n| view! { <span class="hit-note">{n}</span> })}
                 {tags.map(|t| view! { <span class="hit-tags">{t}</span> })}
