@@ -231,7 +231,7 @@ impl Filter {
     }
 
     /// Does `a` pass? Every word of the query must appear in the quote, the note or a tag,
-    /// ignoring case and accents ([`crate::search::fold`]).
+    /// ignoring case and accents ([`crate::fold::fold`]).
     pub fn matches(&self, a: &Annotation) -> bool {
         if self.color.is_some_and(|c| c != a.color) {
             return false;
@@ -241,17 +241,17 @@ impl Filter {
                 return false;
             }
         }
-        let words = crate::search::query_words(&self.query);
+        let words = crate::fold::query_words(&self.query);
         if words.is_empty() {
             return true;
         }
-        let hay = crate::search::fold(&format!(
+        let hay = crate::fold::fold(&format!(
             "{}\n{}\n{}",
             a.quote.exact,
             a.note,
             a.tags.join("\n")
         ));
-        crate::search::contains_all(&hay, &words)
+        crate::fold::contains_all(&hay, &words)
     }
 }
 

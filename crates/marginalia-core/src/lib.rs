@@ -9,6 +9,7 @@ pub mod anchor;
 pub mod annotation;
 pub mod article;
 pub mod cite;
+pub mod fold;
 pub mod fuzzy;
 pub mod library;
 pub mod listing;

@@ -10,7 +10,6 @@ pub mod library;
 pub mod messages;
 pub mod panel;
 pub mod review;
-pub mod search_results;
 pub mod sync_dialog;
 pub mod toolbar;
 pub mod topbar;

@@ -1,6 +1,6 @@
 //! The panel's search box and filters (colour, tag), and how many annotations match; where the
 //! search looks: this document, or every document in the library
-//! ([`crate::ui::components::search_results`]).
+//! ([`super::search_results`]).
 
 use crate::ui::components::panel::{FilterState, SearchScope};
 use crate::ui::edge::focus::focus_id_if_lost;

@@ -6,8 +6,8 @@ pub mod dates;
 pub mod filters;
 pub mod note_editor;
 pub mod past;
+pub mod search_results;
 
-use crate::ui::components::search_results::{follow_live, SearchResults};
 use crate::ui::edge::card_focus::card_target;
 use crate::ui::edge::focus::focus_in_place;
 use crate::ui::edge::timers::after_draw;
@@ -18,6 +18,7 @@ use leptos::prelude::*;
 use marginalia_core::annotation::{Annotation, Filter};
 use marginalia_core::listing::Listing;
 use marginalia_core::text::Count;
+use search_results::{follow_live, SearchResults};
 
 /// How many cards are rendered before "Show more" (keeps huge sets responsive).
 const PAGE: usize = 50;
