@@ -119,6 +119,20 @@ test('search every document: hits by document, opening one at its annotation; ba
   console.check();
 });
 
+test("searching every document follows another tab's changes", async ({ page, context }) => {
+  await seed(page);
+  await page.getByRole('radio', { name: 'Every document' }).check();
+  const search = page.getByRole('searchbox', { name: 'Search annotations' });
+  await search.fill('rouhani');
+  await expect(page.locator('#panel').getByRole('status')).toHaveText('No annotation in any document matches.');
+  const other = await context.newPage();
+  await openApp(other, '/#doc=pakistan-army-chief-iran');
+  await dragSelect(other, 'Hassan Rouhani');
+  await other.getByRole('button', { name: 'Highlight', exact: true }).click();
+  await expect(page.locator('.hit-doc')).toHaveText([`${PAKISTAN} (1 match)`]);
+  await expect(page.locator('.hit')).toHaveText('Hassan Rouhani');
+});
+
 test('search every document from the keyboard alone', async ({ page }) => {
   await seed(page);
   await page.locator('h1').focus();
