@@ -12,7 +12,9 @@
 #   7. bench/browser.mjs            the release build in headless Chromium
 #   8. bench/first-visit/run.mjs    first visit: navigation → can highlight, beside Recogito's
 #                                   text-annotator on the same article (Slow 4G, CPU 4×, neither)
-#   9. bench/sync/run.mjs           sync: first sync of 10,000 annotations to an empty device and
+#   9. bench/search/run.mjs         searching every document in the app: keydown → hits, 10,000
+#                                   annotations in 50 documents
+#  9b. bench/sync/run.mjs           sync: first sync of 10,000 annotations to an empty device and
 #                                   one change reaching another, beside PouchDB's replication
 #                                   from the same pouchdb-server
 #  10. bench/report.mjs             the table
@@ -74,6 +76,9 @@ node bench/browser.mjs
 
 step "first visit: navigation → can highlight, the app vs Recogito's text-annotator (bench/first-visit)"
 node bench/first-visit/run.mjs
+
+step "search every document in the app: 10,000 annotations in 50 documents, keystroke by keystroke (bench/search)"
+node bench/search/run.mjs
 
 step "sync: first sync of 10,000 and one change, the app vs PouchDB (bench/sync)"
 node bench/sync/run.mjs

@@ -8,11 +8,11 @@ use crate::ui::state::AppState;
 use leptos::prelude::*;
 use marginalia_core::library::make_fragment;
 use marginalia_core::markdown::first_words;
-use marginalia_core::search::{Hit, HitGroup, SearchResult};
+use marginalia_core::search::{Hit, SearchResult};
 use marginalia_core::text::Count;
 
 /// How many hits are drawn before "Show more".
-const PAGE: usize = 100;
+const PAGE: usize = 50;
 /// How much of a quote a hit shows, in characters.
 const QUOTE_CHARS: usize = 200;
 
@@ -67,8 +67,13 @@ pub fn SearchResults() -> impl IntoView {
     };
     view! {
         <p class="count" role="status" aria-live="polite">{status}</p>
+        // Keyed by document and annotation: a keystroke redraws only the hits that came or went.
         <div class="search-results">
-            {move || result.with(|r| r.groups.iter().map(group_view).collect_view())}
+            <For
+                each=move || result.with(|r| r.groups.iter().map(|g| (g.doc_id.clone(), g.title.clone())).collect::<Vec<_>>())
+                key=|(id, title)| (id.clone(), title.clone())
+                children=move |(id, title)| group_view(result, id, title)
+            />
         </div>
         <Show when=move || result.with(|r| r.shown() < r.total)>
             <button on:click=move |_| {
@@ -108,13 +113,29 @@ fn summary(r: &SearchResult) -> String {
     s
 }
 
-fn group_view(g: &HitGroup) -> impl IntoView {
-    let count = format!("{} {}", Count(g.count), plural(g.count, "match", "matches"));
-    let label = format!("Matches in {}", g.title);
+fn group_view(result: Memo<SearchResult>, id: String, title: String) -> impl IntoView {
+    let group = Memo::new(move |_| {
+        result.with(|r| {
+            r.groups
+                .iter()
+                .find(|g| g.doc_id == id)
+                .map(|g| (g.count, g.hits.clone()))
+                .unwrap_or_default()
+        })
+    });
+    let count = move || {
+        let n = group.with(|g| g.0);
+        format!("{} {}", Count(n), plural(n, "match", "matches"))
+    };
+    let label = format!("Matches in {title}");
     view! {
-        <h3 class="hit-doc">{g.title.clone()} " " <span class="hit-count">"(" {count} ")"</span></h3>
+        <h3 class="hit-doc">{title} " " <span class="hit-count">"(" {count} ")"</span></h3>
         <ul class="hits" aria-label=label>
-            {g.hits.iter().cloned().map(hit_view).collect_view()}
+            <For
+                each=move || group.with(|g| g.1.clone())
+                key=|h| (h.annotation_id.clone(), h.quote.clone(), h.note.clone(), h.tags.clone(), h.color)
+                children=hit_view
+            />
         </ul>
     }
 }
