@@ -548,3 +548,55 @@ fn sign_in_users_and_security() {
         "This database is not yours: the server does not let this account use it"
     );
 }
+
+#[test]
+fn a_long_poll_from_the_checkpoint_answers_when_the_other_device_pushes() {
+    use marginalia_sync::{watch_request, watch_response, Watched};
+    let Some(s) = Server::start(false) else {
+        return;
+    };
+    s.create_db("w");
+    let remote = s.remote("w");
+    let mut a = Replica::new("device-a");
+    let mut b = Replica::new("device-b");
+    a.put_annotation(DOC, &annotation("urn:uuid:1", "first", 1_000));
+    sync_ok(&remote, &mut a);
+    let since = sync_ok(&remote, &mut b).pull_seq;
+    assert_ne!(since, Value::Null);
+
+    // A waits on the server (nothing new: it holds the request); B pushes a change: A's poll
+    // answers at once, long before its timeout. (pouchdb-server holds a long poll until a
+    // change whatever the `timeout`; CouchDB answers with no results after it: the app also
+    // ends the request itself.)
+    let (server, req) = (
+        remote.server.clone(),
+        watch_request(&remote, &since, 20_000),
+    );
+    let waiting = std::thread::spawn(move || send(&server, &req));
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(
+        !waiting.is_finished(),
+        "nothing changed: the server holds the poll"
+    );
+    let started = std::time::Instant::now();
+    b.put_annotation(DOC, &annotation("urn:uuid:2", "second", 2_000));
+    sync_ok(&remote, &mut b);
+    let answer = waiting.join().unwrap().expect("answer");
+    assert_eq!(watch_response(&answer), Ok(Watched::Changed));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+
+    // The run it starts brings the change; from its checkpoint the poll waits again.
+    let report = sync_ok(&remote, &mut a);
+    assert_eq!(report.pulled, 1);
+    let (server, req) = (
+        remote.server.clone(),
+        watch_request(&remote, &report.pull_seq, 20_000),
+    );
+    let waiting = std::thread::spawn(move || send(&server, &req));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        !waiting.is_finished(),
+        "from the checkpoint, nothing is new"
+    );
+    // (The thread ends with the server, when the test drops it.)
+}
