@@ -38,6 +38,20 @@ pub fn on_written(doc: String, f: impl Fn() + 'static) {
     });
 }
 
+/// Calls `f` with the document's id whenever another tab says it wrote one, for as long as the
+/// current reactive owner lives.
+pub fn on_any_written(f: impl Fn(String) + 'static) {
+    let Some(channel) = channel() else {
+        return;
+    };
+    on_target(&channel, "message", move |ev| {
+        let data = wasm_bindgen::JsCast::unchecked_ref::<web_sys::MessageEvent>(ev).data();
+        if let Some(doc) = data.as_string() {
+            f(doc);
+        }
+    });
+}
+
 /// Tells the other tabs that `doc`'s records were written.
 pub fn announce(doc: &str) {
     if let Some(c) = channel() {
