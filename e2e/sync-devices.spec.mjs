@@ -211,3 +211,45 @@ test('a reload resumes from the checkpoint; undoing a delete on A brings the ann
   await a.context.close();
   await b.context.close();
 });
+
+test('the same annotation edited offline on both devices: back online, both show the later edit, once', async ({ browser }) => {
+  const user = await server.user();
+  const a = await device(browser);
+  const b = await device(browser);
+  await signIn(a.page, server, user);
+  await signIn(b.page, server, user);
+  await highlight(a.page, 'Basij Organization');
+  await expect(marks(b.page, 'Basij Organization')).toHaveCount(1, { timeout: 15_000 });
+
+  const writeNote = async (page, text) => {
+    await page.bringToFront();
+    const card = page.locator('.card', { hasText: 'Basij Organization' });
+    await card.getByRole('button', { name: /^(Add|Edit) note$/ }).click();
+    await card.getByRole('textbox', { name: 'Note' }).fill(text);
+    await page.keyboard.press('Control+Enter');
+    await expect(card.locator('.note')).toHaveText(text);
+  };
+  await a.context.setOffline(true);
+  await b.context.setOffline(true);
+  await writeNote(a.page, 'Written first, on A.');
+  // A later `modified` on B (the clocks of one machine; a pause makes the order certain).
+  await b.page.waitForTimeout(50);
+  await writeNote(b.page, 'Written later, on B.');
+  await expect(a.page.getByRole('button', { name: /^Offline — 1 change waiting$/ })).toBeVisible({ timeout: 10_000 });
+
+  await a.context.setOffline(false);
+  await expect(a.page.getByRole('button', { name: 'Synced', exact: true })).toBeVisible({ timeout: 15_000 });
+  await b.context.setOffline(false);
+  for (const page of [a.page, b.page]) {
+    await expect(page.locator('.card', { hasText: 'Basij Organization' }).locator('.note')).toHaveText('Written later, on B.', { timeout: 15_000 });
+    await expect(page.locator('.card')).toHaveCount(1);
+  }
+  // One live annotation on the server, the later note, no conflict left.
+  await expect(async () => {
+    const all = await server.couch('GET', `/${user.db}/_all_docs?include_docs=true&conflicts=true`);
+    const notes = all.json.rows.filter((r) => r.doc.type === 'annotation').map((r) => [r.doc.annotation.note, r.doc._conflicts ?? []]);
+    expect(notes).toEqual([['Written later, on B.', []]]);
+  }).toPass({ timeout: 15_000 });
+  await a.context.close();
+  await b.context.close();
+});

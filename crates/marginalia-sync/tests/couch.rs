@@ -168,6 +168,38 @@ fn same_annotation_edited_on_both_converges_to_the_later_edit() {
 }
 
 #[test]
+fn the_device_that_lost_a_conflict_resolved_elsewhere_is_told_the_winner_only() {
+    let Some(s) = Server::start(false) else {
+        return;
+    };
+    s.create_db("m");
+    let remote = s.remote("m");
+    let (mut a, mut b) = (Replica::new("a"), Replica::new("b"));
+    a.put_annotation(DOC, &annotation("urn:uuid:1", "first", 1_000));
+    sync_ok(&remote, &mut a);
+    sync_ok(&remote, &mut b);
+    a.take_incoming();
+    // Offline on both; A syncs first, then B resolves the conflict (B's later edit wins, A's
+    // branch gets a deletion) and pushes both; then A pulls the two in one answer.
+    a.put_annotation(DOC, &annotation("urn:uuid:1", "earlier, on A", 5_000));
+    b.put_annotation(DOC, &annotation("urn:uuid:1", "later, on B", 9_000));
+    sync_ok(&remote, &mut a);
+    assert_eq!(sync_ok(&remote, &mut b).resolved, 1);
+    sync_ok(&remote, &mut a);
+    // The deletion of A's branch alone would read as the annotation's removal: the app is told
+    // only where it ended, B's edit.
+    let incoming = a.take_incoming();
+    assert_eq!(incoming.len(), 1, "{incoming:?}");
+    assert!(
+        matches!(&incoming[0], Incoming::Annotation { annotation, .. } if annotation.note == "later, on B")
+    );
+    assert_eq!(
+        live_ids(&a),
+        vec![("urn:uuid:1".to_string(), "later, on B".to_string())]
+    );
+}
+
+#[test]
 fn edit_against_deletion_the_later_one_wins() {
     let Some(s) = Server::start(false) else {
         return;

@@ -704,19 +704,21 @@ async fn apply_incoming() {
     if incoming.is_empty() {
         return;
     }
-    let mut plans: BTreeMap<String, SavePlan> = BTreeMap::new();
+    // doc → id → the record to write (`None`: remove it). The last word on an id wins: one step
+    // may bring a conflict's resolution (a deletion of this device's branch, so nothing visible
+    // for a moment) and then the winning edit, in that order.
+    let mut latest: BTreeMap<String, BTreeMap<String, Option<String>>> = BTreeMap::new();
     for change in incoming {
         match change {
             Incoming::Annotation { doc, annotation } => {
                 let raw = stored::encode_record(&annotation);
-                plans
+                latest
                     .entry(doc)
                     .or_default()
-                    .puts
-                    .push((annotation.id, raw));
+                    .insert(annotation.id, Some(raw));
             }
             Incoming::AnnotationRemoved { doc, id } => {
-                plans.entry(doc).or_default().deletes.push(id);
+                latest.entry(doc).or_default().insert(id, None);
             }
             Incoming::Text { text, .. } => {
                 if storage::get_json::<StoredText>(&text_key(&text.id)).as_ref() != Some(&text) {
@@ -743,7 +745,14 @@ async fn apply_incoming() {
             }
         }
     }
-    for (doc, plan) in plans {
+    for (doc, records) in latest {
+        let mut plan = SavePlan::default();
+        for (id, raw) in records {
+            match raw {
+                Some(raw) => plan.puts.push((id, raw)),
+                None => plan.deletes.push(id),
+            }
+        }
         yield_to_browser().await;
         if crate::ui::edge::idb::write_held(&doc, plan).await.is_ok() {
             TOUCHED.with(|t| t.borrow_mut().insert(doc));
