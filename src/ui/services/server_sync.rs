@@ -191,6 +191,9 @@ pub fn start() {
         stop_watching();
         release_lease();
     });
+    // Back from the back-forward cache: syncing again (it stopped as the page was hidden). (On
+    // a first load this asks for a run that is asked for anyway.)
+    on_window("pageshow", |_| run_soon(Duration::ZERO));
     if account().is_some() {
         begin();
     }
