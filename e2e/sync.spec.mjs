@@ -100,6 +100,8 @@ test('two devices: a highlight made on one appears on the other, one made offlin
   await expect(dialogA.getByText(`Signed in as ${NAME}`)).toBeVisible();
   await dialogA.getByRole('button', { name: 'Close' }).click();
   await expect(a.getByRole('button', { name: 'Synced' })).toBeVisible({ timeout: 15_000 });
+  await expect(a.locator('.brand small')).toHaveText('highlights synced across your devices');
+  await expect(b.locator('.brand small')).toHaveText('highlights stay on this device');
 
   const dialogB = await signIn(b);
   await expect(dialogB.getByText(`Signed in as ${NAME}`)).toBeVisible();
@@ -143,6 +145,7 @@ test('two devices: a highlight made on one appears on the other, one made offlin
   await expect(again.getByRole('button', { name: 'Sign in' })).toBeVisible();
   await again.getByRole('button', { name: 'Close' }).click();
   await expect(b.getByRole('button', { name: 'Sync', exact: true })).toBeVisible();
+  await expect(b.locator('.brand small')).toHaveText('highlights stay on this device');
   await b.reload();
   await expect(marks(b, 'three-day visit')).toHaveCount(1);
   await expect(b.getByRole('button', { name: 'Sync', exact: true })).toBeVisible();

@@ -107,6 +107,9 @@ pub struct Report {
     /// The checkpoints the run started from: remote seq for the pull, local seq for the push.
     pub pull_started_at: Value,
     pub push_started_at: u64,
+    /// The server sequence the pull checkpointed last: where a long poll for the next change
+    /// starts ([`crate::watch::watch_request`]).
+    pub pull_seq: Value,
     /// Requests sent (retries included).
     pub requests: usize,
 }
@@ -421,6 +424,7 @@ impl Sync {
         self.pending = None;
         self.report.pull_started_at = self.pull_start.clone();
         self.report.push_started_at = self.push_start;
+        self.report.pull_seq = self.pull_since.clone();
         Step::Done(self.report.clone())
     }
 

@@ -13,6 +13,7 @@ pub mod http;
 pub mod mapping;
 pub mod record;
 pub mod replica;
+pub mod watch;
 
 pub use auth::{sign_in_request, sign_in_response, sign_out_request, user_db_name, SignedIn};
 pub use engine::{
@@ -23,3 +24,4 @@ pub use error::SyncError;
 pub use http::{Method, Request, Response};
 pub use mapping::Incoming;
 pub use replica::{LocalDoc, Replica, ReplicaMeta, RevNode};
+pub use watch::{watch_request, watch_response, Watched};

@@ -71,6 +71,20 @@ pub enum Incoming {
     },
 }
 
+impl Incoming {
+    /// The CouchDB `_id` of the document this change is about.
+    pub fn doc_id(&self) -> String {
+        match self {
+            Incoming::Annotation { doc, annotation } => annotation_id(doc, &annotation.id),
+            Incoming::AnnotationRemoved { doc, id } => annotation_id(doc, id),
+            Incoming::Text { text, .. } => text_id(&text.id),
+            Incoming::TextRemoved { doc } => text_id(doc),
+            Incoming::LibraryEntry(entry) => library_id(&entry.id),
+            Incoming::LibraryEntryRemoved { doc } => library_id(doc),
+        }
+    }
+}
+
 /// The app-level change between two visible versions of CouchDB document `id`.
 pub(crate) fn incoming(
     id: &str,

@@ -247,10 +247,24 @@ impl Replica {
         self.dirty = self.docs.keys().cloned().collect();
     }
 
-    /// What replication changed that the app shows (annotations, texts, library entries), in
-    /// the order it happened. The app applies them to its state with its usual merge rule.
+    /// What replication changed that the app shows (annotations, texts, library entries): the
+    /// last change of each document, in the order of those last changes. (Within one answer a
+    /// document can pass through a state the app must not apply: a conflict's resolution that
+    /// deletes this device's branch arrives, then the winning edit; the first alone reads as a
+    /// removal.) The app applies them to its state with its usual merge rule.
     pub fn take_incoming(&mut self) -> Vec<Incoming> {
-        std::mem::take(&mut self.incoming)
+        let all = std::mem::take(&mut self.incoming);
+        let keys: Vec<String> = all.iter().map(Incoming::doc_id).collect();
+        let last: std::collections::HashMap<&str, usize> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_str(), i))
+            .collect();
+        all.into_iter()
+            .enumerate()
+            .filter(|(i, _)| last.get(keys[*i].as_str()) == Some(i))
+            .map(|(_, inc)| inc)
+            .collect()
     }
 
     pub fn get(&self, id: &str) -> Option<&LocalDoc> {

@@ -168,6 +168,38 @@ fn same_annotation_edited_on_both_converges_to_the_later_edit() {
 }
 
 #[test]
+fn the_device_that_lost_a_conflict_resolved_elsewhere_is_told_the_winner_only() {
+    let Some(s) = Server::start(false) else {
+        return;
+    };
+    s.create_db("m");
+    let remote = s.remote("m");
+    let (mut a, mut b) = (Replica::new("a"), Replica::new("b"));
+    a.put_annotation(DOC, &annotation("urn:uuid:1", "first", 1_000));
+    sync_ok(&remote, &mut a);
+    sync_ok(&remote, &mut b);
+    a.take_incoming();
+    // Offline on both; A syncs first, then B resolves the conflict (B's later edit wins, A's
+    // branch gets a deletion) and pushes both; then A pulls the two in one answer.
+    a.put_annotation(DOC, &annotation("urn:uuid:1", "earlier, on A", 5_000));
+    b.put_annotation(DOC, &annotation("urn:uuid:1", "later, on B", 9_000));
+    sync_ok(&remote, &mut a);
+    assert_eq!(sync_ok(&remote, &mut b).resolved, 1);
+    sync_ok(&remote, &mut a);
+    // The deletion of A's branch alone would read as the annotation's removal: the app is told
+    // only where it ended, B's edit.
+    let incoming = a.take_incoming();
+    assert_eq!(incoming.len(), 1, "{incoming:?}");
+    assert!(
+        matches!(&incoming[0], Incoming::Annotation { annotation, .. } if annotation.note == "later, on B")
+    );
+    assert_eq!(
+        live_ids(&a),
+        vec![("urn:uuid:1".to_string(), "later, on B".to_string())]
+    );
+}
+
+#[test]
 fn edit_against_deletion_the_later_one_wins() {
     let Some(s) = Server::start(false) else {
         return;
@@ -547,4 +579,56 @@ fn sign_in_users_and_security() {
         SyncError::NotYours.to_string(),
         "This database is not yours: the server does not let this account use it"
     );
+}
+
+#[test]
+fn a_long_poll_from_the_checkpoint_answers_when_the_other_device_pushes() {
+    use marginalia_sync::{watch_request, watch_response, Watched};
+    let Some(s) = Server::start(false) else {
+        return;
+    };
+    s.create_db("w");
+    let remote = s.remote("w");
+    let mut a = Replica::new("device-a");
+    let mut b = Replica::new("device-b");
+    a.put_annotation(DOC, &annotation("urn:uuid:1", "first", 1_000));
+    sync_ok(&remote, &mut a);
+    let since = sync_ok(&remote, &mut b).pull_seq;
+    assert_ne!(since, Value::Null);
+
+    // A waits on the server (nothing new: it holds the request); B pushes a change: A's poll
+    // answers at once, long before its timeout. (pouchdb-server holds a long poll until a
+    // change whatever the `timeout`; CouchDB answers with no results after it: the app also
+    // ends the request itself.)
+    let (server, req) = (
+        remote.server.clone(),
+        watch_request(&remote, &since, 20_000),
+    );
+    let waiting = std::thread::spawn(move || send(&server, &req));
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(
+        !waiting.is_finished(),
+        "nothing changed: the server holds the poll"
+    );
+    let started = std::time::Instant::now();
+    b.put_annotation(DOC, &annotation("urn:uuid:2", "second", 2_000));
+    sync_ok(&remote, &mut b);
+    let answer = waiting.join().unwrap().expect("answer");
+    assert_eq!(watch_response(&answer), Ok(Watched::Changed));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+
+    // The run it starts brings the change; from its checkpoint the poll waits again.
+    let report = sync_ok(&remote, &mut a);
+    assert_eq!(report.pulled, 1);
+    let (server, req) = (
+        remote.server.clone(),
+        watch_request(&remote, &report.pull_seq, 20_000),
+    );
+    let waiting = std::thread::spawn(move || send(&server, &req));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        !waiting.is_finished(),
+        "from the checkpoint, nothing is new"
+    );
+    // (The thread ends with the server, when the test drops it.)
 }

@@ -7,6 +7,7 @@ use crate::ui::edge::elements::all;
 use crate::ui::edge::focus::{focused_element, when_focus_lost};
 use crate::ui::nav::{open_file, Nav};
 use crate::ui::services::library::{self, load_library, stored_count, Removed};
+use crate::ui::services::server_sync;
 use crate::ui::state::AppState;
 use leptos::html::Dialog;
 use leptos::prelude::*;
@@ -82,7 +83,11 @@ fn undo_remove(sheet: NodeRef<Dialog>, version: RwSignal<u32>, removed: RwSignal
             .find(|l| l.get_attribute("data-doc").as_deref() == Some(back.as_str()))
             .cloned()
     });
-    library::restore(gone);
+    // Once its records are back: on the server again too (when syncing).
+    let (entry, records) = (gone.0.clone(), gone.2.clone());
+    library::restore(gone, move || {
+        server_sync::document_restored(&entry, &records)
+    });
     removed.set(None);
     version.update(|v| *v += 1);
 }
@@ -132,6 +137,7 @@ fn DocumentList(
     };
     let remove_doc = move |id: String| {
         let kept = move |gone: Removed| {
+            server_sync::document_removed(&gone.0.id, &gone.2);
             let _ = removed.try_set(Some(gone));
         };
         if library::remove(&id, kept) {

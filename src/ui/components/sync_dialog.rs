@@ -4,7 +4,7 @@
 
 use crate::ui::edge::dialog;
 use crate::ui::services::server_sync::{self, view as sync_view};
-use leptos::html::Dialog;
+use leptos::html::{Dialog, Input};
 use leptos::prelude::*;
 
 /// The top bar's sync status: a button that opens the dialog, named by the status line itself
@@ -33,13 +33,35 @@ pub fn SyncStatus(open: RwSignal<bool>) -> impl IntoView {
     }
 }
 
+/// The brand's tagline: where the highlights live (this device, or every signed-in one).
+#[component]
+pub fn SyncTagline() -> impl IntoView {
+    let account = sync_view().account;
+    move || {
+        if account.get().is_some() {
+            "highlights synced across your devices"
+        } else {
+            "highlights stay on this device"
+        }
+    }
+}
+
 /// The Sync dialog, a modal while `open` holds.
 #[component]
 pub fn SyncDialog(open: RwSignal<bool>) -> impl IntoView {
     let el = NodeRef::<Dialog>::new();
-    dialog::modal(open, el, || None);
     let v = sync_view();
-    let account = v.account;
+    let (account, expired) = (v.account, v.expired);
+    // Signing in again: the password is what is missing.
+    let password = NodeRef::<Input>::new();
+    let again = RwSignal::from(expired.clone());
+    dialog::modal(open, el, move || {
+        again
+            .get_untracked()
+            .then(|| password.get_untracked())
+            .flatten()
+            .map(Into::into)
+    });
     view! {
         <dialog
             class="sheet sync"
@@ -54,9 +76,22 @@ pub fn SyncDialog(open: RwSignal<bool>) -> impl IntoView {
                 <h2 id="sync-title">"Sync"</h2>
                 {
                     let account = account.clone();
-                    move || match account.get() {
-                        Some(acc) => view! { <SignedIn server=acc.server name=acc.name /> }.into_any(),
-                        None => view! { <SignInForm /> }.into_any(),
+                    let expired = expired.clone();
+                    move || match (account.get(), expired.get()) {
+                        (Some(acc), true) => view! {
+                            <p role="alert">
+                                "Your sign-in to " <code>{acc.server.clone()}</code>
+                                " has expired. Sign in again to go on syncing; nothing here was lost."
+                            </p>
+                            <SignInForm server=acc.server name=acc.name password_field=password />
+                            <div class="actions">
+                                <button on:click=move |_| server_sync::sign_out()>"Sign out"</button>
+                            </div>
+                        }.into_any(),
+                        (Some(acc), false) => view! { <SignedIn server=acc.server name=acc.name /> }.into_any(),
+                        (None, _) => view! {
+                            <SignInForm server=String::from("https://") name=String::new() password_field=password />
+                        }.into_any(),
                     }
                 }
                 <div class="actions">
@@ -80,10 +115,12 @@ fn SignedIn(server: String, name: String) -> impl IntoView {
     }
 }
 
+/// Server, name, password → Sign in (filled with the account when signing in again).
 #[component]
-fn SignInForm() -> impl IntoView {
-    let server = RwSignal::new(String::from("https://"));
-    let name = RwSignal::new(String::new());
+fn SignInForm(server: String, name: String, password_field: NodeRef<Input>) -> impl IntoView {
+    let again = !name.is_empty();
+    let server = RwSignal::new(server);
+    let name = RwSignal::new(name);
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -116,20 +153,22 @@ fn SignInForm() -> impl IntoView {
         });
     };
     view! {
-        <p class="hint">
-            "Keep your annotations, the documents you opened and your library in step across "
-            "devices through a CouchDB server. The password is sent once, to sign in, and not kept."
-        </p>
+        <Show when=move || !again>
+            <p class="hint">
+                "Keep your annotations, the documents you opened and your library in step across "
+                "devices through a CouchDB server. The password is sent once, to sign in, and not kept."
+            </p>
+        </Show>
         <form class="sync-form" on:submit=submit>
             <label>"Server address" <input type="url" required bind:value=server /></label>
             <label>"User name" <input type="text" autocomplete="username" required bind:value=name /></label>
-            <label>"Password" <input type="password" autocomplete="current-password" required bind:value=password /></label>
+            <label>"Password" <input type="password" autocomplete="current-password" required bind:value=password node_ref=password_field /></label>
             <div class="actions">
                 <button type="submit" aria-disabled=move || busy.get().to_string()>"Sign in"</button>
             </div>
         </form>
         {move || error.get().map(|e| view! { <p role="alert" class="sync-error">{e}</p> })}
-        {move || kept.get().map(|k| view! {
+        {move || kept.get().filter(|_| !again).map(|k| view! {
             <p class="hint">{if k {
                 "Your browser keeps this site's storage: your annotations stay until you remove them."
             } else {

@@ -3,7 +3,7 @@
 
 use crate::ui::components::import::ImportButton;
 use crate::ui::components::review::ReviewButton;
-use crate::ui::components::sync_dialog::SyncStatus;
+use crate::ui::components::sync_dialog::{SyncStatus, SyncTagline};
 use crate::ui::nav::Nav;
 use crate::ui::services::exports::{download_json, download_markdown};
 use crate::ui::state::AppState;
@@ -43,7 +43,7 @@ pub fn TopBar(
     };
     view! {
         <header class="topbar">
-            <span class="brand">"Marginalia" <small>"highlights stay on this device"</small></span>
+            <span class="brand">"Marginalia" <small><SyncTagline /></small></span>
             <nav class="tools" aria-label="Annotation tools">
                 // `aria-disabled`, not `disabled`: a disabled button loses the focus, and the
                 // last undo would send a keyboard reader back to the top of the page.

@@ -8,9 +8,51 @@ use web_sys::RequestCredentials;
 
 /// Sends `req` to `server`: the answer (any status), or why there was none.
 pub async fn send(server: &str, req: &Request) -> Result<Response, String> {
+    send_with(server, req, None).await
+}
+
+/// A request that can be called off ([`Abort::abort`]): a long poll ends when the reader signs
+/// out, the network goes, or another tab takes over the syncing.
+#[derive(Clone)]
+pub struct Abort(Option<web_sys::AbortController>);
+
+impl Default for Abort {
+    fn default() -> Self {
+        Abort::new()
+    }
+}
+
+impl Abort {
+    pub fn new() -> Abort {
+        Abort(web_sys::AbortController::new().ok())
+    }
+
+    pub fn abort(&self) {
+        if let Some(c) = &self.0 {
+            c.abort();
+        }
+    }
+}
+
+/// [`send`], ended early (an `Err`) when `abort` is called.
+pub async fn send_abortable(
+    server: &str,
+    req: &Request,
+    abort: &Abort,
+) -> Result<Response, String> {
+    let signal = abort.0.as_ref().map(|c| c.signal());
+    send_with(server, req, signal.as_ref()).await
+}
+
+async fn send_with(
+    server: &str,
+    req: &Request,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<Response, String> {
     let mut b = RequestBuilder::new(&req.url(server))
         .method(method(req.method.as_str()))
-        .credentials(RequestCredentials::Include);
+        .credentials(RequestCredentials::Include)
+        .abort_signal(signal);
     for (k, v) in &req.headers {
         b = b.header(k, v);
     }

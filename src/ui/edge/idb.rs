@@ -295,6 +295,42 @@ pub async fn read_doc(doc: &str) -> Result<DocRecords, DbError> {
     })
 }
 
+/// The stored versions of some of a document's records (those there are), and its meta value:
+/// only what a save of these ids must compare with, not the whole document (a sync writing
+/// batch after batch into a document of 10,000 read all of them each time).
+async fn read_some(
+    doc: &str,
+    ids: &[&str],
+) -> Result<(Option<String>, Vec<(String, String)>), DbError> {
+    let db = open().await?;
+    let tx = transaction(
+        &db,
+        &[RECORDS_STORE, META_STORE],
+        IdbTransactionMode::Readonly,
+    )?;
+    let records = store(&tx, RECORDS_STORE)?;
+    let gets = ids
+        .iter()
+        .map(|id| records.get(&record_key(doc, id)).map_err(|e| db_error(&e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let meta = store(&tx, META_STORE)?
+        .get(&doc.into())
+        .map_err(|e| db_error(&e))?;
+    // Every request has its result once the transaction completes.
+    committed(&tx).await?;
+    let value = |r: &IdbRequest| {
+        r.result()
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    };
+    let stored = ids
+        .iter()
+        .zip(&gets)
+        .filter_map(|(id, r)| Some((id.to_string(), as_text(&value(r)?))))
+        .collect();
+    Ok((value(&meta).map(|m| as_text(&m)), stored))
+}
+
 /// How many records a document has.
 pub async fn count(doc: &str) -> Result<usize, DbError> {
     let db = open().await?;
@@ -503,11 +539,12 @@ pub fn start_write(doc: &str, plan: Rc<SavePlan>) -> Result<Writing, DbError> {
 /// put only where the stored version is not newer ([`storage::keep_newer`]); nothing when the
 /// stored format is not this build's.
 pub async fn write_held(doc: &str, plan: SavePlan) -> Result<(), DbError> {
-    let mut read = read_doc(doc).await?;
-    if storage::check_meta(read.meta.as_deref()).is_err() {
+    let ids: Vec<&str> = plan.puts.iter().map(|(id, _)| id.as_str()).collect();
+    let (meta, stored) = read_some(doc, &ids).await?;
+    if storage::check_meta(meta.as_deref()).is_err() {
         return Ok(());
     }
-    let plan = storage::keep_newer(plan, &read.take_all());
+    let plan = storage::keep_newer(plan, &stored);
     if plan.is_empty() {
         return Ok(());
     }

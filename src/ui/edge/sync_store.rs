@@ -81,8 +81,19 @@ pub async fn load() -> Result<Option<(ReplicaMeta, Vec<LocalDoc>)>, String> {
     Ok(Some((meta, docs)))
 }
 
+/// A changed document as it is stored: its `_id` and its JSON text ([`encode`]).
+pub type Encoded = (String, String);
+
+/// A document's stored form (the caller encodes many a slice at a time, between yields).
+pub fn encode(doc: &LocalDoc) -> Encoded {
+    (
+        doc.id.clone(),
+        serde_json::to_string(doc).unwrap_or_default(),
+    )
+}
+
 /// Writes the meta record (if it changed) and the changed documents, in one transaction.
-pub async fn save(meta: Option<ReplicaMeta>, docs: Vec<LocalDoc>) -> Result<(), String> {
+pub async fn save(meta: Option<ReplicaMeta>, docs: Vec<Encoded>) -> Result<(), String> {
     if meta.is_none() && docs.is_empty() {
         return Ok(());
     }
@@ -95,9 +106,8 @@ pub async fn save(meta: Option<ReplicaMeta>, docs: Vec<LocalDoc>) -> Result<(), 
                 .put_with_key(&text.into(), &META_KEY.into())?;
         }
         let store = tx.object_store(DOCS)?;
-        for d in &docs {
-            let text = serde_json::to_string(d).unwrap_or_default();
-            store.put_with_key(&text.into(), &d.id.as_str().into())?;
+        for (id, text) in &docs {
+            store.put_with_key(&text.as_str().into(), &id.as_str().into())?;
         }
         Ok(())
     })();

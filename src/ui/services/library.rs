@@ -186,8 +186,8 @@ pub fn remove(id: &str, kept: impl FnOnce(Removed) + 'static) -> bool {
     true
 }
 
-/// Puts a removed document back ([`remove`]).
-pub fn restore((entry, held, records): Removed) {
+/// Puts a removed document back ([`remove`]); `written` runs once its records are stored again.
+pub fn restore((entry, held, records): Removed, written: impl FnOnce() + 'static) {
     for (k, v) in held {
         let _ = storage::set(&k, &v);
     }
@@ -196,6 +196,7 @@ pub fn restore((entry, held, records): Removed) {
         if !records.is_empty() {
             let _ = idb::put_records(&id, records).await;
         }
+        written();
     });
     let mut lib = load_library();
     lib.touch(entry);

@@ -7,12 +7,15 @@
 //!   tab's merged in, a sync's) is recorded in the replica as it is announced (unchanged content
 //!   makes no new revision); at sign-in, every stored document's annotations and library entry.
 //! * **Running**: a run (pull, then push) after local changes (debounced), on `online`, and
-//!   every few seconds while signed in; each step is its own task (reading and highlighting go
-//!   on). What a run brings is written to IndexedDB (`idb::write_held`: never over a newer
-//!   stored version) and told to the other tabs; the open document merges it like another tab's
-//!   save ([`loading::sync_soon`]), so it appears live.
-//! * **One syncing tab**: a lease in localStorage, renewed by each run; the other tabs' changes
-//!   reach the syncing one through the tab channel and its merge.
+//!   when the server says something changed: between runs the syncing tab holds a long poll
+//!   of `_changes` from the pull's checkpoint ([`watch`]). Each step is its own task (reading
+//!   and highlighting go on). What a step brings is written to IndexedDB at once
+//!   (`idb::write_held`: never over a newer stored version, before the replica's checkpoint
+//!   that vouches for it); the other tabs are told, and the open document merges it like
+//!   another tab's save ([`loading::sync_soon`]), once, when the run ends.
+//! * **One syncing tab**: a lease in localStorage, renewed by each run and while the long poll
+//!   waits, given up when the page goes; the other tabs look every few seconds whether it is
+//!   free. Their changes reach the syncing one through the tab channel and its merge.
 //!
 //! The replica is kept in its own IndexedDB database ([`sync_store`]): saved after every
 //! recorded change and every step of a run (its meta record and documents in one transaction),
@@ -23,7 +26,7 @@ use crate::ui::edge::events::on_window;
 use crate::ui::edge::http;
 use crate::ui::edge::storage;
 use crate::ui::edge::sync_store;
-use crate::ui::edge::timers::{later, yield_to_browser};
+use crate::ui::edge::timers::{cancellable, later, yield_to_browser, Steps};
 use crate::ui::services::library::{load_library, save_library, stored_annotations};
 use crate::ui::services::loading;
 use crate::ui::services::saving::Saving;
@@ -35,12 +38,15 @@ use marginalia_core::library::{text_key, Entry, StoredText};
 use marginalia_core::storage::{self as stored, SavePlan};
 use marginalia_sync::mapping::annotation_id;
 use marginalia_sync::{
-    sign_in_request, sign_in_response, sign_out_request, status_line, user_db_name, Auth, Incoming,
-    Options, Remote, Replica, Step, Sync, SyncError,
+    backoff_ms, sign_in_request, sign_in_response, sign_out_request, status_line, user_db_name,
+    watch_request, watch_response, Auth, Incoming, Options, Remote, Replica, Step, Sync, SyncError,
+    Watched,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 use std::time::Duration;
 
 /// The account this browser syncs with (nothing secret: the cookie does the rest).
@@ -48,8 +54,19 @@ const ACCOUNT_KEY: &str = "marginalia/v1/sync-account";
 /// Which tab syncs, until when: `{"tab": …, "until": ms}`.
 const LEASE_KEY: &str = "marginalia/v1/sync-lease";
 const LEASE_MS: f64 = 15_000.0;
-/// How often a signed-in tab asks the server for changes.
-const POLL: Duration = Duration::from_secs(3);
+/// How often a tab that does not sync looks whether the syncing tab is gone; how often the
+/// syncing tab renews its lease while it waits on the server.
+const LEASE_CHECK: Duration = Duration::from_secs(4);
+/// How long the server may hold a long poll for the next change (CouchDB then answers "nothing
+/// new"); the page ends the request itself a little later (pouchdb-server holds it until a
+/// change), and asks again.
+const WATCH_MS: u64 = 25_000;
+const WATCH_GIVE_UP: Duration = Duration::from_secs(30);
+/// After a run failed on a passing error with its own retries spent: the next run.
+const RETRY_RUN: Duration = Duration::from_secs(60);
+/// Changes per `_changes` page and documents per push batch: fewer, larger steps than the
+/// engine's default 100 (each step costs the page a save of the replica and of the annotations).
+const BATCH: usize = 250;
 /// How long after a local change its run starts (several changes, one run).
 const DEBOUNCE: Duration = Duration::from_millis(400);
 
@@ -67,6 +84,8 @@ pub struct SyncView {
     pub line: ArcRwSignal<String>,
     /// The line asks the reader to act (sign in again, a refusal).
     pub problem: ArcRwSignal<bool>,
+    /// The server no longer knows this session: the dialog asks for the password again.
+    pub expired: ArcRwSignal<bool>,
 }
 
 struct Open {
@@ -79,6 +98,7 @@ thread_local! {
         account: ArcRwSignal::new(storage::get_json(ACCOUNT_KEY)),
         line: ArcRwSignal::new(String::new()),
         problem: ArcRwSignal::new(false),
+        expired: ArcRwSignal::new(false),
     };
     static REPLICA: RefCell<Option<Replica>> = const { RefCell::new(None) };
     static OPEN: RefCell<Option<Open>> = const { RefCell::new(None) };
@@ -87,6 +107,27 @@ thread_local! {
     /// The latest run asked for (a serial), and whether it is still waiting for its time.
     static WAITING: Cell<(u64, bool)> = const { Cell::new((0, false)) };
     static TAB: String = hex(&random_bytes());
+    /// The long poll waiting on the server for the next change, if any.
+    static WATCH: RefCell<Option<Rc<Watch>>> = const { RefCell::new(None) };
+    /// Long polls that failed in a row (for the back-off).
+    static WATCH_FAILURES: Cell<u32> = const { Cell::new(0) };
+    /// Documents a run wrote to IndexedDB and has not yet told the tabs (and the open document)
+    /// about: told once, when the run ends.
+    static TOUCHED: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
+    /// This tab held the lease at its last look: only the syncing tab saves the replica (the
+    /// others' copies go stale, and are read again from IndexedDB when one takes over).
+    static HOLDER: Cell<bool> = const { Cell::new(false) };
+    /// Documents another tab wrote that the syncing tab does not have open: recorded from
+    /// storage before the next run.
+    static OTHER_TABS: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
+    /// A save of the replica is under way ([`save_replica`]).
+    static SAVING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// One long poll ([`watch`]): its request's abort, and whether it ended by its own timer.
+struct Watch {
+    abort: RefCell<http::Abort>,
+    timed_out: Cell<bool>,
 }
 
 fn hex(b: &[u8]) -> String {
@@ -113,6 +154,14 @@ fn show(line: impl Into<String>, problem: bool) {
     });
 }
 
+fn set_expired(expired: bool) {
+    VIEW.with(|v| {
+        if v.expired.get_untracked() != expired {
+            v.expired.set(expired);
+        }
+    });
+}
+
 fn with_replica<T>(f: impl FnOnce(&mut Replica) -> T) -> Option<T> {
     REPLICA.with(|r| r.borrow_mut().as_mut().map(f))
 }
@@ -122,11 +171,29 @@ fn with_replica<T>(f: impl FnOnce(&mut Replica) -> T) -> Option<T> {
 pub fn start() {
     on_window("online", |_| run_soon(Duration::ZERO));
     on_window("offline", |_| {
+        stop_watching();
         if account().is_some() {
             let pending = with_replica(|r| r.pending_changes()).unwrap_or(0);
             show(status_line(false, pending), false);
         }
     });
+    // Another tab's writes to a document this one does not have open reach the server through
+    // this tab when it is the syncing one (its open document's come through its merge).
+    tabs::on_any_written(|doc| {
+        let open = OPEN.with(|o| o.borrow().as_ref().map(|o| o.doc.clone()));
+        if account().is_some() && open.as_deref() != Some(doc.as_str()) {
+            OTHER_TABS.with(|d| d.borrow_mut().insert(doc));
+            run_soon(DEBOUNCE);
+        }
+    });
+    // Leaving: another tab takes over the syncing at its next look, not when the lease runs out.
+    on_window("pagehide", |_| {
+        stop_watching();
+        release_lease();
+    });
+    // Back from the back-forward cache: syncing again (it stopped as the page was hidden). (On
+    // a first load this asks for a run that is asked for anyway.)
+    on_window("pageshow", |_| run_soon(Duration::ZERO));
     if account().is_some() {
         begin();
     }
@@ -135,6 +202,8 @@ pub fn start() {
 /// A new replica for the signed-in account, everything stored recorded in it, then a run.
 fn begin() {
     show("Syncing…", false);
+    // The syncing tab from the start if no other is (else its copy is read again on taking over).
+    take_lease();
     leptos::task::spawn_local(async {
         let replica = match sync_store::load().await {
             Ok(Some((meta, docs))) => Replica::restore(meta, docs),
@@ -156,11 +225,13 @@ async fn record_stored() {
     for entry in load_library().entries {
         record_document(&entry);
         if let Ok(list) = stored_annotations(&entry.id).await {
-            with_replica(|r| {
-                for a in &list {
-                    record_stored_one(r, &entry.id, a, true);
+            let mut steps = Steps::start();
+            for a in &list {
+                with_replica(|r| record_stored_one(r, &entry.id, a, true));
+                if steps.over() {
+                    steps.next().await;
                 }
-            });
+            }
         }
         yield_to_browser().await;
     }
@@ -203,6 +274,87 @@ fn record_stored_one(r: &mut Replica, doc: &str, a: &Annotation, deletion_wins: 
     r.put_annotation(doc, a).is_some()
 }
 
+/// Records what other tabs wrote to documents this tab does not have open: each stored
+/// annotation unless the replica knows better, the removal of those no longer stored, and the
+/// library entry's removal. Run before a run (never during one: a run's writes to storage
+/// trail its replica by a step).
+async fn record_other_tabs() {
+    let docs = OTHER_TABS.with(|d| std::mem::take(&mut *d.borrow_mut()));
+    for doc in docs {
+        let Ok(list) = stored_annotations(&doc).await else {
+            continue;
+        };
+        let t = now();
+        let stored: BTreeSet<&str> = list.iter().map(|a| a.id.as_str()).collect();
+        let mut steps = Steps::start();
+        for a in &list {
+            with_replica(|r| record_stored_one(r, &doc, a, false));
+            if steps.over() {
+                steps.next().await;
+            }
+        }
+        with_replica(|r| {
+            for gone in r.annotations(&doc) {
+                if !stored.contains(gone.id.as_str()) {
+                    r.delete_annotation(&doc, &gone.id, t);
+                }
+            }
+            if load_library().get(&doc).is_none() {
+                r.remove_library_entry(&doc, t);
+                r.delete_text(&doc, t);
+            }
+        });
+        if let Some(entry) = load_library().get(&doc) {
+            record_document(entry);
+        }
+        save_replica().await;
+    }
+}
+
+/// A document removed from the library here (with its annotations): removed on the server and
+/// so on the other devices. Not the syncing tab: that tab is told, and records it.
+pub fn document_removed(doc: &str, records: &[(String, String)]) {
+    if REPLICA.with(|r| r.borrow().is_none()) {
+        return;
+    }
+    if !HOLDER.with(Cell::get) {
+        tabs::announce(doc);
+        return;
+    }
+    let t = now();
+    with_replica(|r| {
+        let mut ids: BTreeSet<String> = records.iter().map(|(id, _)| id.clone()).collect();
+        ids.extend(r.annotations(doc).into_iter().map(|a| a.id));
+        for id in ids {
+            r.delete_annotation(doc, &id, t);
+        }
+        r.remove_library_entry(doc, t);
+        r.delete_text(doc, t);
+    });
+    leptos::task::spawn_local(save_replica());
+    run_soon(DEBOUNCE);
+}
+
+/// A removed document put back (Undo): back on the server, annotations and all.
+pub fn document_restored(entry: &Entry, records: &[(String, String)]) {
+    if REPLICA.with(|r| r.borrow().is_none()) {
+        return;
+    }
+    if !HOLDER.with(Cell::get) {
+        tabs::announce(&entry.id);
+        return;
+    }
+    record_document(entry);
+    let decoded = stored::decode_records(records.to_vec());
+    with_replica(|r| {
+        for a in &decoded.annotations {
+            r.put_annotation(&entry.id, a);
+        }
+    });
+    leptos::task::spawn_local(save_replica());
+    run_soon(DEBOUNCE);
+}
+
 /// A library entry and its stored text (the bundled article has none: every device has it).
 fn record_document(entry: &Entry) {
     let text = storage::get_json::<StoredText>(&text_key(&entry.id));
@@ -228,14 +380,43 @@ pub fn attach(app: AppState, saving: Saving) {
             return;
         }
         let t = now();
-        let from_storage = summary.kind == Some(ChangeKind::Sync);
+        if summary.kind == Some(ChangeKind::Sync) {
+            // From storage (a load, another tab, a run), possibly thousands: recorded a slice
+            // at a time, each unless the replica knows better (so a reader's edit recorded
+            // meanwhile is not undone by it).
+            let list: Vec<(String, Option<Annotation>)> = app.set.with_value(|set| {
+                summary
+                    .ids
+                    .iter()
+                    .map(|id| (id.clone(), set.get(id).cloned()))
+                    .collect()
+            });
+            let doc = doc.clone();
+            leptos::task::spawn_local(async move {
+                let mut steps = Steps::start();
+                let mut changed = false;
+                for (id, a) in list {
+                    changed |= with_replica(|r| match &a {
+                        Some(a) => record_stored_one(r, &doc, a, false),
+                        None => r.delete_annotation(&doc, &id, t).is_some(),
+                    })
+                    .unwrap_or(false);
+                    if steps.over() {
+                        steps.next().await;
+                    }
+                }
+                if changed {
+                    save_replica().await;
+                    run_soon(DEBOUNCE);
+                }
+            });
+            return;
+        }
         let recorded = app.set.with_value(|set| {
             with_replica(|r| {
                 let mut changed = false;
                 for id in &summary.ids {
                     changed |= match set.get(id) {
-                        // From storage (a load, another tab, a run): unless the replica knows better.
-                        Some(a) if from_storage => record_stored_one(r, &doc, a, false),
                         Some(a) => r.put_annotation(&doc, a).is_some(),
                         None => r.delete_annotation(&doc, id, t).is_some(),
                     };
@@ -274,8 +455,16 @@ pub async fn sign_in(server: &str, name: &str, password: &str) -> Result<(), Str
         name: who.name,
     };
     let _ = storage::set_json(ACCOUNT_KEY, &account);
+    let same = self::account().as_ref() == Some(&account);
     VIEW.with(|v| v.account.set(Some(account)));
-    begin();
+    set_expired(false);
+    if same && REPLICA.with(|r| r.borrow().is_some()) {
+        // Signed in again (the session had expired): on from the checkpoint.
+        show("Syncing…", false);
+        run_soon(Duration::ZERO);
+    } else {
+        begin();
+    }
     Ok(())
 }
 
@@ -285,6 +474,7 @@ pub fn sign_out() {
         return;
     };
     storage::remove(ACCOUNT_KEY);
+    stop_watching();
     release_lease();
     REPLICA.with(|r| *r.borrow_mut() = None);
     leptos::task::spawn_local(async {
@@ -292,6 +482,7 @@ pub fn sign_out() {
     });
     WAITING.with(|w| w.set((w.get().0 + 1, false)));
     VIEW.with(|v| v.account.set(None));
+    set_expired(false);
     show("", false);
     leptos::task::spawn_local(async move {
         let _ = http::send(&acc.server, &sign_out_request()).await;
@@ -319,16 +510,22 @@ fn run_soon(delay: Duration) {
             return;
         }
         leptos::task::spawn_local(async {
-            loop {
-                run().await;
+            let next = loop {
+                let next = run().await;
                 if !AGAIN.with(Cell::take) {
-                    break;
+                    break next;
                 }
-            }
+            };
             RUNNING.with(|r| r.set(false));
-            // The next look at the server, unless one is already waiting.
-            if !WAITING.with(|w| w.get().1) {
-                run_soon(POLL);
+            // Unless a run is already waiting: wait on the server for its next change, or look
+            // again later.
+            if WAITING.with(|w| w.get().1) || account().is_none() {
+                return;
+            }
+            match next {
+                Next::Watch(since) => watch(since),
+                Next::RunAfter(delay) => run_soon(delay),
+                Next::Nothing => {}
             }
         });
     });
@@ -345,9 +542,11 @@ fn take_lease() -> bool {
     let t = now().millis() as f64;
     if let Some(l) = storage::get_json::<Lease>(LEASE_KEY) {
         if l.tab != me && l.until > t {
+            HOLDER.with(|h| h.set(false));
             return false;
         }
     }
+    HOLDER.with(|h| h.set(true));
     let _ = storage::set_json(
         LEASE_KEY,
         &Lease {
@@ -363,34 +562,70 @@ fn release_lease() {
     if mine {
         storage::remove(LEASE_KEY);
     }
+    HOLDER.with(|h| h.set(false));
 }
 
-/// One run: pull, then push, a step per task.
-async fn run() {
+/// What comes after a run.
+enum Next {
+    /// Wait on the server for a change after this sequence (the pull's checkpoint).
+    Watch(Value),
+    RunAfter(Duration),
+    /// Until something happens (the network comes back, the reader signs in again, a change).
+    Nothing,
+}
+
+fn remote_of(acc: &Account) -> Remote {
+    Remote {
+        server: acc.server.clone(),
+        db: user_db_name(&acc.name),
+        auth: Auth::Browser,
+    }
+}
+
+/// One run: pull, then push, a step per task. What the run brings is written to IndexedDB step
+/// by step (before the replica's checkpoint that vouches for it) and shown once, at its end.
+async fn run() -> Next {
+    stop_watching();
+    let next = run_steps().await;
+    publish().await;
+    next
+}
+
+async fn run_steps() -> Next {
     let Some(acc) = account() else {
-        return;
+        return Next::Nothing;
     };
     if REPLICA.with(|r| r.borrow().is_none()) {
-        return;
+        return Next::RunAfter(LEASE_CHECK);
     }
     // Offline: nothing to try; the `online` event starts the next run.
     if !http::online() {
         let pending = with_replica(|r| r.pending_changes()).unwrap_or(0);
         show(status_line(false, pending), false);
-        return;
+        return Next::Nothing;
     }
+    let was_holder = HOLDER.with(Cell::get);
     if !take_lease() {
         show("Synced by another tab", false);
-        return;
+        return Next::RunAfter(LEASE_CHECK);
     }
-    let remote = Remote {
-        server: acc.server.clone(),
-        db: user_db_name(&acc.name),
-        auth: Auth::Browser,
+    if !was_holder {
+        // Taking over from another tab: its replica, as it last saved it, then what is stored
+        // here that it may not have recorded.
+        if let Ok(Some((meta, docs))) = sync_store::load().await {
+            REPLICA.with(|r| *r.borrow_mut() = Some(Replica::restore(meta, docs)));
+        }
+        record_stored().await;
+        save_replica().await;
+    }
+    record_other_tabs().await;
+    let options = Options {
+        batch_size: BATCH,
+        ..Options::default()
     };
-    let mut sync = Sync::new(remote, Options::default());
+    let mut sync = Sync::new(remote_of(&acc), options);
     let Some(mut step) = with_replica(|r| sync.start(r)) else {
-        return;
+        return Next::Nothing;
     };
     let started = perf_now();
     loop {
@@ -403,13 +638,13 @@ async fn run() {
                 });
                 match next {
                     Some(next) => next,
-                    None => return, // signed out meanwhile
+                    None => return Next::Nothing, // signed out meanwhile
                 }
             }
             Step::Retry { error, .. } if !http::online() => {
                 // The network went: stop here; the `online` event starts the next run.
                 show(describe(&error), false);
-                return;
+                return Next::Nothing;
             }
             Step::Retry {
                 after_ms, error, ..
@@ -418,19 +653,28 @@ async fn run() {
                 gloo_timers::future::sleep(Duration::from_millis(after_ms)).await;
                 sync.retry()
             }
-            Step::Done(_) => {
+            Step::Done(report) => {
                 apply_incoming().await;
                 save_replica().await;
                 let pending = with_replica(|r| r.pending_changes()).unwrap_or(0);
                 show(status_line(http::online(), pending), false);
-                return;
+                return Next::Watch(report.pull_seq);
             }
             Step::Failed(error) => {
                 apply_incoming().await;
                 save_replica().await;
                 let ask = !matches!(error, SyncError::Offline(_));
                 show(describe(&error), ask);
-                return;
+                set_expired(matches!(
+                    error,
+                    SyncError::SignInExpired | SyncError::WrongPassword
+                ));
+                // Passing trouble: again later. The rest needs the reader (sign in again …).
+                return if error.retryable() {
+                    Next::RunAfter(RETRY_RUN)
+                } else {
+                    Next::Nothing
+                };
             }
         };
         apply_incoming().await;
@@ -456,25 +700,28 @@ fn describe(error: &SyncError) -> String {
     }
 }
 
-/// Writes what the run brought to IndexedDB and tells the tabs; the open document merges it.
+/// Writes what the run's last step brought to IndexedDB (only the records it names are read to
+/// compare with); the tabs and the open document hear of it when the run ends ([`publish`]).
 async fn apply_incoming() {
     let incoming = with_replica(|r| r.take_incoming()).unwrap_or_default();
     if incoming.is_empty() {
         return;
     }
-    let mut plans: BTreeMap<String, SavePlan> = BTreeMap::new();
+    // doc → id → the record to write (`None`: remove it). The last word on an id wins: one step
+    // may bring a conflict's resolution (a deletion of this device's branch, so nothing visible
+    // for a moment) and then the winning edit, in that order.
+    let mut latest: BTreeMap<String, BTreeMap<String, Option<String>>> = BTreeMap::new();
     for change in incoming {
         match change {
             Incoming::Annotation { doc, annotation } => {
                 let raw = stored::encode_record(&annotation);
-                plans
+                latest
                     .entry(doc)
                     .or_default()
-                    .puts
-                    .push((annotation.id, raw));
+                    .insert(annotation.id, Some(raw));
             }
             Incoming::AnnotationRemoved { doc, id } => {
-                plans.entry(doc).or_default().deletes.push(id);
+                latest.entry(doc).or_default().insert(id, None);
             }
             Incoming::Text { text, .. } => {
                 if storage::get_json::<StoredText>(&text_key(&text.id)).as_ref() != Some(&text) {
@@ -491,21 +738,134 @@ async fn apply_incoming() {
                     save_library(&lib);
                 }
             }
-            // A document removed elsewhere stays here (its annotations too): nothing is lost.
-            Incoming::TextRemoved { .. } | Incoming::LibraryEntryRemoved { .. } => {}
+            // Removed from the library on another device (its annotations come as removals).
+            Incoming::TextRemoved { doc } => storage::remove(&text_key(&doc)),
+            Incoming::LibraryEntryRemoved { doc } => {
+                let mut lib = load_library();
+                if lib.remove(&doc).is_some() {
+                    save_library(&lib);
+                }
+            }
         }
     }
-    let open = OPEN.with(|o| o.borrow().as_ref().map(|o| (o.doc.clone(), o.saving)));
-    for (doc, plan) in plans {
-        if crate::ui::edge::idb::write_held(&doc, plan).await.is_err() {
-            continue;
+    for (doc, records) in latest {
+        let mut plan = SavePlan::default();
+        for (id, raw) in records {
+            match raw {
+                Some(raw) => plan.puts.push((id, raw)),
+                None => plan.deletes.push(id),
+            }
         }
+        yield_to_browser().await;
+        if crate::ui::edge::idb::write_held(&doc, plan).await.is_ok() {
+            TOUCHED.with(|t| t.borrow_mut().insert(doc));
+        }
+    }
+}
+
+/// Tells the other tabs which documents the run wrote, and merges them into the open one: once
+/// per run (merging and drawing after every step was most of a long first sync's time).
+async fn publish() {
+    let touched = TOUCHED.with(|t| std::mem::take(&mut *t.borrow_mut()));
+    let open = OPEN.with(|o| o.borrow().as_ref().map(|o| (o.doc.clone(), o.saving)));
+    for doc in touched {
         tabs::announce(&doc);
         if let Some((open_doc, saving)) = &open {
             if *open_doc == doc && saving.app.is_alive() {
                 loading::sync_soon(*saving);
             }
         }
+    }
+}
+
+/// Waits on the server for its next change after `since` (a long poll, asked again when it
+/// ends with nothing), then runs. Ends when the reader signs out, the network goes, a run
+/// starts, or another tab takes over the syncing; failures back off, then a run says why.
+fn watch(since: Value) {
+    stop_watching();
+    let Some(acc) = account() else {
+        return;
+    };
+    let w = Rc::new(Watch {
+        abort: RefCell::new(http::Abort::new()),
+        timed_out: Cell::new(false),
+    });
+    WATCH.with(|x| *x.borrow_mut() = Some(w.clone()));
+    renew_while_watching(w.clone());
+    let current =
+        |w: &Rc<Watch>| WATCH.with(|x| x.borrow().as_ref().is_some_and(|c| Rc::ptr_eq(c, w)));
+    leptos::task::spawn_local(async move {
+        let req = watch_request(&remote_of(&acc), &since, WATCH_MS);
+        loop {
+            *w.abort.borrow_mut() = http::Abort::new();
+            w.timed_out.set(false);
+            let timer = {
+                let w = w.clone();
+                cancellable(WATCH_GIVE_UP, move || {
+                    w.timed_out.set(true);
+                    w.abort.borrow().abort();
+                })
+            };
+            let answer = {
+                let abort = w.abort.borrow().clone();
+                http::send_abortable(&acc.server, &req, &abort).await
+            };
+            drop(timer);
+            if !current(&w) {
+                return; // called off
+            }
+            let outcome = match &answer {
+                Ok(resp) => watch_response(resp).map_err(|e| e.to_string()),
+                Err(_) if w.timed_out.get() => Ok(Watched::Quiet { last_seq: None }),
+                Err(e) => Err(e.clone()),
+            };
+            match outcome {
+                Ok(Watched::Quiet { .. }) => WATCH_FAILURES.with(|f| f.set(0)),
+                Ok(Watched::Changed) | Ok(Watched::Refused) => {
+                    WATCH_FAILURES.with(|f| f.set(0));
+                    stop_watching();
+                    run_soon(Duration::ZERO);
+                    return;
+                }
+                Err(_) if !http::online() => {
+                    stop_watching();
+                    return; // the `online` event starts the next run
+                }
+                Err(_) => {
+                    let n = WATCH_FAILURES.with(|f| {
+                        f.set(f.get() + 1);
+                        f.get()
+                    });
+                    stop_watching();
+                    run_soon(Duration::from_millis(backoff_ms(n)));
+                    return;
+                }
+            }
+        }
+    });
+}
+
+/// While a long poll waits, this tab keeps the lease; when another tab has taken it (this one
+/// was held back in the background), the poll ends and this tab steps aside.
+fn renew_while_watching(w: Rc<Watch>) {
+    later(LEASE_CHECK, move || {
+        let still = WATCH.with(|x| x.borrow().as_ref().is_some_and(|c| Rc::ptr_eq(c, &w)));
+        if !still {
+            return;
+        }
+        if take_lease() {
+            renew_while_watching(w);
+        } else {
+            stop_watching();
+            show("Synced by another tab", false);
+            run_soon(LEASE_CHECK);
+        }
+    });
+}
+
+fn stop_watching() {
+    if let Some(w) = WATCH.with(|x| x.borrow_mut().take()) {
+        w.abort.borrow().abort();
     }
 }
 
@@ -516,10 +876,37 @@ pub async fn storage_is_kept() -> bool {
 
 /// Saves what changed in the replica (the meta record and the documents, one transaction).
 async fn save_replica() {
+    // One save at a time, in order: a later meta record must never be overwritten by an earlier
+    // one that was still being turned into text; and a run goes on only once its step is saved.
+    while SAVING.with(Cell::get) {
+        yield_to_browser().await;
+    }
+    SAVING.with(|s| s.set(true));
+    struct Done;
+    impl Drop for Done {
+        fn drop(&mut self) {
+            SAVING.with(|s| s.set(false));
+        }
+    }
+    let _done = Done;
     let Some((meta, docs)) = with_replica(|r| (r.take_meta_if_changed(), r.take_dirty())) else {
         return;
     };
-    if sync_store::save(meta, docs).await.is_err() {
+    if !HOLDER.with(Cell::get) {
+        // Not the syncing tab: its copy is not the one kept (the syncing tab records what this
+        // one writes, through the tab channel).
+        return;
+    }
+    // Turned into text a slice at a time: a step of a run changes hundreds.
+    let mut encoded = Vec::with_capacity(docs.len());
+    let mut steps = Steps::start();
+    for d in &docs {
+        encoded.push(sync_store::encode(d));
+        if steps.over() {
+            steps.next().await;
+        }
+    }
+    if sync_store::save(meta, encoded).await.is_err() {
         // Not saved: written with the next save (the whole replica is marked again).
         with_replica(|r| r.mark_all_dirty());
     }

@@ -27,12 +27,8 @@ fn channel() -> Option<web_sys::BroadcastChannel> {
 /// Calls `f` whenever another tab says it wrote document `doc`, for as long as the current
 /// reactive owner lives.
 pub fn on_written(doc: String, f: impl Fn() + 'static) {
-    let Some(channel) = channel() else {
-        return;
-    };
-    on_target(&channel, "message", move |ev| {
-        let data = wasm_bindgen::JsCast::unchecked_ref::<web_sys::MessageEvent>(ev).data();
-        if data.as_string().as_deref() == Some(doc.as_str()) {
+    on_any_written(move |written| {
+        if written == doc {
             f();
         }
     });
