@@ -37,7 +37,18 @@ for (const scheme of ['light', 'dark']) {
     await page.getByRole('button', { name: 'Note', exact: true }).click();
     await expect(page.getByRole('textbox', { name: 'Note' })).toBeFocused();
     await axe(page, 'note editor open');
-    await page.keyboard.press('Escape');
+    await page.getByRole('textbox', { name: 'Note' }).fill('A *Markdown* note with [a link](https://example.org)');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.locator('.card .note a')).toHaveText('a link');
+    // The note's marker in the text, focused: its note shows.
+    await page.getByRole('button', { name: /^Note: A \*Markdown\* note/ }).focus();
+    await expect(page.getByRole('tooltip')).toContainText('A Markdown note with a link');
+    await axe(page, 'note marker focused, its note shown');
+    // Back to the article from the keyboard: the reading mode's caret.
+    await page.keyboard.press('Shift+Tab');
+    await expect(page.getByRole('article')).toBeFocused();
+    await expect(page.locator('.reading-caret')).toBeVisible();
+    await axe(page, 'reading mode');
 
     await page.keyboard.press('?');
     await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
