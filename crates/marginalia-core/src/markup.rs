@@ -171,12 +171,24 @@ fn open_mark(
 /// How many characters of a note a marker's accessible name gives.
 pub const MARKER_NAME_CHARS: usize = 120;
 
+/// The note as one line of plain text of at most `max` characters (an ellipsis when cut), for
+/// a marker's accessible name.
+pub fn note_line(source: &str, max: usize) -> String {
+    let words: Vec<&str> = source.split_whitespace().collect();
+    let line = words.join(" ");
+    if line.chars().count() <= max {
+        return line;
+    }
+    let cut: String = line.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", cut.trim_end())
+}
+
 /// The marker of `a`'s note, where its highlight ends (see the module's documentation).
 fn push_note_marker(out: &mut String, a: &Annotation) {
     out.push_str("<button type=\"button\" class=\"note-mark\" data-note=\"");
     push_escaped(out, &a.id);
     out.push_str("\" aria-label=\"Note: ");
-    push_escaped(out, &crate::note::note_line(&a.note, MARKER_NAME_CHARS));
+    push_escaped(out, &note_line(&a.note, MARKER_NAME_CHARS));
     out.push_str("\"></button>");
 }
 
@@ -725,5 +737,11 @@ mod tests {
         let other = sample("urn:x", &text, CharSpan::new(6, 9));
         let html = block_html(&block, CharSpan::new(0, 4), &[&other], MarkState::default());
         assert_eq!(html, "abcd");
+    }
+
+    #[test]
+    fn a_note_line_is_cut_at_its_length() {
+        assert_eq!(note_line("a  b\nc", 10), "a b c");
+        assert_eq!(note_line("abcdefghijkl", 5), "abcd…");
     }
 }

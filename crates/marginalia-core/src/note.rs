@@ -4,6 +4,7 @@
 //! written here; links keep only `http`, `https` and `mailto` targets, open in a new tab, and
 //! carry `rel="noopener noreferrer"`. A line break in a note stays a line break (notes are
 //! written as lines, not reflowed prose). The note itself is stored and exported as written.
+//! (A marker's name, the note as one line, is `markup::note_line`.)
 
 use crate::markdown::safe_link;
 use crate::markup::push_escaped;
@@ -90,18 +91,6 @@ pub fn note_html(source: &str) -> String {
         out.push_str(close);
     }
     out
-}
-
-/// The note as one line of plain text of at most `max` characters (an ellipsis when cut), for
-/// a marker's accessible name.
-pub fn note_line(source: &str, max: usize) -> String {
-    let words: Vec<&str> = source.split_whitespace().collect();
-    let line = words.join(" ");
-    if line.chars().count() <= max {
-        return line;
-    }
-    let cut: String = line.chars().take(max.saturating_sub(1)).collect();
-    format!("{}…", cut.trim_end())
 }
 
 #[cfg(test)]
@@ -201,11 +190,5 @@ mod tests {
                 assert_eq!(opened, closed, "<{tag}> in {html:?} from {source:?}");
             }
         }
-    }
-
-    #[test]
-    fn a_note_line_is_cut_at_its_length() {
-        assert_eq!(note_line("a  b\nc", 10), "a b c");
-        assert_eq!(note_line("abcdefghijkl", 5), "abcd…");
     }
 }
