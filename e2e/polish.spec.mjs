@@ -186,6 +186,12 @@ test('phone: common tools first, the note editor’s buttons in view, deleting t
       return b.y >= s.y && b.y + b.height <= s.y + s.height;
     }).toBe(true);
   }
+  // The field itself is in view too, below the sheet's title bar and above the buttons.
+  await expect.poll(async () => {
+    const [t, head, save] = await Promise.all([note.boundingBox(), sheet.locator('.panel-head').boundingBox(),
+      sheet.getByRole('button', { name: 'Save', exact: true }).boundingBox()]);
+    return t.y >= head.y + head.height && t.y + t.height <= save.y;
+  }).toBe(true);
   await page.keyboard.type('Founded 1979');
   await sheet.getByRole('button', { name: 'Save', exact: true }).tap();
   await expect(sheet.locator('.card .note')).toHaveText('Founded 1979');

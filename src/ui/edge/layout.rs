@@ -77,7 +77,8 @@ pub fn publish_height(selector: &str, var: &'static str) {
 }
 
 /// Scrolls the panel that holds `el` (only the panel, never the page) so that `el` is whole in
-/// its view, its bottom first: a note editor's buttons stay in view on a phone's short sheet.
+/// its view below the panel's sticky title bar, its bottom first when it does not fit: a note
+/// editor's field and buttons stay in view on a phone's short sheet.
 pub fn keep_in_panel_view(el: &Element) {
     let Some(panel) = el.closest(".panel").ok().flatten() else {
         return;
@@ -86,8 +87,15 @@ pub fn keep_in_panel_view(el: &Element) {
         panel.get_bounding_client_rect(),
         el.get_bounding_client_rect(),
     );
+    let head = panel
+        .query_selector(".panel-head")
+        .ok()
+        .flatten()
+        .map_or(p.top(), |h| h.get_bounding_client_rect().bottom());
     let by = if r.bottom() > p.bottom() - 4.0 {
         r.bottom() - p.bottom() + 8.0
+    } else if r.top() < head {
+        r.top() - head - 8.0
     } else {
         return;
     };

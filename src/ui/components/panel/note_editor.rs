@@ -20,18 +20,21 @@ pub fn NoteEditor(id: String, initial: String) -> impl IntoView {
     let field_id = format!("note-{}", id.trim_start_matches("urn:uuid:"));
     let hint_id = format!("{field_id}-hint");
     let editor = NodeRef::<leptos::html::Div>::new();
-    // On a phone the editor is drawn in the bottom sheet as it opens: focused once shown, then
-    // the sheet scrolled so that Save and Cancel are in view under the field.
+    // On a phone the editor is drawn in the bottom sheet as it opens: focused once shown.
     Effect::new(move |_| {
         if let Some(el) = area.get() {
             focus_once_shown(el.into(), 3);
-            after_draw(move || {
-                if let Some(editor) = editor.get_untracked() {
-                    keep_in_panel_view(&editor);
-                }
-            });
         }
     });
+    // Once it has the focus (the sheet open and laid out), the sheet scrolls so that the field
+    // and Save and Cancel under it are in view.
+    let in_view = move |_| {
+        after_draw(move || {
+            if let Some(editor) = editor.get_untracked() {
+                keep_in_panel_view(&editor);
+            }
+        })
+    };
     let save = {
         let id = id.clone();
         move || {
@@ -69,12 +72,13 @@ pub fn NoteEditor(id: String, initial: String) -> impl IntoView {
     view! {
         <div class="note-editor" data-focus="editor" node_ref=editor>
             <label for=field_id.clone()>"Note"</label>
-            <p class="hint" id=hint_id.clone()>"Markdown: *emphasis*, **strong**, [links](https://…), - lists, `code`"</p>
+            <p class="hint" id=hint_id.clone()>"Markdown works: *italic*, **bold**, [link](https://…), lists, `code`"</p>
             <textarea
                 id=field_id
                 dir="auto"
                 aria-describedby=hint_id
                 node_ref=area
+                on:focus=in_view
                 prop:value=initial
                 maxlength="100000"
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {
