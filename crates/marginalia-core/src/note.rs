@@ -78,7 +78,18 @@ pub fn note_html(source: &str) -> String {
                     blocks = blocks.saturating_sub(1);
                 }
             }
-            Event::Text(t) => text_outside(&mut out, blocks, &|o: &mut String| push_escaped(o, &t)),
+            // Outside any block it is an HTML block, shown as the lines of text it is.
+            Event::Text(t) if blocks == 0 => {
+                out.push_str("<p>");
+                for (i, line) in t.trim_end_matches(['\n', '\r']).lines().enumerate() {
+                    if i > 0 {
+                        out.push_str("<br>");
+                    }
+                    push_escaped(&mut out, line);
+                }
+                out.push_str("</p>");
+            }
+            Event::Text(t) => push_escaped(&mut out, &t),
             Event::Code(t) => text_outside(&mut out, blocks, &|o: &mut String| {
                 o.push_str("<code>");
                 push_escaped(o, &t);
@@ -144,6 +155,18 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("&lt;b&gt;bold&lt;/b&gt;"), "{html}");
+    }
+
+    #[test]
+    fn an_html_block_is_its_lines_of_text() {
+        assert_eq!(
+            note_html("<script>alert(2)</script>\n"),
+            "<p>&lt;script&gt;alert(2)&lt;/script&gt;</p>"
+        );
+        assert_eq!(
+            note_html("<div>\none\ntwo</div>\n\nafter"),
+            "<p>&lt;div&gt;<br>one<br>two&lt;/div&gt;</p><p>after</p>"
+        );
     }
 
     #[test]
