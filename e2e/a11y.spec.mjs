@@ -37,7 +37,18 @@ for (const scheme of ['light', 'dark']) {
     await page.getByRole('button', { name: 'Note', exact: true }).click();
     await expect(page.getByRole('textbox', { name: 'Note' })).toBeFocused();
     await axe(page, 'note editor open');
-    await page.keyboard.press('Escape');
+    await page.getByRole('textbox', { name: 'Note' }).fill('A *Markdown* note with [a link](https://example.org)');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.locator('.card .note a')).toHaveText('a link');
+    // The note's marker in the text, focused: its note shows.
+    await page.getByRole('button', { name: /^Note: A \*Markdown\* note/ }).focus();
+    await expect(page.getByRole('tooltip')).toContainText('A Markdown note with a link');
+    await axe(page, 'note marker focused, its note shown');
+    // Back to the article from the keyboard: the reading mode's caret.
+    await page.keyboard.press('Shift+Tab');
+    await expect(page.getByRole('article')).toBeFocused();
+    await expect(page.locator('.reading-caret')).toBeVisible();
+    await axe(page, 'reading mode');
 
     await page.keyboard.press('?');
     await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
@@ -127,8 +138,8 @@ test('the keyboard focus stays in a card as it is edited, and moves to the next 
   await expect(first).toHaveClass(/c-green/);
   await expect(colour).toBeFocused();
 
-  // Deleting: the focus goes to the card now in its place, and to the search field when the
-  // last one goes.
+  // Deleting: the focus goes to the card now in its place, and to the panel's title when the
+  // last one goes (not the search field, which on a phone opens the on-screen keyboard).
   await first.getByRole('button', { name: /^Delete highlight/ }).focus();
   await page.keyboard.press('Enter');
   await expect(page.locator('.card')).toHaveCount(1);
@@ -136,7 +147,7 @@ test('the keyboard focus stays in a card as it is edited, and moves to the next 
   await page.getByRole('button', { name: /^Delete highlight/ }).focus();
   await page.keyboard.press('Enter');
   await expect(page.locator('.card')).toHaveCount(0);
-  await expect(page.getByRole('searchbox', { name: 'Search annotations' })).toBeFocused();
+  await expect(page.getByRole('heading', { name: 'Annotations', level: 2 })).toBeFocused();
   // The toast's Undo brings the card back, with the focus on it.
   await page.locator('.toast').getByRole('button', { name: 'Undo' }).focus();
   await page.keyboard.press('Enter');

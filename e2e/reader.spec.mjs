@@ -392,7 +392,7 @@ test('print: no controls, notes as numbered footnotes', async ({ page }) => {
   // The focused highlight's ring is the screen's, not the page's.
   await expect(page.locator('mark.hl.active')).toHaveCount(1);
   await expect(page.locator('mark.hl.active')).toHaveCSS('outline-style', 'none');
-  const marker = await page.locator('mark.fn-end').evaluate((el) => getComputedStyle(el, '::after').content);
+  const marker = await page.locator('.note-mark').evaluate((el) => getComputedStyle(el, '::before').content);
   expect(marker).toContain('counter');
 });
 

@@ -18,6 +18,7 @@ pub mod markdown_export;
 #[cfg(test)]
 mod markdown_reader_tests;
 pub mod markup;
+pub mod note;
 pub mod order;
 pub mod percent;
 pub mod review;

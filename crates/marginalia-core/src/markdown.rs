@@ -197,7 +197,7 @@ pub fn parse_plain_text(
     Ok(Document::new(id, iri, fallback_title, blocks, None))
 }
 
-fn safe_link(dest: &str) -> Option<String> {
+pub(crate) fn safe_link(dest: &str) -> Option<String> {
     let lower = dest.trim().to_ascii_lowercase();
     (lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:"))
         .then(|| dest.trim().to_string())

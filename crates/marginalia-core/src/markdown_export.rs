@@ -2,11 +2,15 @@
 //! followed by its note, tags and colour; annotations whose words were not found come last under
 //! "Unanchored".
 //!
-//! Everything taken from the reader or the article is escaped, so no note, tag or quote can open
-//! a heading, list, code block, HTML block, link, table or thematic break, or join the quote above
-//! it: ASCII punctuation that Markdown (CommonMark and GitHub's extensions) gives meaning to is
-//! backslash-escaped, block markers at the start of a line too, leading indentation is dropped,
-//! and line breaks inside a note or quote become explicit hard breaks.
+//! Notes are Markdown and are written as the reader wrote them (emphasis, links, lists, code),
+//! with two guards that keep the document's structure: a code fence the note leaves open is
+//! closed after it, and a `<` that would start raw HTML is escaped (the app shows HTML in a note
+//! as text, and so does the export). Everything else taken from the reader or the article (the
+//! title, quotes, tags) is escaped, so it cannot open a heading, list, code block, HTML block,
+//! link, table or thematic break, or join the quote above it: ASCII punctuation that Markdown
+//! (CommonMark and GitHub's extensions) gives meaning to is backslash-escaped, block markers at
+//! the start of a line too, leading indentation is dropped, and line breaks inside a quote
+//! become explicit hard breaks.
 
 use crate::annotation::Annotation;
 use crate::article::Document;
@@ -77,6 +81,77 @@ fn text_lines(text: &str) -> Vec<String> {
     out
 }
 
+/// A code fence line's character and length (up to three spaces before it), if `line` is one.
+fn fence(line: &str) -> Option<(char, usize)> {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let rest = &line[indent..];
+    let c = rest.chars().next().filter(|c| *c == '`' || *c == '~')?;
+    let n = rest.chars().take_while(|x| *x == c).count();
+    (indent <= 3 && n >= 3).then_some((c, n))
+}
+
+/// `line` with every `<` that could start raw HTML (before a letter, `/`, `!` or `?`) escaped,
+/// except inside code spans.
+fn escape_html_starts(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut in_code = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '`' {
+            in_code = !in_code;
+        } else if c == '<'
+            && !in_code
+            && chars
+                .peek()
+                .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!' | '?'))
+        {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A note's Markdown as written: line endings made `\n`, blank lines at its ends and runs of
+/// them (which mean no more than one) reduced, raw HTML escaped outside code, and a code fence
+/// it leaves open closed (else the rest of the export would be code).
+fn note_lines(note: &str) -> Vec<String> {
+    let normalized = note.replace("\r\n", "\n").replace('\r', "\n");
+    let mut out: Vec<String> = Vec::new();
+    let mut open_fence: Option<(char, usize)> = None;
+    for line in normalized.split('\n') {
+        let line = line.trim_end();
+        match (open_fence, fence(line)) {
+            (None, Some(f)) => open_fence = Some(f),
+            (Some((c, n)), Some((c2, n2)))
+                if c == c2 && n2 >= n && line.trim().chars().all(|x| x == c) =>
+            {
+                open_fence = None
+            }
+            _ => {}
+        }
+        if line.is_empty() && open_fence.is_none() {
+            if out.last().is_some_and(|l| !l.is_empty()) {
+                out.push(String::new());
+            }
+            continue;
+        }
+        let in_code = open_fence.is_some() || fence(line).is_some();
+        out.push(if in_code {
+            line.to_string()
+        } else {
+            escape_html_starts(line)
+        });
+    }
+    while out.last().is_some_and(String::is_empty) {
+        out.pop();
+    }
+    if let Some((c, n)) = open_fence {
+        out.push(std::iter::repeat_n(c, n).collect());
+    }
+    out
+}
+
 /// A tag as `#word` (whitespace inside becomes `-`, leading `#`s are dropped).
 fn tag_text(tag: &str) -> Option<String> {
     let t = tag.trim().trim_start_matches('#').trim();
@@ -102,7 +177,7 @@ fn push_annotation(out: &mut String, a: &Annotation) {
         }
     }
     out.push('\n');
-    let note = text_lines(&a.note);
+    let note = note_lines(&a.note);
     if !note.is_empty() {
         for line in note {
             out.push_str(&line);
@@ -254,11 +329,9 @@ mod tests {
     }
 
     #[test]
-    fn notes_cannot_break_the_structure() {
-        let note = "# not a heading\n> not a quote\n- not a list\n+ nor this\n1. nor this\n\
-                    2) nor this\n---\n===\n```\ncode?\n```\n    indented\n<div>html</div>\n\
-                    [link](http://x) ![img](y)\n| a | b |\n~~strike~~ *em* _em_ `code`\n\
-                    &amp; ends with backslash \\";
+    fn notes_are_written_as_they_were_written() {
+        let note = "A *fine* point, see [the source](https://example.org).\r\n\r\n\r\n- one\n- `<two>`\n\n\
+                    <div>html</div> and <b>bold</b> but 1 < 2\n```\n<kept> in code\n```";
         let a = ann(
             "q",
             note,
@@ -271,27 +344,29 @@ mod tests {
         assert_eq!(
             body,
             [
-                "\\# not a heading\\",
-                "\\> not a quote\\",
-                "\\- not a list\\",
-                "\\+ nor this\\",
-                "1\\. nor this\\",
-                "2\\) nor this\\",
-                "\\---\\",
-                "\\===\\",
-                "\\`\\`\\`\\",
-                "code?\\",
-                "\\`\\`\\`\\",
-                "indented\\",
-                "\\<div\\>html\\</div\\>\\",
-                "\\[link\\]\\(http://x\\) \\!\\[img\\]\\(y\\)\\",
-                "\\| a \\| b \\|\\",
-                "\\~\\~strike\\~\\~ \\*em\\* \\_em\\_ \\`code\\`\\",
-                "\\&amp; ends with backslash \\\\",
+                "A *fine* point, see [the source](https://example.org).",
+                "",
+                "- one",
+                "- `<two>`",
+                "",
+                "\\<div>html\\</div> and \\<b>bold\\</b> but 1 < 2",
+                "```",
+                "<kept> in code",
+                "```",
                 "",
                 "Tags: #tag-with-space #hash\\",
                 "Colour: Green",
             ]
+        );
+    }
+
+    #[test]
+    fn a_code_fence_left_open_is_closed_after_the_note() {
+        let a = ann("q", "see:\n~~~~\ncode", &[], Color::Green, true);
+        let md = to_markdown(&doc(), &[&a]);
+        assert!(
+            md.ends_with("see:\n~~~~\ncode\n~~~~\n\nColour: Green\n"),
+            "{md}"
         );
     }
 
@@ -307,16 +382,27 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
-        /// Whatever the reader writes, the only headings are the title (and "Unanchored"), the
-        /// only quote lines are the quote's, and nothing starts a list, fence or HTML block.
+        /// Whatever tags the reader writes, the only headings are the title (and "Unanchored"),
+        /// the only quote lines are the quote's, and nothing starts a list, fence or HTML block;
+        /// whatever note, the export ends outside any code block and no line opens raw HTML.
         #[test]
-        fn arbitrary_notes_and_tags_stay_inside_their_block(
+        fn arbitrary_tags_stay_inside_their_block(
             note in "[ -~\n\t\r]{0,80}",
             tags in prop::collection::vec("[ -~]{0,10}", 0..3),
             quote in "[a-z ]{1,10}",
         ) {
             let a = ann(&quote, &note, &tags.iter().map(String::as_str).collect::<Vec<_>>(),
                         Color::Purple, true);
+            let with_note = to_markdown(&doc(), &[&a]);
+            let fences = with_note.lines().filter(|l| fence(l).is_some()).count();
+            prop_assert_eq!(fences % 2, 0, "{}", with_note);
+            prop_assert!(with_note.ends_with("Colour: Purple\n"));
+            if fences == 0 {
+                for l in with_note.lines() {
+                    prop_assert!(!l.trim_start().starts_with("<d") && !l.contains(" <a"), "{:?}", l);
+                }
+            }
+            let a = Annotation { note: String::new(), ..a };
             let md = to_markdown(&doc(), &[&a]);
             let lines: Vec<&str> = md.lines().collect();
             prop_assert_eq!(lines.iter().filter(|l| l.starts_with('#')).count(), 1);

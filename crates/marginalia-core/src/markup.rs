@@ -6,8 +6,11 @@
 //! A mark carries `data-at` (where its run starts, in code points of the document text: the
 //! covering annotations are worked out from the model, [`covering_at`], so a mark's HTML stays
 //! small however many highlights overlap it), a class naming the innermost colour (`hl hl-yellow …`), the overlap depth (`depth-1` … `depth-3`), where colours
-//! overlap the next colour as an underline (`under-blue`), `fn-end` where a note's highlight
-//! ends (the print footnote number), and `active` / `flash` for the focused annotation.
+//! overlap the next colour as an underline (`under-blue`), and `active` / `flash` for the focused
+//! annotation. Where a highlight with a note ends, its mark ends with the note's marker: an
+//! empty `<button class="note-mark">` (no text, so the block's text nodes stay its text and the
+//! run stays one node) named by the note, which shows the note on hover or focus, and in print
+//! is the note's footnote number.
 
 use crate::annotation::Annotation;
 use crate::article::{Block, BlockKind, Style};
@@ -129,7 +132,7 @@ fn open_mark(
     block_start: usize,
     state: MarkState,
 ) {
-    let (run_start, run_end) = (block_start + run.start, run.end);
+    let run_start = block_start + run.start;
     let top = covering[covering.len() - 1];
     out.push_str("<mark class=\"hl ");
     out.push_str(top.color.style_class());
@@ -139,13 +142,6 @@ fn open_mark(
     if let Some(under) = covering.iter().rev().find(|a| a.color != top.color) {
         out.push_str(" under-");
         out.push_str(under.color.name());
-    }
-    // In print, the run where an annotation with a note ends carries its footnote number.
-    let ends_note = covering.iter().any(|a| {
-        !a.note.trim().is_empty() && a.anchor.is_some_and(|s| s.end == block_start + run_end)
-    });
-    if ends_note {
-        out.push_str(" fn-end");
     }
     let covers = |id: Option<&str>| id.is_some_and(|id| covering.iter().any(|a| a.id == id));
     if covers(state.focused) {
@@ -170,6 +166,30 @@ fn open_mark(
         out.push_str(&format!("; and {more} more highlight{s}"));
     }
     out.push_str("\">");
+}
+
+/// How many characters of a note a marker's accessible name gives.
+pub const MARKER_NAME_CHARS: usize = 120;
+
+/// The note as one line of plain text of at most `max` characters (an ellipsis when cut), for
+/// a marker's accessible name.
+pub fn note_line(source: &str, max: usize) -> String {
+    let words: Vec<&str> = source.split_whitespace().collect();
+    let line = words.join(" ");
+    if line.chars().count() <= max {
+        return line;
+    }
+    let cut: String = line.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// The marker of `a`'s note, where its highlight ends (see the module's documentation).
+fn push_note_marker(out: &mut String, a: &Annotation) {
+    out.push_str("<button type=\"button\" class=\"note-mark\" data-note=\"");
+    push_escaped(out, &a.id);
+    out.push_str("\" aria-label=\"Note: ");
+    push_escaped(out, &note_line(&a.note, MARKER_NAME_CHARS));
+    out.push_str("\"></button>");
 }
 
 fn push_run(
@@ -201,6 +221,12 @@ fn push_run(
         close_style(out, s);
     }
     if !covering.is_empty() {
+        let run_end = block_start + run.span.end;
+        for a in &covering {
+            if a.anchor.is_some_and(|s| s.end == run_end) && !a.note.trim().is_empty() {
+                push_note_marker(out, a);
+            }
+        }
         out.push_str("</mark>");
     }
 }
@@ -417,7 +443,8 @@ mod tests {
             html,
             "The <mark class=\"hl hl-yellow depth-1\" data-at=\"14\" title=\"Yellow highlight\">quick </mark>\
              <mark class=\"hl hl-blue depth-2 under-yellow\" data-at=\"20\" title=\"Blue highlight — note: a &lt;b&gt;note&lt;/b&gt;; Yellow highlight\">brown</mark>\
-             <mark class=\"hl hl-blue depth-1 fn-end\" data-at=\"25\" title=\"Blue highlight — note: a &lt;b&gt;note&lt;/b&gt;\"> fox</mark> jumps"
+             <mark class=\"hl hl-blue depth-1\" data-at=\"25\" title=\"Blue highlight — note: a &lt;b&gt;note&lt;/b&gt;\"> fox\
+             <button type=\"button\" class=\"note-mark\" data-note=\"urn:b\" aria-label=\"Note: a &lt;b&gt;note&lt;/b&gt;\"></button></mark> jumps"
         );
     }
 
@@ -710,5 +737,11 @@ mod tests {
         let other = sample("urn:x", &text, CharSpan::new(6, 9));
         let html = block_html(&block, CharSpan::new(0, 4), &[&other], MarkState::default());
         assert_eq!(html, "abcd");
+    }
+
+    #[test]
+    fn a_note_line_is_cut_at_its_length() {
+        assert_eq!(note_line("a  b\nc", 10), "a b c");
+        assert_eq!(note_line("abcdefghijkl", 5), "abcd…");
     }
 }

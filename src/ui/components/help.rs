@@ -1,5 +1,6 @@
 //! The `?` sheet: every keyboard shortcut.
 
+use crate::ui::components::article::READING_MODE_HELP;
 use crate::ui::components::keys::SHORTCUTS;
 use crate::ui::edge::dialog;
 use leptos::prelude::*;
@@ -21,6 +22,7 @@ pub fn HelpSheet(open: RwSignal<bool>) -> impl IntoView {
         >
             <Show when=move || open.get()>
                 <h2 id="help-title">"Keyboard shortcuts"</h2>
+                <p>{READING_MODE_HELP}</p>
                 <dl>
                     {SHORTCUTS
                         .iter()

@@ -7,7 +7,13 @@ use crate::ui::state::AppState;
 use leptos::prelude::*;
 
 /// Every shortcut, for the `?` sheet.
-pub const SHORTCUTS: [(&str, &str); 12] = [
+pub const SHORTCUTS: [(&str, &str); 15] = [
+    (
+        "Tab to the article",
+        "Reading mode: a caret to move with the arrow keys",
+    ),
+    ("Shift+arrow keys", "Select by character, from the caret"),
+    ("Ctrl+Shift+← / → (Option+Shift on a Mac)", "Select by word"),
     ("h", "Highlight the selection"),
     ("n", "Highlight the selection and add a note"),
     ("j / k", "Next / previous annotation"),

@@ -1,8 +1,9 @@
 //! The floating toolbar shown beside a selection in the article: **Highlight** and **Note**.
 
 use crate::ui::edge::events::{on_document, on_window};
+use crate::ui::edge::focus::focused_element;
 use crate::ui::edge::layout::top_bar_bottom;
-use crate::ui::edge::selection::{clear_selection, selection_in};
+use crate::ui::edge::selection::{clear_selection, collapse_to_end, selection_in};
 use crate::ui::state::AppState;
 use leptos::prelude::*;
 use marginalia_core::annotation::Color;
@@ -76,7 +77,12 @@ pub fn act(app: AppState, pending: RwSignal<Option<Pending>>, note: bool) {
         return;
     };
     if let Some((id, new)) = app.highlight(p.span) {
-        clear_selection();
+        // In the article's reading mode the caret goes on from the end of the words.
+        if focused_element().is_some_and(|e| e.id() == "article") {
+            collapse_to_end();
+        } else {
+            clear_selection();
+        }
         pending.set(None);
         app.focused.set(Some(id.clone()));
         if !new {

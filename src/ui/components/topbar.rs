@@ -1,5 +1,5 @@
-//! The top bar: the brand and the tools (undo, redo, downloads, import, library, clear all,
-//! shortcuts).
+//! The top bar: the brand and the tools (library, import, shortcuts, undo, redo, downloads,
+//! sync, clear all), a reader's common actions first.
 
 use crate::ui::components::import::ImportButton;
 use crate::ui::components::review::ReviewButton;
@@ -45,20 +45,24 @@ pub fn TopBar(
         <header class="topbar">
             <span class="brand">"Marginalia" <small><SyncTagline /></small></span>
             <nav class="tools" aria-label="Annotation tools">
+                // A reader's common actions first: on a phone's narrow bar the rest scroll
+                // sideways, and Undo is also in the toast after a change.
+                <Show when=move || nav.is_some()>
+                    <button on:click=move |_| library_open.set(true) title="Your documents, and opening your own articles">"Library"</button>
+                </Show>
+                <ImportButton />
+                <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| help.set(true)>"?"</button>
                 // `aria-disabled`, not `disabled`: a disabled button loses the focus, and the
                 // last undo would send a keyboard reader back to the top of the page.
                 <button aria-disabled=move || (!can_undo()).to_string() on:click=move |_| { let _ = app.undo(); } title="Undo (Ctrl+Z)">"Undo"</button>
                 <button aria-disabled=move || (!can_redo()).to_string() on:click=move |_| app.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
                 <button on:click=move |_| download_json(app)>"Download annotations"</button>
                 <button on:click=move |_| download_markdown(app)>"Download Markdown"</button>
-                <ImportButton />
                 <Show when=move || nav.is_some()>
-                    <button on:click=move |_| library_open.set(true) title="Your documents, and opening your own articles">"Library"</button>
                     <ReviewButton />
                     <SyncStatus open=sync_open />
                 </Show>
                 <button aria-disabled=move || is_empty().to_string() on:click=clear_all title="Remove every annotation (undoable)">"Clear all"</button>
-                <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| help.set(true)>"?"</button>
             </nav>
         </header>
     }

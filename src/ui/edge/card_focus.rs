@@ -18,7 +18,8 @@ pub const FOCUS_ATTR: &str = "data-focus";
 /// of the card drawn anew (the n-th of its kind, or the last there is: a tag's remove button),
 /// else the card's note button after its note editor closed, the tag field after its last tag
 /// went, else its quote; for a card that is gone, the quote of the card now in its place (the
-/// next, else the one before), else the search field.
+/// next, else the one before), else the panel's title (not the search field: on a phone that
+/// would open the on-screen keyboard over the article).
 pub fn keep_card_focus() {
     let Some(was) = focused_element() else {
         return;
@@ -68,7 +69,7 @@ pub fn keep_card_focus() {
                 .get(place)
                 .or_else(|| place.checked_sub(1).and_then(|p| now.get(p)))
                 .and_then(card_target)
-                .or_else(|| doc.get_element_by_id("search")),
+                .or_else(|| doc.get_element_by_id("panel-title")),
         }
     });
 }

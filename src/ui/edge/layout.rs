@@ -75,3 +75,75 @@ pub fn publish_height(selector: &str, var: &'static str) {
         observer.disconnect();
     });
 }
+
+/// Scrolls the panel that holds `el` (only the panel, never the page) so that `el` is whole in
+/// its view below the panel's sticky title bar, its bottom first when it does not fit: a note
+/// editor's field and buttons stay in view on a phone's short sheet.
+pub fn keep_in_panel_view(el: &Element) {
+    let Some(panel) = el.closest(".panel").ok().flatten() else {
+        return;
+    };
+    let (p, r) = (
+        panel.get_bounding_client_rect(),
+        el.get_bounding_client_rect(),
+    );
+    let head = panel
+        .query_selector(".panel-head")
+        .ok()
+        .flatten()
+        .map_or(p.top(), |h| h.get_bounding_client_rect().bottom());
+    let by = if r.bottom() > p.bottom() - 4.0 {
+        r.bottom() - p.bottom() + 8.0
+    } else if r.top() < head {
+        r.top() - head - 8.0
+    } else {
+        return;
+    };
+    panel.scroll_by_with_x_and_y(0.0, by);
+}
+
+/// Keeps `--vv-bottom` (how much of the layout viewport's bottom the on-screen keyboard covers)
+/// and `--vv-height` (the visual viewport's height) on the root element, in pixels, while the
+/// current reactive owner lives: the phone's bottom sheet sits above the keyboard.
+pub fn publish_visual_viewport() {
+    let window = gloo_utils::window();
+    let Ok(vv) = js_sys::Reflect::get(&window, &"visualViewport".into()) else {
+        return;
+    };
+    let Some(target) = vv.dyn_ref::<web_sys::EventTarget>().cloned() else {
+        return;
+    };
+    let Some(root) = gloo_utils::document()
+        .document_element()
+        .and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    let number = move |name: &str| {
+        js_sys::Reflect::get(&vv, &name.into())
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0)
+    };
+    let write = move || {
+        let inner = window
+            .inner_height()
+            .ok()
+            .and_then(|h| h.as_f64())
+            .unwrap_or(0.0);
+        let (height, top) = (number("height"), number("offsetTop"));
+        if height <= 0.0 {
+            return;
+        }
+        let covered = (inner - height - top).max(0.0);
+        let style = root.style();
+        let _ = style.set_property("--vv-bottom", &format!("{}px", covered.round() as i64));
+        let _ = style.set_property("--vv-height", &format!("{}px", height.round() as i64));
+    };
+    write();
+    let write = std::rc::Rc::new(write);
+    for event in ["resize", "scroll"] {
+        let write = write.clone();
+        crate::ui::edge::events::on_target(&target, event, move |_| write());
+    }
+}

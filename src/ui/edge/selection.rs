@@ -231,3 +231,106 @@ pub fn keeping_selection<T>(
     }
     out
 }
+
+/// The reader's selection, if the window has one.
+fn selection() -> Option<web_sys::Selection> {
+    web_sys::window()?.get_selection().ok().flatten()
+}
+
+/// Does the selection (its moving end, the focus) lie in `root`?
+pub fn selection_focus_in(root: &Element) -> bool {
+    selection()
+        .and_then(|s| s.focus_node())
+        .is_some_and(|n| root.contains(Some(&n)))
+}
+
+/// Puts a collapsed selection (the reading caret) at the start of block `block` of `root`.
+pub fn caret_at_block(root: &Element, block: usize) -> Option<()> {
+    let el = root
+        .query_selector(&format!("[{BLOCK_ATTR}=\"{block}\"]"))
+        .ok()??;
+    let (node, offset) = point_at(&el, 0)?;
+    selection()?.collapse_with_offset(Some(&node), offset).ok()
+}
+
+/// How the reading caret moves ([`move_caret`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaretStep {
+    Character,
+    Word,
+    Line,
+    LineBoundary,
+}
+
+/// Moves the selection's focus one `step` in `direction` (`left`, `right`, `forward`,
+/// `backward`: left and right follow the text's own direction on screen), the anchor with it unless
+/// `extend` (then the words between are selected), the way the browser's own caret browsing
+/// does (`Selection.modify`). A move that would leave `root` is undone: the caret stays in
+/// the article. Returns whether the selection moved.
+pub fn move_caret(root: &Element, extend: bool, direction: &str, step: CaretStep) -> bool {
+    let Some(sel) = selection() else { return false };
+    let (Some(anchor), Some(focus)) = (sel.anchor_node(), sel.focus_node()) else {
+        return false;
+    };
+    let before = (anchor, sel.anchor_offset(), focus, sel.focus_offset());
+    let granularity = match step {
+        CaretStep::Character => "character",
+        CaretStep::Word => "word",
+        CaretStep::Line => "line",
+        CaretStep::LineBoundary => "lineboundary",
+    };
+    let alter = if extend { "extend" } else { "move" };
+    if sel.modify(alter, direction, granularity).is_err() {
+        return false;
+    }
+    if !selection_focus_in(root) {
+        let _ = sel.set_base_and_extent(&before.0, before.1, &before.2, before.3);
+        return false;
+    }
+    true
+}
+
+/// Collapses the selection to its end (after a highlight made from it, the reading caret goes
+/// on from there).
+pub fn collapse_to_end() {
+    if let Some(sel) = selection() {
+        let _ = sel.collapse_to_end();
+    }
+}
+
+/// Where the selection's focus (the reading caret) is drawn, in viewport pixels: (left, top,
+/// height); `None` when there is no selection or the browser has no box for it.
+pub fn caret_box() -> Option<(f64, f64, f64)> {
+    let sel = selection()?;
+    let node = sel.focus_node()?;
+    let range = node.owner_document()?.create_range().ok()?;
+    range.set_start(&node, sel.focus_offset()).ok()?;
+    range.collapse_with_to_start(true);
+    let rect = range.get_bounding_client_rect();
+    if rect.height() > 0.0 {
+        return Some((rect.left(), rect.top(), rect.height()));
+    }
+    // At an element's edge a collapsed range has no box: the next character's, else the
+    // previous one's right edge.
+    let len = if node.node_type() == Node::TEXT_NODE {
+        node.text_content()
+            .unwrap_or_default()
+            .encode_utf16()
+            .count() as u32
+    } else {
+        node.child_nodes().length()
+    };
+    let offset = sel.focus_offset();
+    if offset < len {
+        range.set_end(&node, offset + 1).ok()?;
+        let r = range.get_bounding_client_rect();
+        return (r.height() > 0.0).then(|| (r.left(), r.top(), r.height()));
+    }
+    if offset > 0 {
+        range.set_start(&node, offset - 1).ok()?;
+        range.set_end(&node, offset).ok()?;
+        let r = range.get_bounding_client_rect();
+        return (r.height() > 0.0).then(|| (r.right(), r.top(), r.height()));
+    }
+    None
+}

@@ -9,6 +9,7 @@ use crate::ui::nav::reveal::reveal;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
 use marginalia_core::annotation::{normalize_tag, Annotation, ChangeKind, Color};
+use marginalia_core::note::note_html;
 use marginalia_core::text::Count;
 
 /// The quote shortened for a card: at most `max` characters, cut at a word, with an ellipsis.
@@ -191,7 +192,11 @@ pub fn Card(a: Annotation, #[prop(optional)] past: bool) -> impl IntoView {
                 fallback={
                     let note = note.clone();
                     move || {
-                        has_note.then(|| view! { <p class="note" dir="auto">{note.clone()}</p> })
+                        // Its Markdown, as safe HTML (marginalia_core::note).
+                        has_note.then(|| {
+                            let html = note_html(&note);
+                            view! { <div class="note" dir="auto" inner_html=html></div> }
+                        })
                     }
                 }
             >

@@ -10,6 +10,7 @@ pub mod search_results;
 
 use crate::ui::edge::card_focus::card_target;
 use crate::ui::edge::focus::focus_in_place;
+use crate::ui::edge::layout::publish_visual_viewport;
 use crate::ui::edge::timers::after_draw;
 use crate::ui::state::AppState;
 use card::{Card, PastPosition};
@@ -60,6 +61,8 @@ pub fn Panel() -> impl IntoView {
         app, listing, past_focus, beyond,
     )));
     let unanchored = move || listing.with(|l| l.unanchored.clone());
+    // On a phone the sheet stays above the on-screen keyboard (style/main.css).
+    publish_visual_viewport();
     view! {
         <aside
             id="panel"
@@ -100,7 +103,8 @@ fn PanelHead(listing: Memo<Listing>) -> impl IntoView {
     let app = expect_context::<AppState>();
     view! {
         <div class="panel-head">
-            <h2 id="panel-title">"Annotations"</h2>
+            // `tabindex="-1"`: where the focus goes when the last card is deleted; no tab stop.
+            <h2 id="panel-title" tabindex="-1">"Annotations"</h2>
             // Only on a phone, where the panel is a bottom sheet (style/main.css).
             <button
                 class="sheet-toggle"

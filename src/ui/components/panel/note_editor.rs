@@ -4,7 +4,9 @@ use crate::ui::edge::card_focus::keep_card_focus;
 use crate::ui::edge::elements::css_escape;
 use crate::ui::edge::events::on_document;
 use crate::ui::edge::focus::focus_once_shown;
+use crate::ui::edge::layout::keep_in_panel_view;
 use crate::ui::edge::scroll::scroll_card;
+use crate::ui::edge::timers::after_draw;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
 use marginalia_core::annotation::ChangeKind;
@@ -16,12 +18,23 @@ pub fn NoteEditor(id: String, initial: String) -> impl IntoView {
     let app = expect_context::<AppState>();
     let area = NodeRef::<leptos::html::Textarea>::new();
     let field_id = format!("note-{}", id.trim_start_matches("urn:uuid:"));
+    let hint_id = format!("{field_id}-hint");
+    let editor = NodeRef::<leptos::html::Div>::new();
     // On a phone the editor is drawn in the bottom sheet as it opens: focused once shown.
     Effect::new(move |_| {
         if let Some(el) = area.get() {
             focus_once_shown(el.into(), 3);
         }
     });
+    // Once it has the focus (the sheet open and laid out), the sheet scrolls so that the field
+    // and Save and Cancel under it are in view.
+    let in_view = move |_| {
+        after_draw(move || {
+            if let Some(editor) = editor.get_untracked() {
+                keep_in_panel_view(&editor);
+            }
+        })
+    };
     let save = {
         let id = id.clone();
         move || {
@@ -57,12 +70,15 @@ pub fn NoteEditor(id: String, initial: String) -> impl IntoView {
     let save_key = save.clone();
     let cancel_key = cancel.clone();
     view! {
-        <div class="note-editor" data-focus="editor">
+        <div class="note-editor" data-focus="editor" node_ref=editor>
             <label for=field_id.clone()>"Note"</label>
+            <p class="hint" id=hint_id.clone()>"Markdown works: *italic*, **bold**, [link](https://…), lists, `code`"</p>
             <textarea
                 id=field_id
                 dir="auto"
+                aria-describedby=hint_id
                 node_ref=area
+                on:focus=in_view
                 prop:value=initial
                 maxlength="100000"
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {
