@@ -182,9 +182,13 @@ fn parse_web(id: &str, iri: &str, text: &str) -> Result<Document, ArticleError> 
     ))
 }
 
+/// Longest first line of pasted text taken as its title; a longer one is a paragraph.
+const TITLE_LINE_MAX_CHARS: usize = 150;
+
 /// Pasted text's first line, offered as its title, and the text without it (so the title is not
 /// read twice). A Markdown heading's marks are taken off the title. A text of one line keeps it
-/// as its text too (there would be nothing left to read).
+/// as its text too (there would be nothing left to read), and so does a text whose first line is
+/// a whole paragraph (over 150 characters): its first words are offered as the title.
 pub fn pasted_title(text: &str) -> (String, String) {
     let mut lines = text.lines();
     let mut first = "";
@@ -203,6 +207,9 @@ pub fn pasted_title(text: &str) -> (String, String) {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
+    if title.chars().count() > TITLE_LINE_MAX_CHARS {
+        return (first_words(&title, PASTED_TITLE_CHARS), text.to_string());
+    }
     let rest: Vec<&str> = text.lines().skip(taken).collect();
     let rest = rest.join("\n");
     if rest.trim().is_empty() {
@@ -1188,6 +1195,14 @@ mod tests {
             ("Only this line.".to_string(), "Only this line.".to_string())
         );
         assert_eq!(pasted_title(""), (String::new(), String::new()));
+        // A first line that is a paragraph stays in the text; its first words are offered.
+        let long = format!("{}.\n\nNext.", "word ".repeat(40).trim());
+        let (title, body) = pasted_title(&long);
+        assert_eq!(body, long);
+        assert!(
+            title.ends_with('…') && title.chars().count() <= 81,
+            "{title}"
+        );
     }
 
     #[test]

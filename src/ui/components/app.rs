@@ -50,6 +50,7 @@ pub fn Root() -> impl IntoView {
         offer: RwSignal::new(None),
         error: RwSignal::new(None),
         target_annotation: RwSignal::new(annotation),
+        details: RwSignal::new(0),
     };
     provide_context(nav);
     nav::follow_hash(nav);
