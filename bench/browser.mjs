@@ -959,9 +959,9 @@ async function main() {
         const after = steps.slice(1).map(([, , d]) => d);
         // Long tasks (over 50 ms, as the browser reports them) inside the extraction, after its first step.
         const tasks = m.longtasks.filter(([t, d]) => t >= firstEnd && t + d <= start + total + 1).map(([, d]) => d);
-        runs.push({ html_bytes: html.length, paragraphs: paras.length, steps: steps.length, first_step_ms: steps[0]?.[2] ?? null,
+        runs.push({ html_bytes: html.length, paragraphs: paras.length, steps: steps.length, step_ms: steps.map(([, , d]) => Math.round(d * 10) / 10), first_step_ms: steps[0]?.[2] ?? null,
           longest_step_after_first_ms: Math.max(...after), total_ms: total, long_tasks_after_first: tasks });
-        log(`  round ${round + 1}: ${steps.length} steps in ${total.toFixed(0)} ms (wall, with yields); first step (parse) ${steps[0]?.[2].toFixed(1)} ms; longest step after it ${Math.max(...after).toFixed(1)} ms; long tasks after the first step: ${tasks.map((d) => d.toFixed(0)).join(', ') || 'none'}`);
+        log(`  round ${round + 1}: ${steps.length} steps in ${total.toFixed(0)} ms (wall, with yields); first step (parse) ${steps[0]?.[2].toFixed(1)} ms; longest step after it ${Math.max(...after).toFixed(1)} ms; long tasks after the first step: ${tasks.map((d) => d.toFixed(0)).join(', ') || 'none'}; steps ${steps.map(([, , d]) => d.toFixed(0)).join(' + ')} ms`);
         await context.close();
       }
       result.web = { runs, longest_step_after_first_ms: Math.max(...runs.map((r) => r.longest_step_after_first_ms)),

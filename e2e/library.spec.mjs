@@ -120,8 +120,11 @@ test('deep links open a document at an annotation; removing a document is undoab
   await page.keyboard.press('Enter');
   await expect(page.locator('article mark')).toHaveText(['second point about memory']);
   await expect(page.getByRole('heading', { level: 1, name: 'Field Notes on Reading' })).toBeFocused();
+  // Tab goes on into the document: its Edit details, then its text.
   await page.keyboard.press('Tab');
-  await expect(page.locator('article a')).toBeFocused();
+  await expect(page.getByRole('button', { name: 'Edit details' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.locator('article .blocks a')).toBeFocused();
 
   // The message that a document is missing: dismissed from the keyboard, the focus goes to the
   // title of the document that is shown.

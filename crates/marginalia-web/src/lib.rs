@@ -52,7 +52,7 @@ pub struct WebArticle {
 }
 
 /// How many paragraphs one step scores.
-const SCORE_STEP_PARAGRAPHS: usize = 1024;
+const SCORE_STEP_PARAGRAPHS: usize = 512;
 
 /// How many nodes of the article one step turns into blocks.
 const BLOCK_STEP_NODES: usize = 8192;

@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 pub const MAX_PAGE_BYTES: usize = 20 * 1024 * 1024;
 
 /// How many DOM nodes one step of [`Walk`] copies.
-const WALK_STEP_NODES: usize = 4096;
+const WALK_STEP_NODES: usize = 1024;
 
 /// Parses `html` as a whole page (`text/html`): the browser's own parser, nothing run.
 fn parse(html: &str) -> Result<web_sys::Element, String> {
