@@ -80,7 +80,11 @@ w3c:
 	[ -f target/e2e-download.json ] || { echo "w3c: target/e2e-download.json is missing (make e2e writes it)" >&2; exit 1; }; \
 	py=$$(SHARED=$(SHARED) scripts/w3c-python.sh); \
 	echo "== W3C MUST schemas on the end-to-end download"; \
-	"$$py" "$(SHARED)/tools/validate-w3c.py" target/e2e-download.json
+	"$$py" "$(SHARED)/tools/validate-w3c.py" target/e2e-download.json; \
+	if [ -f target/e2e-web-download.json ]; then \
+	  echo "== W3C MUST schemas on a web article's download (its source the page's address; e2e/web.spec.mjs)"; \
+	  "$$py" "$(SHARED)/tools/validate-w3c.py" target/e2e-web-download.json; \
+	fi
 
 bench: setup-test
 	bash bench/run.sh

@@ -128,6 +128,27 @@ if (fv) {
   }
 }
 
+// Articles from the web (issue 32): a 1 MB saved page's extraction, and the Readability corpus.
+if (browser?.web) {
+  const w = browser.web;
+  row(`1 MB web page (${num(w.paragraphs)} paragraphs, ${mb(w.html_bytes)}) opened: longest extraction step after the first (worst of ${w.runs.length})`,
+    ms(w.longest_step_after_first_ms, 1),
+    `first step (the browser's DOMParser parse, one task): ${ms(w.first_step_ms, 0)}; whole extraction with yields: ${ms(w.total_ms, 0)} (median)`,
+    '≤ 50 ms', w.longest_step_after_first_ms <= 50,
+    w.long_tasks_after_first.length ? `long tasks after the first step: ${w.long_tasks_after_first.map((d) => d.toFixed(0)).join(', ')} ms` : 'no long task after the first step');
+} else row('1 MB web page: longest extraction step after the first', 'not measured', '—', '≤ 50 ms', null);
+{
+  const file = join(OUT, 'readability.txt');
+  const line = existsSync(file) && statSync(file).mtimeMs >= START
+    ? readFileSync(file, 'utf8').split('\n').find((l) => /pages: mean F1/.test(l)) : null;
+  const m = line && line.match(/(\d+) pages: mean F1 ([\d.]+), titles right (\d+)\/(\d+), metadata fields matched (\d+)\/(\d+)/);
+  if (m) {
+    row(`Readability's test pages (${m[1]}): token F1 of the article against Reader View's, mean (per page: target/bench/readability.txt)`,
+      `${m[2]}; titles ${m[3]}/${m[4]}; metadata fields ${m[5]}/${m[6]}`, 'Mozilla Readability (expected.html, expected-metadata.json)',
+      'mean F1 ≥ 0.95, every title', Number(m[2]) >= 0.95 && m[3] === m[4]);
+  } else row("Readability's test pages: mean F1", 'not measured', 'Mozilla Readability', 'mean F1 ≥ 0.95, every title', null);
+}
+
 // 3. 1 MB article.
 if (browser?.big_paint?.pending || !browser?.big_paint) {
   const why = browser?.big_paint?.pending ?? 'browser benchmarks did not run';

@@ -9,7 +9,9 @@
 #   4. bench/wasm                   the domain as the app compiles it, for timing in the page
 #   5. bench/leptos-floor           Leptos alone, built and finished as the app (size reference)
 #   6. bench/fuzzy/run.sh           fuzzy anchoring vs approx-string-match in Chromium
-#   7. bench/browser.mjs            the release build in headless Chromium
+#   7. readability_report           marginalia-web on Readability's test pages: F1, metadata
+#      bench/browser.mjs            the release build in headless Chromium (a 1 MB web page's
+#                                   extraction in steps among its figures)
 #   8. bench/first-visit/run.mjs    first visit: navigation → can highlight, beside Recogito's
 #                                   text-annotator on the same article (Slow 4G, CPU 4×, neither)
 #   9. bench/search/run.mjs         searching every document in the app: keydown → hits, 10,000
@@ -70,6 +72,9 @@ node bench/leptos-floor/finish.mjs "$OUT/domain-alone" marginalia_bench_wasm "$O
 
 step "fuzzy anchoring vs approx-string-match (bench/fuzzy)"
 bash bench/fuzzy/run.sh | tail -6
+
+step "articles from the web: Readability's test pages (crates/marginalia-web; token F1 against Reader View)"
+cargo run --quiet --release -p marginalia-web --example readability_report | tee "$OUT/readability.txt"
 
 step "browser benchmarks (headless Chromium, the release build)"
 node bench/browser.mjs

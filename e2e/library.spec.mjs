@@ -120,8 +120,11 @@ test('deep links open a document at an annotation; removing a document is undoab
   await page.keyboard.press('Enter');
   await expect(page.locator('article mark')).toHaveText(['second point about memory']);
   await expect(page.getByRole('heading', { level: 1, name: 'Field Notes on Reading' })).toBeFocused();
+  // Tab goes on into the document: its Edit details, then its text.
   await page.keyboard.press('Tab');
-  await expect(page.locator('article a')).toBeFocused();
+  await expect(page.getByRole('button', { name: 'Edit details' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.locator('article .blocks a')).toBeFocused();
 
   // The message that a document is missing: dismissed from the keyboard, the focus goes to the
   // title of the document that is shown.
@@ -236,9 +239,10 @@ test('pasted text opens; a file over 5 MB is refused with a clear message', asyn
   await page.getByRole('button', { name: 'Library' }).click();
   const lib = page.getByRole('dialog', { name: 'Library' });
   await lib.getByLabel('Or paste text').fill('A pasted note\n\nwith two paragraphs.');
+  // Its first line is offered as its title, and is not read again as its first paragraph.
+  await expect(lib.getByLabel('Title', { exact: true })).toHaveValue('A pasted note');
   await lib.getByRole('button', { name: 'Open pasted text' }).click();
-  await expect(page.locator('article p')).toHaveText(['A pasted note', 'with two paragraphs.']);
-  // With no heading of its own and no file name, it is titled by its first words.
+  await expect(page.locator('article p')).toHaveText(['with two paragraphs.']);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('A pasted note');
   await expect(page).toHaveTitle('Marginalia — A pasted note');
   await page.getByRole('button', { name: 'Library' }).click();

@@ -626,3 +626,53 @@ async fn a_document_opened_while_another_is_still_being_read_loads_its_annotatio
     drop(handle);
     let _ = idb::take_doc(&second.id).await;
 }
+
+/// The edge's HTML walk (`edge::html`): a page parsed by DOMParser becomes marginalia-web's tree
+/// (elements, attributes, text; no comments), nothing of it is inserted or run, and a deeply
+/// nested page is walked without recursion.
+#[wasm_bindgen_test]
+fn html_pages_are_walked_into_the_tree_inertly() {
+    use marginalia::ui::edge::html::{clipboard_tree, Walk};
+    use marginalia_web::{Element, Node};
+    let tree = clipboard_tree(
+        "<!-- a comment --><title>T</title><p class=\"x\" onclick=\"window.__walked=1\">Hi <b>there</b></p>\
+         <script>window.__walked = 2</script><img src=\"https://invalid.example/x.png\" onerror=\"window.__walked=3\">",
+    )
+    .unwrap();
+    let Node::Element(html) = &tree else {
+        panic!("not an element")
+    };
+    assert_eq!(html.name, "html");
+    let body = html.children.iter().find_map(|n| match n {
+        Node::Element(e) if e.name == "body" => Some(e),
+        _ => None,
+    });
+    let p = body.unwrap().children.first().unwrap();
+    assert_eq!(
+        p,
+        &Node::Element(
+            Element::new("p")
+                .attr("class", "x")
+                .attr("onclick", "window.__walked=1")
+                .text("Hi ")
+                .child(Element::new("b").text("there"))
+        )
+    );
+    let walked = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__walked".into()).unwrap();
+    assert!(walked.is_undefined());
+    // 5,000 levels deep, in steps.
+    let deep = format!("{}x{}", "<div>".repeat(5000), "</div>".repeat(5000));
+    let mut walk = Walk::new(&deep).unwrap();
+    let mut steps = 0;
+    let tree = loop {
+        steps += 1;
+        if let Some(t) = walk.step() {
+            break t;
+        }
+    };
+    assert!(steps >= 2, "{steps}");
+    assert!(tree.count() > 5000);
+    let doc = marginalia_web::read_clipboard(&tree, None).unwrap();
+    assert_eq!(doc.blocks.len(), 1);
+    assert_eq!(doc.blocks[0].text, "x");
+}

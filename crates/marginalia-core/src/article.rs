@@ -2,12 +2,14 @@
 //! document is its blocks' texts joined by a blank line ("\n\n"); every offset in the model counts
 //! code points of that text.
 
+use crate::about::About;
 use crate::span::CharSpan;
 use crate::text::CharText;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What kind of block a piece of text is rendered as.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BlockKind {
     Paragraph,
     /// A heading below the title (level 2–6).
@@ -19,7 +21,7 @@ pub enum BlockKind {
 }
 
 /// Inline styling over part of a block (block-local code-point offsets).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Style {
     Emphasis,
     Strong,
@@ -27,16 +29,17 @@ pub enum Style {
     Link(String),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StyleSpan {
     pub span: CharSpan,
     pub style: Style,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Block {
     pub kind: BlockKind,
     pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub styles: Vec<StyleSpan>,
 }
 
@@ -61,6 +64,9 @@ pub struct Document {
     pub blocks: Vec<Block>,
     /// The attribution line, e.g. "Source: Al Monitor".
     pub source_line: Option<String>,
+    /// Where it came from (authors, site, date, address), as the page said or the reader wrote:
+    /// used by citations and downloads. Not part of the annotatable text.
+    pub about: About,
     text: CharText,
     block_starts: Vec<usize>,
 }
@@ -141,6 +147,7 @@ impl Document {
             title: title.into(),
             blocks,
             source_line,
+            about: About::default(),
             text: CharText::new(&plain),
             block_starts,
         }

@@ -6,6 +6,10 @@ use crate::article::Document;
 /// `“quote” — Title (Source)`, or `“quote” — Title` when the document has no source line. A
 /// source line reading "Source: X" gives X. The quote keeps its words as they are (a quote
 /// across paragraphs keeps its paragraph break), trimmed at both ends.
+///
+/// A document that knows where it came from ([`crate::about::About`]) is cited as a reference
+/// manager does: `“quote” — Author, “Title”, Site, 2019-05-01, https://…` (each part only when
+/// known; the site falls back to the source line).
 pub fn citation(doc: &Document, quote: &str) -> String {
     let source = doc
         .source_line
@@ -13,6 +17,16 @@ pub fn citation(doc: &Document, quote: &str) -> String {
         .map(source_name)
         .filter(|s| !s.is_empty());
     let title = doc.title.trim();
+    let about = &doc.about;
+    if !about.is_empty() {
+        let mut parts: Vec<String> = Vec::new();
+        parts.extend(about.authors_line());
+        parts.push(format!("“{title}”"));
+        parts.extend(about.site.clone().or_else(|| source.map(str::to_string)));
+        parts.extend(about.published_date());
+        parts.extend(about.url.clone());
+        return format!("“{}” — {}", quote.trim(), parts.join(", "));
+    }
     match source {
         Some(source) => format!("“{}” — {title} ({source})", quote.trim()),
         None => format!("“{}” — {title}", quote.trim()),
@@ -92,6 +106,30 @@ mod tests {
             let opening = format!("“{}” — {}", quote.trim(), title.trim());
             proptest::prop_assert!(c.starts_with(&opening), "{c:?}");
         }
+    }
+
+    #[test]
+    fn a_web_article_is_cited_with_author_title_site_date_and_address() {
+        let mut d = doc("How Readers Read", Some("Source: example.org"));
+        d.about = crate::about::About {
+            authors: vec!["Jane Doe".into(), "John Roe".into()],
+            site: Some("The Example".into()),
+            published: Some("2019-05-01T09:30:00Z".into()),
+            url: Some("https://example.org/read".into()),
+        };
+        assert_eq!(
+            citation(&d, " slowly "),
+            "“slowly” — Jane Doe and John Roe, “How Readers Read”, The Example, 2019-05-01, \
+             https://example.org/read"
+        );
+        // Only what is known; the site falls back to the source line.
+        d.about.authors.clear();
+        d.about.site = None;
+        d.about.published = None;
+        assert_eq!(
+            citation(&d, "w"),
+            "“w” — “How Readers Read”, example.org, https://example.org/read"
+        );
     }
 
     #[test]

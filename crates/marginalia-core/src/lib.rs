@@ -5,6 +5,7 @@
 //! UTF-16 offsets (`utf16_idx`) exist only in the conversion helpers of [`text`], which the UI
 //! calls in exactly one place.
 
+pub mod about;
 pub mod anchor;
 pub mod annotation;
 pub mod article;

@@ -1,6 +1,7 @@
 //! The reader's library: every document opened, with its stored text, so it can be reopened.
 //! Keys: `marginalia/v1/library` (the index) and `marginalia/v1/text/<id>` (each document's text).
 
+use crate::about::DocInfo;
 use crate::article::{Document, BUNDLED_ID};
 use crate::markdown::{parse_document, DocFormat};
 use crate::percent;
@@ -22,6 +23,10 @@ pub struct Entry {
     pub file_name: String,
     pub annotations: usize,
     pub last_opened: Timestamp,
+    /// The canonical address of an article from the web: versions of one page are grouped by
+    /// it, and annotations targeting it are routed to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// A reader's document text as stored.
@@ -31,13 +36,27 @@ pub struct StoredText {
     pub file_name: String,
     pub format: DocFormat,
     pub text: String,
+    /// The reader's title and the document's details (where it came from).
+    #[serde(default, skip_serializing_if = "DocInfo::is_empty")]
+    pub info: DocInfo,
 }
 
 impl StoredText {
-    /// The document, parsed again from its stored text (its id stays the stored one).
+    /// The document, parsed again from its stored text (its id stays the stored one), with its
+    /// stored title and details.
     pub fn to_document(&self) -> Option<Document> {
-        parse_document(&self.id, &self.file_name, self.format, &self.text).ok()
+        let mut doc = parse_document(&self.id, &self.file_name, self.format, &self.text).ok()?;
+        self.info.apply(&mut doc);
+        Some(doc)
     }
+}
+
+/// A document's entry and its earlier versions (the same file or web address, other text),
+/// most recent first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group<'a> {
+    pub latest: &'a Entry,
+    pub earlier: Vec<&'a Entry>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,8 +81,58 @@ impl Library {
         if source_iri == crate::article::BUNDLED_IRI {
             return Some(crate::article::BUNDLED_ID.to_string());
         }
-        let id = source_iri.strip_prefix(crate::markdown::DOC_IRI_PREFIX)?;
-        self.get(id).map(|e| e.id.clone())
+        if let Some(id) = source_iri.strip_prefix(crate::markdown::DOC_IRI_PREFIX) {
+            return self.get(id).map(|e| e.id.clone());
+        }
+        // A web address: the latest version of that page.
+        self.entries
+            .iter()
+            .filter(|e| e.url.as_deref() == Some(source_iri))
+            .max_by_key(|e| e.last_opened)
+            .map(|e| e.id.clone())
+    }
+
+    /// Renames document `id`; `false` when it is not in the library or the title is blank.
+    pub fn rename(&mut self, id: &str, title: &str) -> bool {
+        let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+        match self.entries.iter_mut().find(|e| e.id == id) {
+            Some(e) if !title.is_empty() => {
+                e.title = title;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// What makes two entries versions of one document: the same web address, else the same
+    /// file name (the bundled article is its own).
+    fn version_key(e: &Entry) -> Option<&str> {
+        if e.id == BUNDLED_ID {
+            return None;
+        }
+        e.url
+            .as_deref()
+            .or((!e.file_name.is_empty()).then_some(e.file_name.as_str()))
+    }
+
+    /// The listing with versions of one document grouped under the latest: groups in
+    /// [`Library::listing`]'s order of their latest entry.
+    pub fn grouped(&self) -> Vec<Group<'_>> {
+        let mut groups: Vec<Group<'_>> = Vec::new();
+        for e in self.listing() {
+            let key = Library::version_key(e);
+            match groups
+                .iter_mut()
+                .find(|g| key.is_some() && Library::version_key(g.latest) == key)
+            {
+                Some(g) => g.earlier.push(e),
+                None => groups.push(Group {
+                    latest: e,
+                    earlier: Vec::new(),
+                }),
+            }
+        }
+        groups
     }
 
     pub fn get(&self, id: &str) -> Option<&Entry> {
@@ -98,6 +167,14 @@ impl Library {
         self.entries
             .iter()
             .filter(|e| e.file_name == file_name && e.id != id && e.id != BUNDLED_ID)
+            .max_by_key(|e| e.last_opened)
+    }
+
+    /// Another version of the page at `url` (different text), most recent first.
+    pub fn earlier_version_at(&self, url: &str, id: &str) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .filter(|e| e.url.as_deref() == Some(url) && e.id != id && e.id != BUNDLED_ID)
             .max_by_key(|e| e.last_opened)
     }
 
@@ -242,7 +319,60 @@ mod tests {
             file_name: name.into(),
             annotations: 0,
             last_opened: Timestamp(t),
+            url: None,
         }
+    }
+
+    #[test]
+    fn versions_are_grouped_under_the_latest_and_entries_renamed() {
+        let mut lib = Library::default();
+        lib.touch(entry(BUNDLED_ID, "", 1));
+        lib.touch(entry("notes-a", "notes.md", 10));
+        lib.touch(entry("other", "other.md", 15));
+        lib.touch(entry("notes-b", "notes.md", 20));
+        let mut web_old = entry("page-1", "page.html", 5);
+        web_old.url = Some("https://example.org/p".into());
+        let mut web_new = entry("page-2", "saved copy.html", 30);
+        web_new.url = Some("https://example.org/p".into());
+        lib.touch(web_old);
+        lib.touch(web_new);
+        let shape: Vec<(&str, Vec<&str>)> = lib
+            .grouped()
+            .iter()
+            .map(|g| {
+                (
+                    g.latest.id.as_str(),
+                    g.earlier.iter().map(|e| e.id.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (BUNDLED_ID, vec![]),
+                ("page-2", vec!["page-1"]),
+                ("notes-b", vec!["notes-a"]),
+                ("other", vec![]),
+            ]
+        );
+        assert_eq!(
+            lib.id_for_source("https://example.org/p").as_deref(),
+            Some("page-2")
+        );
+        assert_eq!(lib.id_for_source("https://example.org/q"), None);
+        assert_eq!(
+            lib.earlier_version_at("https://example.org/p", "page-2")
+                .unwrap()
+                .id,
+            "page-1"
+        );
+        assert!(lib.rename("notes-a", "  My   notes "));
+        assert_eq!(lib.get("notes-a").unwrap().title, "My notes");
+        assert!(!lib.rename("notes-a", " "));
+        assert!(!lib.rename("missing", "x"));
+        // An entry written by an earlier build (no url) still reads.
+        let old = r#"{"entries":[{"id":"x","title":"X","file_name":"x.md","annotations":2,"last_opened":5}]}"#;
+        assert_eq!(Library::decode(Some(old)).entries[0].url, None);
     }
 
     #[test]
@@ -286,6 +416,7 @@ mod tests {
             file_name: "x.md".into(),
             format: DocFormat::Markdown,
             text: "# Title\n\nBody.".into(),
+            info: DocInfo::default(),
         };
         let d = st.to_document().unwrap();
         assert_eq!(

@@ -17,6 +17,8 @@ pub const MAX_DOCUMENT_BYTES: usize = 5 * 1024 * 1024;
 pub enum DocFormat {
     Markdown,
     Plain,
+    /// An article read from a web page or pasted HTML, kept as its blocks ([`web_text`]).
+    Web,
 }
 
 impl DocFormat {
@@ -134,6 +136,7 @@ pub fn parse_document(
     let mut doc = match format {
         DocFormat::Markdown => parse_markdown(id, &iri, stem, text),
         DocFormat::Plain => parse_plain_text(id, &iri, stem, text),
+        DocFormat::Web => parse_web(id, &iri, text),
     }?;
     if file_name.starts_with(PASTED_PREFIX) && doc.title == stem {
         if let Some(first) = doc.blocks.first() {
@@ -141,6 +144,78 @@ pub fn parse_document(
         }
     }
     Ok(doc)
+}
+
+/// An article from the web as it is kept: its title, blocks (with their styles) and source line,
+/// as JSON. The page itself is not kept: it is read once, and its text is what annotations point
+/// into.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct WebText {
+    title: String,
+    blocks: Vec<Block>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    source_line: Option<String>,
+}
+
+/// The text [`DocFormat::Web`] keeps for `doc`.
+pub fn web_text(doc: &Document) -> String {
+    let kept = WebText {
+        title: doc.title.clone(),
+        blocks: doc.blocks.clone(),
+        source_line: doc.source_line.clone(),
+    };
+    serde_json::to_string(&kept).unwrap_or_default()
+}
+
+/// The document [`web_text`] kept.
+fn parse_web(id: &str, iri: &str, text: &str) -> Result<Document, ArticleError> {
+    let kept: WebText = serde_json::from_str(text).map_err(|_| ArticleError::Empty)?;
+    if kept.blocks.is_empty() {
+        return Err(ArticleError::NoParagraphs { title: kept.title });
+    }
+    Ok(Document::new(
+        id,
+        iri,
+        kept.title,
+        kept.blocks,
+        kept.source_line,
+    ))
+}
+
+/// Longest first line of pasted text taken as its title; a longer one is a paragraph.
+const TITLE_LINE_MAX_CHARS: usize = 150;
+
+/// Pasted text's first line, offered as its title, and the text without it (so the title is not
+/// read twice). A Markdown heading's marks are taken off the title. A text of one line keeps it
+/// as its text too (there would be nothing left to read), and so does a text whose first line is
+/// a whole paragraph (over 150 characters): its first words are offered as the title.
+pub fn pasted_title(text: &str) -> (String, String) {
+    let mut lines = text.lines();
+    let mut first = "";
+    let mut taken = 0;
+    for line in lines.by_ref() {
+        taken += 1;
+        if !line.trim().is_empty() {
+            first = line;
+            break;
+        }
+    }
+    let title = first
+        .trim()
+        .trim_start_matches('#')
+        .trim_end_matches('#')
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if title.chars().count() > TITLE_LINE_MAX_CHARS {
+        return (first_words(&title, PASTED_TITLE_CHARS), text.to_string());
+    }
+    let rest: Vec<&str> = text.lines().skip(taken).collect();
+    let rest = rest.join("\n");
+    if rest.trim().is_empty() {
+        return (title, text.to_string());
+    }
+    (title, rest.trim_start_matches('\n').to_string())
 }
 
 /// `text` (whitespace runs read as one space) up to `max_chars` characters, cut after a whole
@@ -573,6 +648,7 @@ mod tests {
             file_name: name.clone(),
             format: DocFormat::Markdown,
             text: text.into(),
+            info: Default::default(),
         };
         assert_eq!(stored.to_document().unwrap(), d);
 
@@ -1101,5 +1177,50 @@ mod tests {
                 assert!(s.span.end <= b.text.chars().count());
             }
         }
+    }
+
+    #[test]
+    fn pasted_text_offers_its_first_line_as_title_without_repeating_it() {
+        assert_eq!(
+            pasted_title("\n  A short title  \n\nThe first paragraph.\n\nThe second."),
+            (
+                "A short title".to_string(),
+                "The first paragraph.\n\nThe second.".to_string()
+            )
+        );
+        assert_eq!(pasted_title("# Heading #\nBody").0, "Heading".to_string());
+        // One line: it stays the text as well.
+        assert_eq!(
+            pasted_title("Only this line."),
+            ("Only this line.".to_string(), "Only this line.".to_string())
+        );
+        assert_eq!(pasted_title(""), (String::new(), String::new()));
+        // A first line that is a paragraph stays in the text; its first words are offered.
+        let long = format!("{}.\n\nNext.", "word ".repeat(40).trim());
+        let (title, body) = pasted_title(&long);
+        assert_eq!(body, long);
+        assert!(
+            title.ends_with('…') && title.chars().count() <= 81,
+            "{title}"
+        );
+    }
+
+    #[test]
+    fn a_web_article_is_kept_and_read_back_exactly() {
+        let d = doc();
+        let kept = web_text(&d);
+        let back = parse_document(&d.id, "page.html", DocFormat::Web, &kept).unwrap();
+        assert_eq!(
+            (&back.title, &back.blocks, &back.source_line, back.text()),
+            (&d.title, &d.blocks, &d.source_line, d.text())
+        );
+        assert!(parse_document("x", "page.html", DocFormat::Web, "not json").is_err());
+        assert!(parse_document(
+            "x",
+            "page.html",
+            DocFormat::Web,
+            r#"{"title":"T","blocks":[]}"#
+        )
+        .is_err());
     }
 }

@@ -1,6 +1,7 @@
-//! Markdown export: the document's title and source line, then every annotation as a block quote
-//! followed by its note, tags and colour; annotations whose words were not found come last under
-//! "Unanchored".
+//! Markdown export: YAML front matter (title, author, url, published, annotated) so that Obsidian
+//! and other notes apps file it, the document's title and source line, then every annotation as a
+//! block quote followed by its note and tags (and its colour when the reader asks for it);
+//! annotations whose words were not found come last under "Unanchored".
 //!
 //! Notes are Markdown and are written as the reader wrote them (emphasis, links, lists, code),
 //! with two guards that keep the document's structure: a code fence the note leaves open is
@@ -14,6 +15,70 @@
 
 use crate::annotation::Annotation;
 use crate::article::Document;
+use crate::time::Timestamp;
+
+/// What the Markdown download holds besides the quotes, notes and tags.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MarkdownOptions {
+    /// Each annotation's colour name ("Colour: Yellow"): a notes app has no use for it unless the
+    /// reader sorts by colour.
+    pub colours: bool,
+    /// When the download was made: the front matter's `annotated` date.
+    pub annotated: Timestamp,
+}
+
+/// `s` as a YAML double-quoted scalar: backslashes, quotes and control characters escaped, so no
+/// title or name can end the value or open another key.
+fn yaml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{feff}') => {
+                out.push_str(&format!("\\u{:04X}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The YAML front matter: title, author (a list when there are several), url, published and
+/// annotated (both dates `YYYY-MM-DD` when known as such).
+pub fn front_matter(doc: &Document, annotated: Timestamp) -> String {
+    let mut out = String::from("---\n");
+    let title = doc.title.split_whitespace().collect::<Vec<_>>().join(" ");
+    out.push_str(&format!("title: {}\n", yaml_string(&title)));
+    let about = &doc.about;
+    match about.authors.as_slice() {
+        [] => {}
+        [one] => out.push_str(&format!("author: {}\n", yaml_string(one))),
+        many => {
+            out.push_str("author:\n");
+            for a in many {
+                out.push_str(&format!("  - {}\n", yaml_string(a)));
+            }
+        }
+    }
+    if let Some(site) = &about.site {
+        out.push_str(&format!("site: {}\n", yaml_string(site)));
+    }
+    if let Some(url) = &about.url {
+        out.push_str(&format!("url: {}\n", yaml_string(url)));
+    }
+    if let Some(date) = about.published_date() {
+        out.push_str(&format!("published: {}\n", yaml_string(&date)));
+    }
+    let stamp = annotated.to_rfc3339();
+    out.push_str(&format!("annotated: {}\n", &stamp[..10.min(stamp.len())]));
+    out.push_str("---\n\n");
+    out
+}
 
 /// Characters escaped wherever they appear.
 const INLINE_SPECIAL: &[char] = &[
@@ -162,7 +227,7 @@ fn tag_text(tag: &str) -> Option<String> {
     Some(format!("#{}", escape_inline(&joined)))
 }
 
-fn push_annotation(out: &mut String, a: &Annotation) {
+fn push_annotation(out: &mut String, a: &Annotation, colours: bool) {
     let quote = text_lines(&a.quote.exact);
     if quote.is_empty() {
         out.push_str(">\n");
@@ -189,16 +254,22 @@ fn push_annotation(out: &mut String, a: &Annotation) {
     if !tags.is_empty() {
         out.push_str("Tags: ");
         out.push_str(&tags.join(" "));
-        out.push_str("\\\n");
+        out.push_str(if colours { "\\\n" } else { "\n\n" });
     }
-    out.push_str("Colour: ");
-    out.push_str(a.color.label());
-    out.push_str("\n\n");
+    if colours {
+        out.push_str("Colour: ");
+        out.push_str(a.color.label());
+        out.push_str("\n\n");
+    }
 }
 
-/// The document's annotations (in text order) as Markdown.
-pub fn to_markdown(doc: &Document, annotations: &[&Annotation]) -> String {
-    let mut out = String::new();
+/// The document's annotations (in text order) as Markdown, after its front matter.
+pub fn to_markdown(
+    doc: &Document,
+    annotations: &[&Annotation],
+    options: &MarkdownOptions,
+) -> String {
+    let mut out = front_matter(doc, options.annotated);
     let title = doc.title.split_whitespace().collect::<Vec<_>>().join(" ");
     out.push_str("# ");
     if title.is_empty() {
@@ -224,19 +295,28 @@ pub fn to_markdown(doc: &Document, annotations: &[&Annotation]) -> String {
         return out;
     }
     for a in anchored {
-        push_annotation(&mut out, a);
+        push_annotation(&mut out, a, options.colours);
     }
     if !unanchored.is_empty() {
         out.push_str("## Unanchored\n\n");
         out.push_str("The words of these annotations were not found in the text.\n\n");
         for a in unanchored {
-            push_annotation(&mut out, a);
+            push_annotation(&mut out, a, options.colours);
         }
     }
     while out.ends_with("\n\n") {
         out.pop();
     }
     out
+}
+
+/// The body of [`to_markdown`], its front matter left off (for tests and callers that write
+/// their own).
+pub fn body_of(markdown: &str) -> &str {
+    markdown
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.find("\n---\n\n").map(|i| &rest[i + 6..]))
+        .unwrap_or(markdown)
 }
 
 #[cfg(test)]
@@ -248,6 +328,84 @@ mod tests {
     use crate::span::CharSpan;
     use crate::time::Timestamp;
     use proptest::prelude::*;
+
+    const WITH_COLOURS: MarkdownOptions = MarkdownOptions {
+        colours: true,
+        annotated: Timestamp(0),
+    };
+
+    #[test]
+    fn front_matter_names_the_article_and_colours_are_left_out_unless_asked() {
+        let mut d = doc();
+        d.about = crate::about::About {
+            authors: vec!["Jane \"JD\" Doe".into(), "John Roe".into()],
+            site: Some("The Example".into()),
+            published: Some("2019-05-01T09:30:00Z".into()),
+            url: Some("https://example.org/read".into()),
+        };
+        d.title = "Title: with\nbreak \\ and \"quotes\"".into();
+        let a = ann("first words", "A note.", &["iran"], Color::Yellow, true);
+        let b = ann("more", "", &[], Color::Blue, true);
+        let opts = MarkdownOptions {
+            colours: false,
+            annotated: Timestamp(1_765_000_000_000),
+        };
+        let md = to_markdown(&d, &[&a, &b], &opts);
+        assert_eq!(
+            md,
+            "---\n\
+             title: \"Title: with break \\\\ and \\\"quotes\\\"\"\n\
+             author:\n\
+             \x20 - \"Jane \\\"JD\\\" Doe\"\n\
+             \x20 - \"John Roe\"\n\
+             site: \"The Example\"\n\
+             url: \"https://example.org/read\"\n\
+             published: \"2019-05-01\"\n\
+             annotated: 2025-12-06\n\
+             ---\n\
+             \n\
+             # Title: with break \\\\ and \"quotes\"\n\
+             \n\
+             Source:\u{a0}Al Monitor\n\
+             \n\
+             > first words\n\
+             \n\
+             A note.\n\
+             \n\
+             Tags: #iran\n\
+             \n\
+             > more\n"
+        );
+        assert!(!md.contains("Colour"));
+        assert!(to_markdown(
+            &d,
+            &[&a],
+            &MarkdownOptions {
+                colours: true,
+                ..opts
+            }
+        )
+        .ends_with("Tags: #iran\\\nColour: Yellow\n"));
+        // One author is a plain value.
+        d.about.authors.truncate(1);
+        assert!(front_matter(&d, Timestamp(0)).contains("\nauthor: \"Jane \\\"JD\\\" Doe\"\n"));
+    }
+
+    proptest! {
+        /// Any title or author stays one YAML value: the front matter has exactly its keys.
+        #[test]
+        fn front_matter_values_cannot_open_keys(title in ".{0,30}", author in ".{0,30}") {
+            let mut d = doc();
+            d.title = title;
+            d.about.authors = vec![author];
+            let fm = front_matter(&d, Timestamp(0));
+            let keys: Vec<&str> = fm.lines().filter(|l| !l.is_empty() && !l.starts_with(' ')).collect();
+            prop_assert_eq!(keys.len(), 5, "{:?}", fm);
+            prop_assert!(keys[1].starts_with("title: \""));
+            prop_assert!(keys[2].starts_with("author: \""));
+            prop_assert!(keys[3].starts_with("annotated: "));
+        }
+    }
 
     fn doc() -> Document {
         Document::new(
@@ -289,9 +447,9 @@ mod tests {
         );
         let b = ann("para one\n\npara two", "", &[], Color::Blue, true);
         let lost = ann("gone", "still here", &["x"], Color::Pink, false);
-        let md = to_markdown(&doc(), &[&a, &b, &lost]);
+        let md = to_markdown(&doc(), &[&a, &b, &lost], &WITH_COLOURS);
         assert_eq!(
-            md,
+            body_of(&md),
             "# Pakistan \\*Army\\* Chief\n\
              \n\
              Source:\u{a0}Al Monitor\n\
@@ -325,7 +483,10 @@ mod tests {
     #[test]
     fn an_empty_document_says_so() {
         let d = Document::new("d", "urn:d", "  ", vec![], None);
-        assert_eq!(to_markdown(&d, &[]), "# Untitled\n\nNo annotations yet.\n");
+        assert_eq!(
+            to_markdown(&d, &[], &MarkdownOptions::default()),
+            "---\ntitle: \"\"\nannotated: 1970-01-01\n---\n\n# Untitled\n\nNo annotations yet.\n"
+        );
     }
 
     #[test]
@@ -339,8 +500,8 @@ mod tests {
             Color::Green,
             true,
         );
-        let md = to_markdown(&doc(), &[&a]);
-        let body: Vec<&str> = md.lines().skip(6).collect();
+        let md = to_markdown(&doc(), &[&a], &WITH_COLOURS);
+        let body: Vec<&str> = body_of(&md).lines().skip(6).collect();
         assert_eq!(
             body,
             [
@@ -393,18 +554,18 @@ mod tests {
         ) {
             let a = ann(&quote, &note, &tags.iter().map(String::as_str).collect::<Vec<_>>(),
                         Color::Purple, true);
-            let with_note = to_markdown(&doc(), &[&a]);
-            let fences = with_note.lines().filter(|l| fence(l).is_some()).count();
+            let with_note = to_markdown(&doc(), &[&a], &WITH_COLOURS);
+            let fences = body_of(&with_note).lines().filter(|l| fence(l).is_some()).count();
             prop_assert_eq!(fences % 2, 0, "{}", with_note);
             prop_assert!(with_note.ends_with("Colour: Purple\n"));
             if fences == 0 {
-                for l in with_note.lines() {
+                for l in body_of(&with_note).lines() {
                     prop_assert!(!l.trim_start().starts_with("<d") && !l.contains(" <a"), "{:?}", l);
                 }
             }
             let a = Annotation { note: String::new(), ..a };
-            let md = to_markdown(&doc(), &[&a]);
-            let lines: Vec<&str> = md.lines().collect();
+            let md = to_markdown(&doc(), &[&a], &WITH_COLOURS);
+            let lines: Vec<&str> = body_of(&md).lines().collect();
             prop_assert_eq!(lines.iter().filter(|l| l.starts_with('#')).count(), 1);
             let quote_lines = lines.iter().filter(|l| l.starts_with('>')).count();
             prop_assert_eq!(quote_lines, 1);

@@ -150,6 +150,11 @@ fn import_id(iri: &str) -> String {
         .unwrap_or_else(|| iri.to_string())
 }
 
+/// Does a target `source` name `doc`: its IRI, or its canonical address?
+fn is_this_document(doc: &Document, source: &str) -> bool {
+    source == doc.source_iri || doc.about.url.as_deref() == Some(source)
+}
+
 /// `urn:marginalia:collection:<doc id>`
 pub fn collection_id(doc: &Document) -> String {
     format!(
@@ -158,8 +163,12 @@ pub fn collection_id(doc: &Document) -> String {
     )
 }
 
+/// The target's `source`: the page's canonical address when the document knows it (so other
+/// tools find the annotations on the page itself), else the annotation's own.
 fn source_of(doc: &Document, a: &Annotation) -> String {
-    if is_uri(&a.source) {
+    if let Some(url) = doc.about.url.as_deref().filter(|u| is_uri(u)) {
+        url.to_string()
+    } else if is_uri(&a.source) {
         a.source.clone()
     } else if is_uri(&doc.source_iri) {
         doc.source_iri.clone()
@@ -933,7 +942,11 @@ fn choose_target<'a>(target: &'a Value, doc: &Document) -> Option<&'a Map<String
         .collect();
     usable
         .iter()
-        .find(|t| t.get("source").and_then(Value::as_str) == Some(doc.source_iri.as_str()))
+        .find(|t| {
+            t.get("source")
+                .and_then(Value::as_str)
+                .is_some_and(|s| is_this_document(doc, s))
+        })
         .or(usable.first())
         .copied()
 }
@@ -1607,7 +1620,7 @@ impl ImportRun {
         for (group, items) in groups.into_iter().zip(by_group) {
             match group.source.as_deref() {
                 None => here_items.extend(items),
-                Some(s) if s == here.source_iri => here_items.extend(items),
+                Some(s) if is_this_document(here, s) => here_items.extend(items),
                 Some(s) => match library(s) {
                     Some(doc_id) if doc_id == here.id => here_items.extend(items),
                     Some(doc_id) => elsewhere.push(RoutedRun {
@@ -1872,6 +1885,31 @@ mod tests {
         assert_eq!(import_id(&export_id(tricky)), tricky);
         let with_ctx = annotation_with_context(&d, &a);
         assert_eq!(with_ctx["@context"], ANNO_CONTEXT);
+    }
+
+    #[test]
+    fn a_web_article_is_targeted_by_its_canonical_address_and_read_back() {
+        let mut d = doc();
+        d.about.url = Some("https://example.org/2019/cats?id=1".into());
+        let a = ann(&d, "urn:uuid:w", 4, 7);
+        let json = export_text(&d, &[&a], Timestamp(0));
+        let v: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            v["first"]["items"][0]["target"]["source"],
+            "https://example.org/2019/cats?id=1"
+        );
+        // The stored annotation keeps the document's own IRI.
+        assert_eq!(a.source, IRI);
+        let plan = import(&d, &json, &AnnotationSet::new(), Timestamp(1), &mut ids()).unwrap();
+        assert_eq!(plan.to_add.len(), 1);
+        assert_eq!(plan.to_add[0].source, IRI);
+        assert_eq!(plan.to_add[0].anchor, a.anchor);
+        // Routed here by its address, not left waiting for another document.
+        let routes = ImportRun::start(&json).unwrap().route(&d, &|_| None);
+        assert_eq!(routes.here.total(), 1);
+        // An address that is not a URI is not used.
+        d.about.url = Some("not a uri".into());
+        assert_eq!(annotation_to_w3c(&d, &a)["target"]["source"], IRI);
     }
 
     #[test]
@@ -2168,6 +2206,7 @@ mod tests {
             file_name: "slow-reading.md".into(),
             annotations: 0,
             last_opened: Timestamp(0),
+            url: None,
         });
         let mut routes = ImportRun::start(&json)
             .unwrap()
@@ -2585,7 +2624,10 @@ mod tests {
             positions_agree(&new, &export_text(&new, &refs, Timestamp(0))),
             Ok(1)
         );
-        assert!(crate::markdown_export::to_markdown(&new, &refs).contains("> cat sat on the rug"));
+        assert!(
+            crate::markdown_export::to_markdown(&new, &refs, &Default::default())
+                .contains("> cat sat on the rug")
+        );
         // Re-describing returns the old quote (for the history) once, then there is nothing new.
         let mut b = a.clone();
         b.anchor = Some(span);

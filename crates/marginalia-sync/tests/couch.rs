@@ -46,6 +46,7 @@ fn created_on_a_appears_on_b_with_its_text_and_anchors_there() {
         file_name: "fox.txt".into(),
         format: DocFormat::Plain,
         text: "The quick brown fox jumps over the lazy dog.".into(),
+        info: Default::default(),
     };
     a.put_text(&text, "Fox", Timestamp::from_millis(500));
     a.put_library_entry(&Entry {
@@ -54,6 +55,7 @@ fn created_on_a_appears_on_b_with_its_text_and_anchors_there() {
         file_name: "fox.txt".into(),
         annotations: 1,
         last_opened: Timestamp::from_millis(500),
+        url: None,
     });
     a.put_annotation(DOC, &annotation("urn:uuid:1", "hello", 2_000));
     assert_eq!(a.pending_changes(), 3);

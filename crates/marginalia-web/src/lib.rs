@@ -51,6 +51,9 @@ pub struct WebArticle {
     pub metadata: Metadata,
 }
 
+/// How many paragraphs one step scores.
+const SCORE_STEP_PARAGRAPHS: usize = 512;
+
 /// How many nodes of the article one step turns into blocks.
 const BLOCK_STEP_NODES: usize = 8192;
 
@@ -211,8 +214,19 @@ impl Extraction {
                 meta,
                 flags,
                 attempts,
-                walked,
+                mut walked,
             } => {
+                // A long article's paragraphs are scored a chunk a step; the step that scores the
+                // last chunk also chooses.
+                if !readability::score_some(&mut walked, self.root, flags, SCORE_STEP_PARAGRAPHS) {
+                    self.phase = Phase::Choose {
+                        meta,
+                        flags,
+                        attempts,
+                        walked,
+                    };
+                    return Step::Working;
+                }
                 let found = readability::choose_attempt(*walked, self.root, flags);
                 self.phase = Phase::Clean {
                     meta,
@@ -455,5 +469,52 @@ fn clean_fragment(dom: &mut Dom, root: Id) {
         if by_tag || by_role || by_class {
             dom.remove(id);
         }
+    }
+}
+
+/// The address a browser wrote into a page it saved (`<!-- saved from url=(0043)https://… -->`,
+/// near the top), when it is a web address.
+pub fn saved_from(html: &str) -> Option<String> {
+    let head = match html.char_indices().nth(4096) {
+        Some((i, _)) => &html[..i],
+        None => html,
+    };
+    let at = head.find("saved from url=")?;
+    let rest = &head[at + "saved from url=".len()..];
+    let rest = match rest.strip_prefix('(') {
+        Some(r) => r.split_once(')')?.1,
+        None => rest,
+    };
+    let url: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let url = url.trim_end_matches("-->").trim_end_matches('-');
+    blocks::safe_link(url, None).filter(|u| !u.starts_with("mailto:"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::saved_from;
+
+    #[test]
+    fn a_saved_page_names_its_address() {
+        assert_eq!(
+            saved_from(
+                "<!DOCTYPE html>\n<!-- saved from url=(0027)https://example.org/a-b/c -->\n<html>"
+            )
+            .as_deref(),
+            Some("https://example.org/a-b/c")
+        );
+        assert_eq!(
+            saved_from("<!-- saved from url=https://example.org/x-->").as_deref(),
+            Some("https://example.org/x")
+        );
+        assert_eq!(
+            saved_from("<!-- saved from url=(0019)javascript:alert(1) -->"),
+            None
+        );
+        assert_eq!(saved_from("<html><p>saved from nowhere</p>"), None);
     }
 }

@@ -33,6 +33,25 @@ pub struct Metadata {
 }
 
 impl Metadata {
+    /// Where the article came from, as citations and downloads use it: the authors (else the
+    /// byline), the site, the publication date and the canonical address.
+    pub fn about(&self) -> marginalia_core::about::About {
+        let authors = if self.authors.is_empty() {
+            self.byline.iter().cloned().collect()
+        } else {
+            self.authors.clone()
+        };
+        marginalia_core::about::About {
+            authors,
+            site: self.site_name.clone(),
+            published: self.published().map(str::to_string),
+            url: self
+                .canonical_url
+                .clone()
+                .filter(|u| marginalia_core::about::is_web_address(u)),
+        }
+    }
+
     /// The publication date: the stated one, else the first `<time>`'s.
     pub fn published(&self) -> Option<&str> {
         self.published_time

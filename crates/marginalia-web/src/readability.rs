@@ -325,7 +325,22 @@ pub(crate) fn longest(attempts: Vec<Grabbed>) -> Option<Grabbed> {
 pub(crate) struct Walked {
     dom: Dom,
     elements_to_score: Vec<Id>,
+    /// How many of `elements_to_score` are scored ([`score_some`]).
+    scored: usize,
+    /// The ancestors scored so far, in the order first scored.
+    candidates: Vec<Id>,
     byline: Option<String>,
+}
+
+/// Scores the next `count` paragraphs of a walked attempt (so a long article's scoring can be
+/// spread over several steps); `true` when all are scored. Scoring in chunks gives the same
+/// scores as at once: each paragraph adds to its ancestors, in the same order.
+pub(crate) fn score_some(w: &mut Walked, root: Id, flags: Flags, count: usize) -> bool {
+    let end = (w.scored + count).min(w.elements_to_score.len());
+    let chunk = w.elements_to_score[w.scored..end].to_vec();
+    score_paragraphs(&mut w.dom, root, &chunk, flags, &mut w.candidates);
+    w.scored = end;
+    end == w.elements_to_score.len()
 }
 
 /// The first part of an attempt: the walk over a copy of `pristine` that drops hidden, unlikely
@@ -343,6 +358,8 @@ pub(crate) fn walk_attempt(
     Walked {
         dom,
         elements_to_score,
+        scored: 0,
+        candidates: Vec::new(),
         byline,
     }
 }
@@ -353,9 +370,18 @@ pub(crate) fn choose_attempt(w: Walked, root: Id, flags: Flags) -> Grabbed {
     let Walked {
         mut dom,
         elements_to_score,
+        scored,
+        mut candidates,
         byline,
     } = w;
-    let content = choose(&mut dom, root, elements_to_score, flags);
+    score_paragraphs(
+        &mut dom,
+        root,
+        &elements_to_score[scored.min(elements_to_score.len())..],
+        flags,
+        &mut candidates,
+    );
+    let content = choose(&mut dom, root, candidates, flags);
     Grabbed {
         dom,
         content,
@@ -468,11 +494,16 @@ fn walk(
     (elements_to_score, byline)
 }
 
-fn choose(dom: &mut Dom, root: Id, elements_to_score: Vec<Id>, flags: Flags) -> Id {
-    let page = dom.find_first(root, "body").unwrap_or(root);
-    // Score paragraphs and give their scores to their ancestors.
-    let mut candidates: Vec<Id> = Vec::new();
-    for &e in &elements_to_score {
+/// Scores paragraphs `elements` and gives their scores to their ancestors, adding the ancestors
+/// scored for the first time to `candidates`.
+fn score_paragraphs(
+    dom: &mut Dom,
+    root: Id,
+    elements: &[Id],
+    flags: Flags,
+    candidates: &mut Vec<Id>,
+) {
+    for &e in elements {
         if !dom.is_attached(e, root) || dom.parent(e).is_none() {
             continue;
         }
@@ -505,7 +536,12 @@ fn choose(dom: &mut Dom, root: Id, elements_to_score: Vec<Id>, flags: Flags) -> 
             }
         }
     }
+}
 
+/// The article's top candidate from the scored `candidates` (scaled by link density), with its
+/// related siblings gathered.
+fn choose(dom: &mut Dom, root: Id, candidates: Vec<Id>, flags: Flags) -> Id {
+    let page = dom.find_first(root, "body").unwrap_or(root);
     let mut top: Vec<Id> = Vec::new();
     let densities = dom.link_densities(root);
     for &c in &candidates {

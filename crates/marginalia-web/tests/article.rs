@@ -280,3 +280,27 @@ fn extraction_runs_in_steps_to_the_same_result() {
     assert!(steps >= 3, "{steps} steps");
     assert_eq!(result, read_page(&page, None));
 }
+
+#[test]
+fn the_metadata_says_where_the_article_came_from() {
+    let page = common::parse_page(
+        r#"<html><head><title>T</title>
+        <link rel="canonical" href="https://example.org/post">
+        <meta property="og:site_name" content="Example Times">
+        <meta name="author" content="Jane Doe">
+        <meta property="article:published_time" content="2019-05-01T09:30:00Z">
+        </head><body><article><h1>T</h1><p>Some words, enough of them, to make a paragraph that Reader View keeps as the article's text.</p></article></body></html>"#,
+    );
+    let about = marginalia_web::page_metadata(&page).about();
+    assert_eq!(about.authors, ["Jane Doe"]);
+    assert_eq!(about.site.as_deref(), Some("Example Times"));
+    assert_eq!(about.published_date().as_deref(), Some("2019-05-01"));
+    assert_eq!(about.url.as_deref(), Some("https://example.org/post"));
+    // No address but the page's own, and only a web one.
+    let bare =
+        common::parse_page("<html><head><title>T</title></head><body><p>x</p></body></html>");
+    assert_eq!(
+        marginalia_web::page_metadata(&bare).about(),
+        Default::default()
+    );
+}

@@ -52,6 +52,7 @@ pub fn Root() -> impl IntoView {
         offer: RwSignal::new(None),
         error: RwSignal::new(None),
         target_annotation: RwSignal::new(annotation),
+        details: RwSignal::new(0),
     };
     provide_context(nav);
     // Every document's annotations, for searching everywhere and Review: read when first wanted.

@@ -9,6 +9,7 @@
 //! selection as they do on a mouse's. A note's marker (drawn by the domain at the end of its
 //! highlight) shows the note, rendered from its Markdown, on hover or focus.
 
+use crate::ui::components::about::DocHeader;
 use crate::ui::edge::clock::perf_now;
 use crate::ui::edge::elements::{all, block_element, by_id, replace_nodes};
 use crate::ui::edge::events::{on_document, on_target, on_window};
@@ -60,9 +61,9 @@ const SLICE_MS: f64 = 12.0;
 pub fn ArticleView() -> impl IntoView {
     let app = expect_context::<AppState>();
     mark_states(app);
-    let (title, source, n) = app
+    let (source, n) = app
         .doc
-        .with_value(|d| (d.title.clone(), d.source_line.clone(), d.blocks.len()));
+        .with_value(|d| (d.source_line.clone(), d.blocks.len()));
     // A long document's off-screen blocks are skipped by layout (content-visibility, style/).
     let class = if n > LONG_DOCUMENT_BLOCKS {
         "doc long"
@@ -151,9 +152,7 @@ pub fn ArticleView() -> impl IntoView {
                 }
             }
         >
-            // `tabindex="-1"`: the focus goes to the title when a document opens, or when a message
-            // above it goes with its focused button (`focus_id_if_lost`); not a tab stop.
-            <h1 id="doc-title" dir="auto" tabindex="-1">{title}</h1>
+            <DocHeader />
             <div class="blocks" node_ref=blocks inner_html=html></div>
             {source.map(|s| view! { <footer><cite>{s}</cite></footer> })}
             <PrintNotes />

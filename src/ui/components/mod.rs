@@ -1,6 +1,7 @@
 //! The views. They read the store, call the services' and navigation's public functions, and
 //! move the focus through the browser edge.
 
+pub mod about;
 pub mod app;
 pub mod article;
 pub mod help;

@@ -9,6 +9,7 @@ pub mod elements;
 pub mod events;
 pub mod files;
 pub mod focus;
+pub mod html;
 pub mod http;
 pub mod idb;
 pub mod layout;

@@ -3,6 +3,7 @@
 //! annotation is revealed once it is there ([`reveal`]).
 
 pub mod reveal;
+pub mod web;
 
 use crate::ui::edge::events::on_window;
 use crate::ui::edge::files::read_text;
@@ -10,9 +11,12 @@ use crate::ui::edge::focus::focus_new_title;
 use crate::ui::services::library::{self, CarryOver};
 use crate::ui::state::AppState;
 use leptos::prelude::*;
+use marginalia_core::about::DocInfo;
 use marginalia_core::article::{Document, BUNDLED_ID};
 use marginalia_core::library::{make_fragment, parse_fragment};
-use marginalia_core::markdown::{open_document, DocFormat, OpenError, MAX_DOCUMENT_BYTES};
+use marginalia_core::markdown::{
+    open_document, pasted_file_name, pasted_title, DocFormat, OpenError, MAX_DOCUMENT_BYTES,
+};
 
 /// Navigation between documents, shared through context.
 #[derive(Clone, Copy)]
@@ -22,6 +26,8 @@ pub struct Nav {
     pub error: RwSignal<Option<String>>,
     /// The annotation a deep link asked for, revealed once the document is shown.
     pub target_annotation: RwSignal<Option<String>>,
+    /// Bumped when the shown document's title or details change (a rename, an edit).
+    pub details: RwSignal<u32>,
 }
 
 impl Nav {
@@ -45,6 +51,29 @@ impl Nav {
         }
     }
 
+    /// Document `id` was renamed or its details edited: when it is the one shown, its title and
+    /// details are read again (its text and annotations stay as they are).
+    pub fn renamed(&self, app: AppState, id: &str) {
+        if app.doc.with_value(|d| d.id != id) {
+            return;
+        }
+        let Some(stored) = library::load_document(id) else {
+            return;
+        };
+        app.doc.update_value(|d| {
+            d.title = stored.title.clone();
+            d.about = stored.about.clone();
+        });
+        self.current.update_untracked(|d| {
+            d.title = stored.title.clone();
+            d.about = stored.about.clone();
+        });
+        if let Some(d) = web_sys::window().and_then(|w| w.document()) {
+            d.set_title(&format!("Marginalia — {}", stored.title));
+        }
+        self.details.update(|v| *v += 1);
+    }
+
     /// Navigates to a document, adding a history entry (so Back returns here).
     pub fn go(&self, id: &str, annotation: Option<&str>) {
         if let Some(w) = web_sys::window() {
@@ -53,10 +82,27 @@ impl Nav {
         self.show(id, annotation.map(str::to_string));
     }
 
-    /// Opens a reader's file or pasted text: stores it, adds it to the library, shows it.
+    /// Opens a reader's file: stores it, adds it to the library, shows it.
     pub fn open_text(&self, file_name: &str, text: &str) {
+        self.open_text_titled(file_name, text, DocInfo::default());
+    }
+
+    /// Opens pasted text under `title` (the text's first line, offered to the reader to edit,
+    /// [`pasted_title`]): that line is the title and not read again as the first paragraph. An
+    /// empty title leaves the text whole, titled by its first words.
+    pub fn open_pasted(&self, text: &str, title: &str) {
+        let info = DocInfo::from_fields(title, Default::default()).unwrap_or_default();
+        let body = if info.title.is_some() {
+            pasted_title(text).1
+        } else {
+            text.to_string()
+        };
+        self.open_text_titled(&pasted_file_name(&body), &body, info);
+    }
+
+    fn open_text_titled(&self, file_name: &str, text: &str, info: DocInfo) {
         let format = DocFormat::from_file_name(file_name);
-        let doc = match open_document(file_name, format, text) {
+        let mut doc = match open_document(file_name, format, text) {
             Ok(d) => d,
             Err(e) => {
                 self.error
@@ -64,7 +110,21 @@ impl Nav {
                 return;
             }
         };
-        if let Err(e) = library::store_text(&doc, file_name, format, text) {
+        info.apply(&mut doc);
+        self.open_stored(doc, file_name, format, text, info);
+    }
+
+    /// Stores a document opened now (its `text` in `format`, its `info`), adds it to the library
+    /// and shows it.
+    pub fn open_stored(
+        &self,
+        doc: Document,
+        file_name: &str,
+        format: DocFormat,
+        text: &str,
+        info: DocInfo,
+    ) {
+        if let Err(e) = library::store_text(&doc, file_name, format, text, info) {
             self.error.set(Some(format!(
                 "{file_name} is open, but it could not be kept in the library: {e}."
             )));
@@ -84,9 +144,13 @@ impl Nav {
     }
 }
 
-/// Reads a `.txt` / `.md` file and opens it.
+/// Reads a `.txt` / `.md` file, or a saved web page (`.html`/`.htm`), and opens it.
 pub fn open_file(nav: Nav, file: web_sys::File) {
     let name = file.name();
+    if web::is_page_file(&name) {
+        web::open_page_file(nav, file);
+        return;
+    }
     if file.size() > MAX_DOCUMENT_BYTES as f64 {
         let too_large = OpenError::TooLarge {
             bytes: file.size() as u64,
@@ -111,6 +175,7 @@ pub fn is_article_file(name: &str) -> bool {
     [".md", ".markdown", ".txt"]
         .iter()
         .any(|e| lower.ends_with(e))
+        || web::is_page_file(name)
 }
 
 /// The document the page's address asks for (or the bundled article), and the annotation.

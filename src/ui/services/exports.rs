@@ -2,6 +2,7 @@
 
 use crate::ui::edge::clock::now;
 use crate::ui::edge::files::{download, download_parts, utf8_part};
+use crate::ui::edge::storage;
 use crate::ui::edge::timers::Steps;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
@@ -46,11 +47,34 @@ pub fn download_json(app: AppState) {
     });
 }
 
+/// Where the reader's choice of colour names in Markdown downloads is kept.
+const MARKDOWN_COLOURS_KEY: &str = "marginalia/v1/markdown-colours";
+
+/// Does the reader want colour names in Markdown downloads? (Off unless asked: a notes app has
+/// no use for them.)
+pub fn markdown_colours() -> bool {
+    storage::get(MARKDOWN_COLOURS_KEY).as_deref() == Some("1")
+}
+
+pub fn set_markdown_colours(on: bool) {
+    if on {
+        let _ = storage::set(MARKDOWN_COLOURS_KEY, "1");
+    } else {
+        storage::remove(MARKDOWN_COLOURS_KEY);
+    }
+}
+
+/// Downloads the annotations as Markdown, with front matter for notes apps
+/// (`markdown_export::to_markdown`).
 pub fn download_markdown(app: AppState) {
+    let options = markdown_export::MarkdownOptions {
+        colours: markdown_colours(),
+        annotated: now(),
+    };
     let (name, md) = app.doc.with_value(|doc| {
         let md = app
             .set
-            .with_value(|set| markdown_export::to_markdown(doc, &set.in_text_order()));
+            .with_value(|set| markdown_export::to_markdown(doc, &set.in_text_order(), &options));
         (format!("{}-annotations.md", slugify(&doc.id)), md)
     });
     match download(&name, "text/markdown", &md) {

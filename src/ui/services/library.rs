@@ -9,6 +9,7 @@ use crate::ui::edge::timers::after_next_paint;
 use crate::ui::services::saving::Saving;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
+use marginalia_core::about::DocInfo;
 use marginalia_core::annotation::Annotation;
 use marginalia_core::article::{Document, BUNDLED_ID};
 use marginalia_core::library::{place_key, text_key, Entry, Library, StoredText, LIBRARY_KEY};
@@ -44,7 +45,13 @@ pub struct CarryOver {
 /// earlier version of the file with annotations, and `doc` has none yet.
 pub fn carry_over_offer(doc: &Document, file_name: &str) -> Option<CarryOver> {
     let lib = load_library();
-    lib.earlier_version(file_name, &doc.id).and_then(|old| {
+    let earlier = match doc.about.url.as_deref() {
+        Some(url) => lib
+            .earlier_version_at(url, &doc.id)
+            .or_else(|| lib.earlier_version(file_name, &doc.id)),
+        None => lib.earlier_version(file_name, &doc.id),
+    };
+    earlier.and_then(|old| {
         let count = old.annotations;
         (count > 0 && !has_annotations(&lib, &doc.id)).then(|| CarryOver {
             from_id: old.id.clone(),
@@ -55,21 +62,52 @@ pub fn carry_over_offer(doc: &Document, file_name: &str) -> Option<CarryOver> {
     })
 }
 
-/// Keeps a reader's document text (`text`, the contents of `file_name`) as `doc`'s, or says why
-/// not.
+/// Keeps a reader's document text (`text`, the contents of `file_name`) as `doc`'s, with its
+/// title and details (`info`), or says why not.
 pub fn store_text(
     doc: &Document,
     file_name: &str,
     format: DocFormat,
     text: &str,
+    info: DocInfo,
 ) -> Result<(), String> {
     let stored = StoredText {
         id: doc.id.clone(),
         file_name: file_name.to_string(),
         format,
         text: text.to_string(),
+        info,
     };
     storage::set_json(&text_key(&doc.id), &stored)
+}
+
+/// Keeps a new title and details for document `id` (with its text and in the library's list),
+/// or says why not. The bundled article's are its own.
+pub fn update_info(id: &str, info: DocInfo) -> Result<(), String> {
+    let mut stored = storage::get_json::<StoredText>(&text_key(id))
+        .ok_or_else(|| "this document's text is not in this browser's library".to_string())?;
+    let url = info.about.url.clone();
+    let title = info.title.clone();
+    stored.info = info;
+    storage::set_json(&text_key(id), &stored)?;
+    let mut lib = load_library();
+    if let Some(t) = title {
+        lib.rename(id, &t);
+    }
+    if let Some(e) = lib.entries.iter_mut().find(|e| e.id == id) {
+        e.url = url;
+    }
+    save_library(&lib);
+    Ok(())
+}
+
+/// Renames document `id` (keeping its details), or says why not.
+pub fn rename(id: &str, title: &str) -> Result<(), String> {
+    let mut info = storage::get_json::<StoredText>(&text_key(id))
+        .map(|s| s.info)
+        .ok_or_else(|| "this document's text is not in this browser's library".to_string())?;
+    info = DocInfo::from_fields(title, info.about).map_err(|e| e.to_string())?;
+    update_info(id, info)
 }
 
 /// Adds or refreshes `doc` in the library (keeping a known file name when none is given).
@@ -87,6 +125,7 @@ pub fn record_open(doc: &Document, file_name: &str) {
         file_name,
         annotations,
         last_opened: now(),
+        url: doc.about.url.clone(),
     });
     save_library(&lib);
 }
