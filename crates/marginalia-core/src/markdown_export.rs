@@ -524,7 +524,7 @@ mod tests {
     #[test]
     fn a_code_fence_left_open_is_closed_after_the_note() {
         let a = ann("q", "see:\n~~~~\ncode", &[], Color::Green, true);
-        let md = to_markdown(&doc(), &[&a]);
+        let md = to_markdown(&doc(), &[&a], &WITH_COLOURS);
         assert!(
             md.ends_with("see:\n~~~~\ncode\n~~~~\n\nColour: Green\n"),
             "{md}"
