@@ -89,11 +89,7 @@ const deferStart = (body) => {
   if (!prerendered || !TRUNK_IMPORT.test(body)) return body;
   let start = body.replace(TRUNK_IMPORT, (_, glue) => {
     deferred = glue;
-    // The split build's loader (split-HASH.js) is imported by the glue: fetched together with
-    // it, not one round trip after it.
-    const loader = readdirSync(dir).find((f) => /^split-[0-9a-f]{16}\.js$/.test(f));
-    const imports = loader ? `(await Promise.all([import('${glue}'), import('/${loader}')]))[0]` : `await import('${glue}')`;
-    return `${AFTER_FIRST_FRAME}\nconst bindings = ${imports};\nconst init = bindings.default;`;
+    return `${AFTER_FIRST_FRAME}\nconst bindings = await import('${glue}');\nconst init = bindings.default;`;
   });
   // The wasm is fetched with its integrity (filled in below, once its bytes are final): a
   // preload's `integrity` is ignored for a fetch (Chromium says so in the console), so without
