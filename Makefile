@@ -19,8 +19,9 @@ setup-test:
 serve: setup
 	trunk serve
 
+# The release build is split (scripts/build-dist.mjs; Trunk cannot split): `make serve` is Trunk's.
 dist: setup
-	trunk build --release
+	node scripts/build-dist.mjs dist
 	cargo run --quiet -p marginalia-core --example prerender > target/prerender.html
 	node scripts/finalize-dist.mjs dist target/prerender.html
 	@$(MAKE) --no-print-directory sizes

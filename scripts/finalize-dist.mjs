@@ -1,4 +1,5 @@
-// Finishes a release build in place (`make dist` runs it after `trunk build --release`):
+// Finishes a release build in place (`make dist` runs it after scripts/build-dist.mjs, which
+// writes what `trunk build --release` would, split):
 //
 // 1. Shrinks what is shipped: orders the wasm's functions for gzip (scripts/wasm-order.mjs; Trunk's
 //    wasm-opt -Oz keeps the name section for it, `-g` in index.html) and strips its names with
@@ -191,6 +192,23 @@ if (pinnedWasm) {
   }
   pinned += 1;
 }
+// The split build's loader (split-HASH.js, scripts/build-dist.mjs) fetches each wasm file loaded
+// on first use with the hash of its final bytes, and is itself pinned in the import map below.
+const splitLoaders = readdirSync(dir).filter((f) => /^split-[0-9a-f]{16}\.js$/.test(f));
+for (const f of splitLoaders) {
+  const p = join(dir, f);
+  let fetches = 0;
+  const src = readFileSync(p, 'utf8').replace(/fetch\(new URL\((["'])\.\/([^"']+\.wasm)\1,\s*import\.meta\.url\)\)/g, (_, q, wasm) => {
+    fetches += 1;
+    return `fetch(new URL(${q}./${wasm}${q},import.meta.url),{integrity:${q}${sri(readFileSync(join(dir, wasm)))}${q}})`;
+  });
+  if (!fetches && !/integrity:/.test(src)) {
+    console.error(`finalize-dist: ${f} fetches no wasm file the way it is expected to (fetch(new URL("./….wasm", import.meta.url)))`);
+    process.exit(1);
+  }
+  writeFileSync(p, src);
+  pinned += fetches;
+}
 html = html.replace(/<link rel="preload"[^>]*>/g, (tag) => (/\.wasm"/.test(tag) ? tag.replace(/\sintegrity="[^"]*"/, '') : tag));
 
 // Every local file index.html pins with `integrity` gets the hash of its bytes as they are now.
@@ -208,7 +226,9 @@ html = html.replace(/<(?:link|script)\b[^>]*>/g, (tag) => {
 let importMap = '';
 if (deferred) {
   const glueFile = join(dir, deferred.replace(/^\//, ''));
-  importMap = JSON.stringify({ integrity: { [deferred]: sri(readFileSync(glueFile)) } });
+  const integrity = { [deferred]: sri(readFileSync(glueFile)) };
+  for (const f of splitLoaders) integrity[`/${f}`] = sri(readFileSync(join(dir, f)));
+  importMap = JSON.stringify({ integrity });
   html = html.replace(/<script type="module"/, `<script type="importmap">${importMap}</script>\n  <script type="module"`);
   const mapHash = `'sha384-${createHash('sha384').update(importMap).digest('base64')}'`;
   csp = csp.replace("'wasm-unsafe-eval'", `'wasm-unsafe-eval' ${mapHash}`);

@@ -2,27 +2,26 @@
 //! services and its views.
 
 use crate::ui::components::article::ArticleView;
-use crate::ui::components::help::HelpSheet;
 use crate::ui::components::import::{listen_for_drops, ImportReportView};
 use crate::ui::components::keys::on_key;
-use crate::ui::components::library::LibrarySheet;
+use crate::ui::components::later::{self, help_sheet, library_sheet, sync_dialog};
 use crate::ui::components::messages::{Banner, CarryOverOffer, NavError, ToastView};
 use crate::ui::components::panel::note_editor::guard_note_length;
 use crate::ui::components::panel::{dates, FilterState, Panel};
 use crate::ui::components::review::{ReviewOpen, ReviewSheet};
-use crate::ui::components::sync_dialog::SyncDialog;
 use crate::ui::components::toolbar::{Pending, PendingSel, SelectionToolbar};
 use crate::ui::components::topbar::TopBar;
 use crate::ui::edge::events::on_window_as;
 use crate::ui::edge::layout::publish_height;
+use crate::ui::edge::split::{run_later, view_on_first_open, NotLoaded};
 use crate::ui::edge::timers::after_next_paint;
 use crate::ui::nav::{self, Nav};
 use crate::ui::panic;
-use crate::ui::services::import::{place_waiting, ImportReport};
+use crate::ui::services::import::{has_waiting, ImportReport};
 use crate::ui::services::persist::Persist;
 use crate::ui::services::saving::Saving;
 use crate::ui::services::search::Everywhere;
-use crate::ui::services::{library, loading, place, server_sync};
+use crate::ui::services::{library, loading, place};
 use crate::ui::state::AppState;
 use leptos::prelude::*;
 use marginalia_core::annotation::Filter;
@@ -58,7 +57,8 @@ pub fn Root() -> impl IntoView {
     // Every document's annotations, for searching everywhere and Review: read when first wanted.
     provide_context(Everywhere::install());
     nav::follow_hash(nav);
-    server_sync::start();
+    // A failed load: `attach_sync` tells the reader.
+    later::when_sync_wanted(|| run_later(later::start_sync(), |_| ()));
     move || {
         let doc = nav.current.get();
         view! { <App doc=doc /> }
@@ -83,25 +83,33 @@ pub fn App(doc: Document) -> impl IntoView {
     listen_for_drops(app, report, nav);
     let saving = Saving::install(app, persist);
     provide_context(saving);
+    let library_open = RwSignal::new(false);
+    let sync_open = RwSignal::new(false);
     if let Some(nav) = nav {
         library::keep_count(app, saving);
         nav::reveal_linked(app, nav);
-        server_sync::attach(app, saving);
+        later::when_sync_wanted(move || later::start(app, later::attach_sync(app, saving)));
+        Effect::new(move |_| {
+            if sync_open.get() {
+                later::want_sync();
+            }
+        });
     }
     // Going back to the reading place belongs to the app that navigates between documents (an
     // `App` mounted on its own, as in the browser tests, only keeps it).
     let go_back = nav.is_some_and(|n| n.target_annotation.get_untracked().is_none());
     place::keep(&app.doc.with_value(|d| d.id.clone()), go_back);
-    let library_open = RwSignal::new(false);
-    let sync_open = RwSignal::new(false);
     if nav.is_some() {
         provide_context(ReviewOpen(RwSignal::new(false)));
     }
     loading::install(saving);
-    place_waiting(app, report);
+    if has_waiting(app) {
+        later::start(app, later::place_waiting(app, report));
+    }
     after_next_paint(dates::warm_date_format);
     guard_note_length(app);
     let help = RwSignal::new(false);
+    let failed = move |e: NotLoaded| app.show_toast(e.to_string(), false);
     on_window_as("keydown", move |ev: &web_sys::KeyboardEvent| {
         on_key(app, pending, help, ev)
     });
@@ -129,10 +137,10 @@ pub fn App(doc: Document) -> impl IntoView {
             </main>
             <Panel />
         </div>
-        <HelpSheet open=help />
+        {view_on_first_open(help, help_sheet, failed)}
         <Show when=move || nav.is_some()>
-            <LibrarySheet open=library_open />
-            <SyncDialog open=sync_open />
+            {view_on_first_open(library_open, library_sheet, failed)}
+            {view_on_first_open(sync_open, sync_dialog, failed)}
             <ReviewSheet />
         </Show>
     }

@@ -1,10 +1,11 @@
 //! Import: the **Import** control and dropping a file on the page (`.md`/`.txt` open as
 //! articles, others import); the report of what an import did.
 
+use crate::ui::components::later::{self, import_file};
 use crate::ui::edge::events::on_document;
 use crate::ui::edge::focus::focus_id_if_lost;
 use crate::ui::nav::{is_article_file, open_file, Nav};
-use crate::ui::services::import::{import_file, ImportReport};
+use crate::ui::services::import::ImportReport;
 use crate::ui::state::AppState;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -26,7 +27,7 @@ pub fn ImportButton() -> impl IntoView {
             on:change=move |ev| {
                 let input = event_target::<web_sys::HtmlInputElement>(&ev);
                 if let Some(file) = input.files().and_then(|f| f.get(0)) {
-                    import_file(app, report, file);
+                    later::start(app, import_file(app, report, file));
                 }
                 input.set_value("");
             }
@@ -55,7 +56,7 @@ pub fn listen_for_drops(app: AppState, report: ImportReport, nav: Option<Nav>) {
         ev.prevent_default();
         match nav {
             Some(nav) if is_article_file(&file.name()) => open_file(nav, file),
-            _ => import_file(app, report, file),
+            _ => later::start(app, import_file(app, report, file)),
         }
     });
 }

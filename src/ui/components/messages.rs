@@ -1,12 +1,12 @@
 //! The messages under the top bar: storage trouble (the banner), navigation errors, the offer to
 //! carry annotations over, and the toast with its Undo.
 
+use crate::ui::components::later::{self, carry_over, download_json};
 use crate::ui::edge::card_focus::card_target;
 use crate::ui::edge::elements::all;
 use crate::ui::edge::focus::{focus_id_if_lost, focused_element, when_focus_lost, TITLE_ID};
 use crate::ui::nav::Nav;
-use crate::ui::services::exports::download_json;
-use crate::ui::services::import::{carry_over, ImportReport};
+use crate::ui::services::import::ImportReport;
 use crate::ui::services::saving::Saving;
 use crate::ui::state::{self, AppState};
 use leptos::prelude::*;
@@ -56,7 +56,7 @@ pub fn Banner() -> impl IntoView {
                         <button on:click=start_fresh>"Start fresh"</button>
                     })}
                     {(!damaged).then(|| view! {
-                        <button on:click=move |_| download_json(app)>"Download annotations"</button>
+                        <button on:click=move |_| later::start(app, download_json(app))>"Download annotations"</button>
                     })}
                 </div>
             }
@@ -117,7 +117,7 @@ pub fn CarryOverOffer() -> impl IntoView {
                     )}
                     <button on:click=move |_| {
                         focus_id_if_lost(TITLE_ID);
-                        carry_over(app, report, o2.clone());
+                        later::start(app, carry_over(app, report, o2.clone()));
                         nav.offer.set(None);
                     }>"Carry them over"</button>
                     <button on:click=move |_| {

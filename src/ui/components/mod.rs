@@ -7,6 +7,7 @@ pub mod article;
 pub mod help;
 pub mod import;
 pub mod keys;
+pub mod later;
 pub mod library;
 pub mod messages;
 pub mod panel;

@@ -2,10 +2,10 @@
 //! sync, clear all), a reader's common actions first.
 
 use crate::ui::components::import::ImportButton;
+use crate::ui::components::later::{self, download_json, download_markdown};
 use crate::ui::components::review::ReviewButton;
 use crate::ui::components::sync_dialog::{SyncStatus, SyncTagline};
 use crate::ui::nav::Nav;
-use crate::ui::services::exports::{download_json, download_markdown};
 use crate::ui::state::AppState;
 use leptos::prelude::*;
 
@@ -56,8 +56,8 @@ pub fn TopBar(
                 // last undo would send a keyboard reader back to the top of the page.
                 <button aria-disabled=move || (!can_undo()).to_string() on:click=move |_| { let _ = app.undo(); } title="Undo (Ctrl+Z)">"Undo"</button>
                 <button aria-disabled=move || (!can_redo()).to_string() on:click=move |_| app.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
-                <button on:click=move |_| download_json(app)>"Download annotations"</button>
-                <button on:click=move |_| download_markdown(app)>"Download Markdown"</button>
+                <button on:click=move |_| later::start(app, download_json(app))>"Download annotations"</button>
+                <button on:click=move |_| later::start(app, download_markdown(app))>"Download Markdown"</button>
                 <Show when=move || nav.is_some()>
                     <ReviewButton />
                     <SyncStatus open=sync_open />

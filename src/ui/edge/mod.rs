@@ -16,6 +16,7 @@ pub mod layout;
 pub mod perf;
 pub mod scroll;
 pub mod selection;
+pub mod split;
 pub mod storage;
 pub mod sync_store;
 pub mod timers;

@@ -254,6 +254,14 @@ async fn place_elsewhere(routed: RoutedRun, now: Timestamp) -> String {
     format!("For {name}, in your library: {}.", plan.report())
 }
 
+/// Are there items waiting for the open document ([`keep_waiting`])? (Placing them loads the
+/// import code: only then.)
+pub fn has_waiting(app: AppState) -> bool {
+    app.doc
+        .try_with_value(|d| local::get(&waiting_key(&d.source_iri)).is_some())
+        .unwrap_or(false)
+}
+
 /// Places the items that waited for the open document ([`keep_waiting`]) and says so.
 pub fn place_waiting(app: AppState, report: ImportReport) {
     let Some(source) = app.doc.try_with_value(|d| d.source_iri.clone()) else {
