@@ -8,6 +8,7 @@ pub mod web;
 use crate::ui::edge::events::on_window;
 use crate::ui::edge::files::read_text;
 use crate::ui::edge::focus::focus_new_title;
+use crate::ui::edge::split::{on_first_use, run_later};
 use crate::ui::services::library::{self, CarryOver};
 use crate::ui::state::AppState;
 use leptos::prelude::*;
@@ -144,11 +145,18 @@ impl Nav {
     }
 }
 
+// Reading saved web pages (marginalia-web's extraction) is loaded on first use.
+on_first_use!(web; fn open_page_file(nav: Nav, file: web_sys::File) -> () {
+    web::open_page_file(nav, file)
+});
+
 /// Reads a `.txt` / `.md` file, or a saved web page (`.html`/`.htm`), and opens it.
 pub fn open_file(nav: Nav, file: web_sys::File) {
     let name = file.name();
     if web::is_page_file(&name) {
-        web::open_page_file(nav, file);
+        run_later(open_page_file(nav, file), move |e| {
+            nav.error.set(Some(e.to_string()))
+        });
         return;
     }
     if file.size() > MAX_DOCUMENT_BYTES as f64 {
