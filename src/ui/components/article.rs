@@ -144,11 +144,14 @@ pub fn ArticleView() -> impl IntoView {
                 }
             }
             on:focusin=move |ev| show_peek(peek, &ev)
-            on:focusout=move |_| peek.set(None)
+            // Focus leaves as the article is taken off the page too, when `peek` may be gone.
+            on:focusout=move |_| {
+                let _ = peek.try_set(None);
+            }
             on:mouseover=move |ev| show_peek(peek, &ev)
             on:mouseout=move |ev| {
                 if marker_of(&ev).is_some() {
-                    peek.set(None);
+                    let _ = peek.try_set(None);
                 }
             }
         >
@@ -194,7 +197,9 @@ pub const READING_MODE_HELP: &str = "Reading mode: the arrow keys move a caret t
 
 /// Is the event's target the article itself (not a note marker or link inside it)?
 fn is_self(ev: &web_sys::Event, article: NodeRef<leptos::html::Article>) -> bool {
-    let el: Option<web_sys::Element> = article.get_untracked().map(Into::into);
+    // `try_`: a focused article that leaves the page (another document opens) still sends its
+    // blur, after its node reference is gone.
+    let el: Option<web_sys::Element> = article.try_get_untracked().flatten().map(Into::into);
     ev.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .is_some_and(|t| Some(t) == el)
@@ -238,10 +243,12 @@ impl ReadingMode {
         self.follow(article);
     }
 
+    /// Also called as the article leaves the page (its focused title goes with it), when the
+    /// signals may be gone already: hence `try_set`.
     fn stop(self) {
-        self.keyboard.set(false);
-        self.caret.set(None);
-        self.announced.set(String::new());
+        let _ = self.keyboard.try_set(false);
+        let _ = self.caret.try_set(None);
+        let _ = self.announced.try_set(String::new());
     }
 
     /// Draws the caret where the selection's moving end now is (while the mode is on).
