@@ -21,13 +21,15 @@ use crate::ui::edge::idb::{self, DbError, DocRecords};
 use crate::ui::edge::perf::UserTiming;
 use crate::ui::edge::timers::{later, yield_to_browser};
 use crate::ui::panic as rescue;
+use crate::ui::services::persist::Persist;
 use crate::ui::services::saving::Saving;
 use crate::ui::services::tabs;
 use crate::ui::state::{AppState, Banner};
 use leptos::prelude::*;
-use marginalia_core::annotation::{Annotation, ChangeKind, ChangeSummary};
+use marginalia_core::annotation::{Annotation, AnnotationSet, ChangeKind, ChangeSummary};
 use marginalia_core::storage::{self, Change, DamagedRecord, StorageError};
 use std::cell::Cell;
+use std::collections::BTreeSet;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 
@@ -190,16 +192,78 @@ async fn first_load(saving: Saving, remote: Vec<Annotation>, merge_timing: UserT
 
 /// Merges the stored annotations with this tab's: see the module's notes.
 fn merge(saving: Saving, remote: Vec<Annotation>, merge_timing: UserTiming) {
-    let app = saving.app;
-    let editing = app.editing.get_untracked();
+    let editing = saving.app.editing.get_untracked();
     let known = saving.persist.with_value(|p| p.known());
-    let changes = app.set.with_value(|set| {
+    let changes = saving.app.set.with_value(|set| {
         storage::keep_local_work(
             storage::merge_remote(set, remote.clone()),
             &known,
             editing.as_deref(),
         )
     });
+    apply_merge(
+        saving,
+        changes,
+        editing,
+        merge_timing,
+        |set| storage::differing_ids(set, &remote),
+        |p| p.saw(remote.iter()),
+    );
+}
+
+/// Merges a few records a sync just wrote (as they now stand in storage; `None`: removed) into
+/// the open document without reading the rest of it: the same rules as [`merge`], for these ids
+/// only, and only the blocks they touch are drawn again. While the stored annotations are still
+/// being read (or cannot be written), the whole merge runs instead.
+pub fn merge_records(saving: Saving, mut records: Vec<(String, Option<Annotation>)>) {
+    let ready = saving
+        .persist
+        .try_with_value(|p| !p.is_loading() && !p.is_memory_only() && !p.is_held());
+    match ready {
+        None => return, // the app is gone
+        Some(false) => return sync_soon(saving),
+        Some(true) if RUNNING.with(Cell::get) => return sync_soon(saving),
+        Some(true) => {}
+    }
+    let anchored = saving.app.doc.try_with_value(|doc| {
+        for a in records.iter_mut().filter_map(|(_, a)| a.as_mut()) {
+            storage::anchor_all(doc, std::slice::from_mut(a));
+        }
+    });
+    if anchored.is_none() {
+        return;
+    }
+    let merge_timing = UserTiming::start("marginalia:sync-merge");
+    let editing = saving.app.editing.get_untracked();
+    let known = saving.persist.with_value(|p| p.known());
+    let changes = saving.app.set.with_value(|set| {
+        storage::keep_local_work(
+            storage::merge_records(set, records.clone()),
+            &known,
+            editing.as_deref(),
+        )
+    });
+    apply_merge(
+        saving,
+        changes,
+        editing,
+        merge_timing,
+        |set| storage::differing_records(set, &records),
+        |p| p.saw_records(&records),
+    );
+}
+
+/// Applies a merge's changes (not undoable), draws what they touch, and writes what this tab
+/// has that storage lacks: `differing` names those ids, `saw` records what storage holds now.
+fn apply_merge(
+    saving: Saving,
+    changes: Vec<Change>,
+    editing: Option<String>,
+    merge_timing: UserTiming,
+    differing: impl FnOnce(&AnnotationSet) -> BTreeSet<String>,
+    saw: impl FnOnce(&Persist),
+) {
+    let app = saving.app;
     let draft = editing
         .as_deref()
         .filter(|id| changes.iter().any(|c| touches(c, id)))
@@ -215,11 +279,9 @@ fn merge(saving: Saving, remote: Vec<Annotation>, merge_timing: UserTiming) {
         saving.persist.with_value(|p| p.mark_pending(local));
         summary
     });
-    let differing = app
-        .set
-        .with_value(|set| storage::differing_ids(set, &remote));
+    let differing = app.set.with_value(differing);
     saving.persist.with_value(|p| {
-        p.saw(remote.iter());
+        saw(p);
         p.mark_pending(differing);
         p.loaded();
     });
