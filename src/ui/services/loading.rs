@@ -16,6 +16,7 @@
 //! yet run) keeps this tab's version, and so does the note being edited right now. Loading is the
 //! same merge: what the reader did before the stored annotations arrived is kept and written.
 
+use crate::ui::edge::clock::perf_now;
 use crate::ui::edge::elements::css_escape;
 use crate::ui::edge::idb::{self, DbError, DocRecords};
 use crate::ui::edge::perf::UserTiming;
@@ -33,8 +34,13 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 
-/// How many records are decoded and anchored between two yields to the browser.
-const LOAD_SLICE: usize = 1000;
+/// How many records are decoded and anchored at a time, between two looks at the clock.
+const LOAD_PIECE: usize = 100;
+/// How long decoding and anchoring may hold the page, in ms, before the browser gets a turn:
+/// a fixed count of records per task grew into long tasks with the machine's load (a large
+/// sync's merge); a time budget yields about as often as that count did on a quiet machine
+/// (the page load), more often on a busy one.
+const LOAD_BUDGET_MS: f64 = 30.0;
 
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
@@ -151,8 +157,10 @@ async fn decode_in_slices(
     rescue::forget_records();
     let mut remote = Vec::new();
     let mut damaged = Vec::new();
+    let mut started = perf_now();
+    let mut slice = UserTiming::start("marginalia:load-decode");
     loop {
-        let chunk = read.take(LOAD_SLICE);
+        let chunk = read.take(LOAD_PIECE);
         if chunk.is_empty() {
             break;
         }
@@ -162,8 +170,16 @@ async fn decode_in_slices(
             .try_with_value(|doc| storage::anchor_all(doc, &mut part.annotations))?;
         remote.append(&mut part.annotations);
         damaged.append(&mut part.damaged);
-        yield_to_browser().await;
+        if perf_now() - started > LOAD_BUDGET_MS {
+            drop(slice);
+            yield_to_browser().await;
+            started = perf_now();
+            slice = UserTiming::start("marginalia:load-decode");
+        }
     }
+    drop(slice);
+    // The merge and drawing that follow start in a task of their own.
+    yield_to_browser().await;
     Some((remote, damaged))
 }
 
@@ -182,6 +198,7 @@ async fn first_load(saving: Saving, remote: Vec<Annotation>, merge_timing: UserT
         if app.set.try_with_value(|_| ()).is_none() {
             return;
         }
+        let _timing = UserTiming::start("marginalia:sync-rerender");
         rerender(app, &summary);
     } else {
         // Nothing stored: still, what waited for the load (the library's count) runs now.
