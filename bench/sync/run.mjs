@@ -160,6 +160,12 @@ const LONGTASKS = () => {
     new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longtasks.push([e.startTime, e.duration]); })
       .observe({ type: 'longtask', buffered: true });
   } catch { /* no longtask support: reported as null */ }
+  // The app's User Timing measures (marginalia:…), to tell which step a long task was.
+  window.__measures = [];
+  try {
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) if (e.name.startsWith('marginalia:')) window.__measures.push([e.name, e.startTime, e.duration]); })
+      .observe({ type: 'measure' });
+  } catch { /* none: reported empty */ }
 };
 
 async function freshContext(browser) {
@@ -174,7 +180,10 @@ const longestSince = (page, from, to) => page.evaluate(([from, to]) => {
   const ts = window.__longtasks.filter(([s, d]) => s + d >= from && s <= to);
   return { longest: ts.reduce((m, [, d]) => Math.max(m, d), 0), over50: ts.filter(([, d]) => d > 50).length, tasks: ts.length,
     // In order, with when they started (ms after the sign-in): whether they grow as the sync goes on.
-    long_tasks: ts.map(([s, d]) => [Math.round(s - from), Math.round(d)]) };
+    long_tasks: ts.map(([s, d]) => [Math.round(s - from), Math.round(d)]),
+    // The app's measures over 10 ms in the same span (name, start after the sign-in, length).
+    measures: (window.__measures || []).filter(([, s, d]) => d > 10 && s + d >= from && s <= to)
+      .map(([n, s, d]) => [n.replace('marginalia:', ''), Math.round(s - from), Math.round(d)]) };
 }, [from, to]);
 
 // ---- Marginalia -------------------------------------------------------------------------------

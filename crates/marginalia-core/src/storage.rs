@@ -537,26 +537,74 @@ pub fn merge_remote(local: &AnnotationSet, remote: Vec<Annotation>) -> Vec<Chang
             changes.push((Some(ours.clone()), None));
         }
     }
-    for mut theirs in remote {
-        match local.get(&theirs.id) {
-            None => changes.push((None, Some(theirs))),
-            Some(ours) => {
-                if same_stored(ours, &theirs) {
-                    continue;
-                }
-                if std::ptr::eq(newer(ours, &theirs), ours) {
-                    continue;
-                }
-                if theirs.quote == ours.quote && theirs.position == ours.position {
-                    theirs.anchor = ours.anchor;
-                    theirs.identical_passages = ours.identical_passages;
-                }
-                changes.push((Some(ours.clone()), Some(theirs)));
-            }
-        }
-    }
+    changes.extend(
+        remote
+            .into_iter()
+            .filter_map(|theirs| merge_one(local.get(&theirs.id), theirs)),
+    );
     super::order::sort_by(&mut changes, |a, b| change_id(a).cmp(change_id(b)));
     changes
+}
+
+/// The change one stored version `theirs` makes to this tab's `ours`: added when there is none
+/// here, taken when it is the newer ([`newer`]; the local anchor kept when it points at the same
+/// words), nothing when they agree or ours wins.
+fn merge_one(ours: Option<&Annotation>, mut theirs: Annotation) -> Option<Change> {
+    let Some(ours) = ours else {
+        return Some((None, Some(theirs)));
+    };
+    if same_stored(ours, &theirs) || std::ptr::eq(newer(ours, &theirs), ours) {
+        return None;
+    }
+    if theirs.quote == ours.quote && theirs.position == ours.position {
+        theirs.anchor = ours.anchor;
+        theirs.identical_passages = ours.identical_passages;
+    }
+    Some((Some(ours.clone()), Some(theirs)))
+}
+
+/// The changes that bring `local` up to date with a few records as they now stand in storage
+/// (`(id, None)`: removed there), when the rest of the stored state is known to be unchanged: a
+/// sync that brought these records. The same rules as [`merge_remote`], for just these ids: a
+/// record's contents follow the later `modified`, a removed record's annotation goes, an id
+/// named twice counts its last entry. Only what reads the whole stored state could tell that an
+/// id *not* named is gone; this never removes one. Changes come sorted by id; callers filter
+/// them with [`keep_local_work`] as for a whole merge.
+pub fn merge_records(
+    local: &AnnotationSet,
+    records: Vec<(String, Option<Annotation>)>,
+) -> Vec<Change> {
+    let records = latest_by_id(records, |(id, _)| id.as_str());
+    records
+        .into_iter()
+        .filter_map(|(id, theirs)| match theirs {
+            Some(theirs) if theirs.id == id => merge_one(local.get(&id), theirs),
+            // A record whose annotation names another id is not this id's (never written so).
+            Some(_) => None,
+            None => local.get(&id).map(|ours| (Some(ours.clone()), None)),
+        })
+        .collect()
+}
+
+/// The ids among `records` (as [`merge_records`] takes them) where `set` and storage disagree
+/// after the merge: what this tab must write so storage and the other tabs catch up.
+pub fn differing_records(
+    set: &AnnotationSet,
+    records: &[(String, Option<Annotation>)],
+) -> BTreeSet<String> {
+    let latest = latest_by_id(records.iter().collect(), |(id, _)| id.as_str());
+    let mut ids = BTreeSet::new();
+    for (id, stored) in latest {
+        let agree = match (set.get(id), stored) {
+            (None, None) => true,
+            (Some(ours), Some(theirs)) => same_stored(ours, theirs),
+            _ => false,
+        };
+        if !agree {
+            ids.insert(id.clone());
+        }
+    }
+    ids
 }
 
 /// `list` sorted by id with one entry per id, the last one `list` gives for it (a list naming an
@@ -650,6 +698,7 @@ mod tests {
     use crate::text::CharText;
     use crate::time::Timestamp;
     use proptest::prelude::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn a_save_planned_before_reading_keeps_only_what_is_new_or_newer() {
@@ -846,6 +895,102 @@ mod tests {
         let c = ann("urn:uuid:c", &text, CharSpan::new(8, 13), 5);
         let changes = merge_remote(&set, vec![c.clone(), c.clone(), b.clone()]);
         assert_eq!(changes, vec![(Some(a), None), (None, Some(c))]);
+    }
+
+    #[test]
+    fn a_few_records_merge_by_id_with_the_same_rules_as_the_whole_state() {
+        let text = doc().text().clone();
+        let a = ann("urn:uuid:a", &text, CharSpan::new(0, 3), 5);
+        let b = ann("urn:uuid:b", &text, CharSpan::new(4, 7), 5);
+        let c = ann("urn:uuid:c", &text, CharSpan::new(8, 13), 5);
+        let set = AnnotationSet::from_annotations(vec![a.clone(), b.clone(), c.clone()]);
+        let rec = |a: &Annotation| (a.id.clone(), Some(a.clone()));
+        // A later edit is taken (the local anchor kept: same words); an earlier one is not.
+        let mut b_new = b.clone();
+        b_new.note = "from the server".into();
+        b_new.modified = Timestamp(9);
+        b_new.anchor = None;
+        let mut c_old = c.clone();
+        c_old.note = "stale".into();
+        c_old.modified = Timestamp(1);
+        let d = ann("urn:uuid:d", &text, CharSpan::new(14, 18), 5);
+        let records = vec![
+            rec(&d),
+            rec(&b_new),
+            rec(&c_old),
+            ("urn:uuid:a".to_string(), None),
+            ("urn:uuid:never-here".to_string(), None),
+        ];
+        let changes = merge_records(&set, records.clone());
+        let mut b_taken = b_new.clone();
+        b_taken.anchor = b.anchor;
+        assert_eq!(
+            changes,
+            vec![
+                (Some(a.clone()), None),
+                (Some(b.clone()), Some(b_taken.clone())),
+                (None, Some(d.clone())),
+            ]
+        );
+        // Ids not named are left alone (a whole merge would remove them).
+        assert!(merge_records(&set, vec![rec(&d)])
+            .iter()
+            .all(|(ours, _)| ours.is_none()));
+        let mut merged = set.clone();
+        merged.apply_external(changes);
+        assert_eq!(merged.get("urn:uuid:b"), Some(&b_taken));
+        assert!(merged.get("urn:uuid:a").is_none());
+        // Where this tab's version won (c), storage must catch up; the rest agrees.
+        let ids: Vec<String> = differing_records(&merged, &records).into_iter().collect();
+        assert_eq!(ids, ["urn:uuid:c"]);
+        assert!(
+            merge_records(&merged, records).is_empty(),
+            "twice changes nothing"
+        );
+        // An id named twice counts its last entry: here, removed.
+        let changes = merge_records(&set, vec![rec(&b_new), ("urn:uuid:b".into(), None)]);
+        assert_eq!(changes, vec![(Some(b.clone()), None)]);
+        // A record under another annotation's id is not taken.
+        assert!(merge_records(&set, vec![("urn:uuid:z".into(), Some(d.clone()))]).is_empty());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Merging just the records that changed in storage reaches the same set as merging the
+        /// whole stored state, whichever records changed and however.
+        #[test]
+        fn merging_the_changed_records_equals_merging_the_whole_state(
+            edits in prop::collection::vec((0usize..8, 0u8..4, 0i64..20), 0..12)
+        ) {
+            let text = doc().text().clone();
+            let spans = [(0, 3), (4, 7), (8, 13), (14, 18), (19, 23), (0, 7), (4, 13), (8, 18)];
+            let at = |i: usize, m: i64| {
+                let (s, e) = spans[i];
+                ann(&format!("urn:uuid:{i}"), &text, CharSpan::new(s, e), m)
+            };
+            let local: Vec<Annotation> = (0..5).map(|i| at(i, 10)).collect();
+            let set = AnnotationSet::from_annotations(local.clone());
+            // Storage held what this tab holds; then some records changed there.
+            let mut stored: BTreeMap<String, Annotation> =
+                local.iter().map(|a| (a.id.clone(), a.clone())).collect();
+            let mut records = Vec::new();
+            for (i, op, m) in edits {
+                let id = format!("urn:uuid:{i}");
+                if op == 0 {
+                    stored.remove(&id);
+                    records.push((id, None));
+                } else {
+                    let mut a = at(i, m);
+                    a.note = format!("edit {op}");
+                    stored.insert(id.clone(), a.clone());
+                    records.push((id, Some(a)));
+                }
+            }
+            let whole = merge_remote(&set, stored.values().cloned().collect());
+            let some = merge_records(&set, records);
+            prop_assert_eq!(some, whole);
+        }
     }
 
     #[test]

@@ -16,23 +16,31 @@
 //! yet run) keeps this tab's version, and so does the note being edited right now. Loading is the
 //! same merge: what the reader did before the stored annotations arrived is kept and written.
 
+use crate::ui::edge::clock::perf_now;
 use crate::ui::edge::elements::css_escape;
 use crate::ui::edge::idb::{self, DbError, DocRecords};
 use crate::ui::edge::perf::UserTiming;
 use crate::ui::edge::timers::{later, yield_to_browser};
 use crate::ui::panic as rescue;
+use crate::ui::services::persist::Persist;
 use crate::ui::services::saving::Saving;
 use crate::ui::services::tabs;
 use crate::ui::state::{AppState, Banner};
 use leptos::prelude::*;
-use marginalia_core::annotation::{Annotation, ChangeKind, ChangeSummary};
+use marginalia_core::annotation::{Annotation, AnnotationSet, ChangeKind, ChangeSummary};
 use marginalia_core::storage::{self, Change, DamagedRecord, StorageError};
 use std::cell::Cell;
+use std::collections::BTreeSet;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 
-/// How many records are decoded and anchored between two yields to the browser.
-const LOAD_SLICE: usize = 1000;
+/// How many records are decoded and anchored at a time, between two looks at the clock.
+const LOAD_PIECE: usize = 100;
+/// How long decoding and anchoring may hold the page, in ms, before the browser gets a turn:
+/// a fixed count of records per task grew into long tasks with the machine's load (a large
+/// sync's merge); a time budget yields about as often as that count did on a quiet machine
+/// (the page load), more often on a busy one.
+const LOAD_BUDGET_MS: f64 = 30.0;
 
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
@@ -149,8 +157,10 @@ async fn decode_in_slices(
     rescue::forget_records();
     let mut remote = Vec::new();
     let mut damaged = Vec::new();
+    let mut started = perf_now();
+    let mut slice = UserTiming::start("marginalia:load-decode");
     loop {
-        let chunk = read.take(LOAD_SLICE);
+        let chunk = read.take(LOAD_PIECE);
         if chunk.is_empty() {
             break;
         }
@@ -160,8 +170,16 @@ async fn decode_in_slices(
             .try_with_value(|doc| storage::anchor_all(doc, &mut part.annotations))?;
         remote.append(&mut part.annotations);
         damaged.append(&mut part.damaged);
-        yield_to_browser().await;
+        if perf_now() - started > LOAD_BUDGET_MS {
+            drop(slice);
+            yield_to_browser().await;
+            started = perf_now();
+            slice = UserTiming::start("marginalia:load-decode");
+        }
     }
+    drop(slice);
+    // The merge and drawing that follow start in a task of their own.
+    yield_to_browser().await;
     Some((remote, damaged))
 }
 
@@ -180,6 +198,7 @@ async fn first_load(saving: Saving, remote: Vec<Annotation>, merge_timing: UserT
         if app.set.try_with_value(|_| ()).is_none() {
             return;
         }
+        let _timing = UserTiming::start("marginalia:sync-rerender");
         rerender(app, &summary);
     } else {
         // Nothing stored: still, what waited for the load (the library's count) runs now.
@@ -190,16 +209,78 @@ async fn first_load(saving: Saving, remote: Vec<Annotation>, merge_timing: UserT
 
 /// Merges the stored annotations with this tab's: see the module's notes.
 fn merge(saving: Saving, remote: Vec<Annotation>, merge_timing: UserTiming) {
-    let app = saving.app;
-    let editing = app.editing.get_untracked();
+    let editing = saving.app.editing.get_untracked();
     let known = saving.persist.with_value(|p| p.known());
-    let changes = app.set.with_value(|set| {
+    let changes = saving.app.set.with_value(|set| {
         storage::keep_local_work(
             storage::merge_remote(set, remote.clone()),
             &known,
             editing.as_deref(),
         )
     });
+    apply_merge(
+        saving,
+        changes,
+        editing,
+        merge_timing,
+        |set| storage::differing_ids(set, &remote),
+        |p| p.saw(remote.iter()),
+    );
+}
+
+/// Merges a few records a sync just wrote (as they now stand in storage; `None`: removed) into
+/// the open document without reading the rest of it: the same rules as [`merge`], for these ids
+/// only, and only the blocks they touch are drawn again. While the stored annotations are still
+/// being read (or cannot be written), the whole merge runs instead.
+pub fn merge_records(saving: Saving, mut records: Vec<(String, Option<Annotation>)>) {
+    let ready = saving
+        .persist
+        .try_with_value(|p| !p.is_loading() && !p.is_memory_only() && !p.is_held());
+    match ready {
+        None => return, // the app is gone
+        Some(false) => return sync_soon(saving),
+        Some(true) if RUNNING.with(Cell::get) => return sync_soon(saving),
+        Some(true) => {}
+    }
+    let anchored = saving.app.doc.try_with_value(|doc| {
+        for a in records.iter_mut().filter_map(|(_, a)| a.as_mut()) {
+            storage::anchor_all(doc, std::slice::from_mut(a));
+        }
+    });
+    if anchored.is_none() {
+        return;
+    }
+    let merge_timing = UserTiming::start("marginalia:sync-merge");
+    let editing = saving.app.editing.get_untracked();
+    let known = saving.persist.with_value(|p| p.known());
+    let changes = saving.app.set.with_value(|set| {
+        storage::keep_local_work(
+            storage::merge_records(set, records.clone()),
+            &known,
+            editing.as_deref(),
+        )
+    });
+    apply_merge(
+        saving,
+        changes,
+        editing,
+        merge_timing,
+        |set| storage::differing_records(set, &records),
+        |p| p.saw_records(&records),
+    );
+}
+
+/// Applies a merge's changes (not undoable), draws what they touch, and writes what this tab
+/// has that storage lacks: `differing` names those ids, `saw` records what storage holds now.
+fn apply_merge(
+    saving: Saving,
+    changes: Vec<Change>,
+    editing: Option<String>,
+    merge_timing: UserTiming,
+    differing: impl FnOnce(&AnnotationSet) -> BTreeSet<String>,
+    saw: impl FnOnce(&Persist),
+) {
+    let app = saving.app;
     let draft = editing
         .as_deref()
         .filter(|id| changes.iter().any(|c| touches(c, id)))
@@ -215,11 +296,9 @@ fn merge(saving: Saving, remote: Vec<Annotation>, merge_timing: UserTiming) {
         saving.persist.with_value(|p| p.mark_pending(local));
         summary
     });
-    let differing = app
-        .set
-        .with_value(|set| storage::differing_ids(set, &remote));
+    let differing = app.set.with_value(differing);
     saving.persist.with_value(|p| {
-        p.saw(remote.iter());
+        saw(p);
         p.mark_pending(differing);
         p.loaded();
     });

@@ -307,6 +307,18 @@ impl Persist {
         self.seen.lock_().known = annotations.map(|a| (a.id.clone(), a.modified)).collect();
     }
 
+    /// Records what a few records now hold in the database (`None`: removed), the rest as it
+    /// was: after a sync wrote just these.
+    pub fn saw_records(&self, records: &[(String, Option<Annotation>)]) {
+        let mut seen = self.seen.lock_();
+        for (id, a) in records {
+            match a {
+                Some(a) => seen.known.insert(id.clone(), a.modified),
+                None => seen.known.remove(id),
+            };
+        }
+    }
+
     /// Has this tab seen no record in the database yet?
     pub fn knows_nothing(&self) -> bool {
         self.seen.lock_().known.is_empty()

@@ -114,6 +114,8 @@ thread_local! {
     /// Documents a run wrote to IndexedDB and has not yet told the tabs (and the open document)
     /// about: told once, when the run ends.
     static TOUCHED: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
+    /// What the run wrote of the open document, merged record by record when the run ends.
+    static FOR_OPEN: RefCell<ForOpen> = RefCell::new(ForOpen::default());
     /// This tab held the lease at its last look: only the syncing tab saves the replica (the
     /// others' copies go stale, and are read again from IndexedDB when one takes over).
     static HOLDER: Cell<bool> = const { Cell::new(false) };
@@ -122,6 +124,33 @@ thread_local! {
     static OTHER_TABS: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
     /// A save of the replica is under way ([`save_replica`]).
     static SAVING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Up to this many records a run brought for the open document are merged one by one
+/// ([`loading::merge_records`]); more, and the document is read and merged whole (a first sync).
+const MERGE_BY_RECORD: usize = 500;
+
+/// The open document's records a run wrote (id → as now stored, `None`: removed), or `None`
+/// once there are more than [`MERGE_BY_RECORD`].
+#[derive(Default)]
+struct ForOpen {
+    doc: String,
+    records: Option<BTreeMap<String, Option<Annotation>>>,
+}
+
+impl ForOpen {
+    fn add(&mut self, doc: &str, records: BTreeMap<String, Option<Annotation>>) {
+        if self.doc != doc {
+            self.doc = doc.to_string();
+            self.records = Some(BTreeMap::new());
+        }
+        if let Some(mine) = &mut self.records {
+            mine.extend(records);
+            if mine.len() > MERGE_BY_RECORD {
+                self.records = None;
+            }
+        }
+    }
 }
 
 /// One long poll ([`watch`]): its request's abort, and whether it ended by its own timer.
@@ -710,15 +739,14 @@ async fn apply_incoming() {
     // doc → id → the record to write (`None`: remove it). The last word on an id wins: one step
     // may bring a conflict's resolution (a deletion of this device's branch, so nothing visible
     // for a moment) and then the winning edit, in that order.
-    let mut latest: BTreeMap<String, BTreeMap<String, Option<String>>> = BTreeMap::new();
+    let mut latest: BTreeMap<String, BTreeMap<String, Option<Annotation>>> = BTreeMap::new();
     for change in incoming {
         match change {
             Incoming::Annotation { doc, annotation } => {
-                let raw = stored::encode_record(&annotation);
                 latest
                     .entry(doc)
                     .or_default()
-                    .insert(annotation.id, Some(raw));
+                    .insert(annotation.id.clone(), Some(annotation));
             }
             Incoming::AnnotationRemoved { doc, id } => {
                 latest.entry(doc).or_default().insert(id, None);
@@ -748,31 +776,46 @@ async fn apply_incoming() {
             }
         }
     }
+    let open = OPEN.with(|o| o.borrow().as_ref().map(|o| o.doc.clone()));
     for (doc, records) in latest {
         let mut plan = SavePlan::default();
-        for (id, raw) in records {
-            match raw {
-                Some(raw) => plan.puts.push((id, raw)),
-                None => plan.deletes.push(id),
+        for (id, a) in &records {
+            match a {
+                Some(a) => plan.puts.push((id.clone(), stored::encode_record(a))),
+                None => plan.deletes.push(id.clone()),
             }
         }
         yield_to_browser().await;
         if crate::ui::edge::idb::write_held(&doc, plan).await.is_ok() {
+            if open.as_deref() == Some(doc.as_str()) {
+                FOR_OPEN.with(|f| f.borrow_mut().add(&doc, records));
+            }
             TOUCHED.with(|t| t.borrow_mut().insert(doc));
         }
     }
 }
 
 /// Tells the other tabs which documents the run wrote, and merges them into the open one: once
-/// per run (merging and drawing after every step was most of a long first sync's time).
+/// per run (merging and drawing after every step was most of a long first sync's time); a few
+/// records by themselves, many by reading the document whole.
 async fn publish() {
     let touched = TOUCHED.with(|t| std::mem::take(&mut *t.borrow_mut()));
+    let for_open = FOR_OPEN.with(|f| std::mem::take(&mut *f.borrow_mut()));
     let open = OPEN.with(|o| o.borrow().as_ref().map(|o| (o.doc.clone(), o.saving)));
     for doc in touched {
         tabs::announce(&doc);
         if let Some((open_doc, saving)) = &open {
             if *open_doc == doc && saving.app.is_alive() {
-                loading::sync_soon(*saving);
+                match &for_open.records {
+                    Some(records) if for_open.doc == doc => loading::merge_records(
+                        *saving,
+                        records
+                            .iter()
+                            .map(|(id, a)| (id.clone(), a.clone()))
+                            .collect(),
+                    ),
+                    _ => loading::sync_soon(*saving),
+                }
             }
         }
     }
