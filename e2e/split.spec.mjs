@@ -2,6 +2,7 @@
 // loads the main module only; a rarer part comes with its own file the first time it is used; a
 // file that does not arrive is told, and the next use tries again.
 import { test, expect } from '@playwright/test';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { openApp } from './helpers.mjs';
 
 // The service worker would answer the part's request from its copy of the build, out of the
@@ -38,4 +39,58 @@ test('the shortcuts sheet comes with its own file on first use; a failed downloa
   await open.click();
   await expect(sheet).toBeVisible();
   expect(wasm.filter((p) => /\/split_help-/.test(p))).toHaveLength(2);
+});
+
+test('Review and searching every document share a file fetched on first use; the details editor has its own', async ({ page }) => {
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); });
+  let refused = 0;
+  await page.route(/\/split_everywhere-[0-9a-f]{16}\.wasm$/, (route) => {
+    if (refused++ === 0) return route.abort('internetdisconnected');
+    return route.continue();
+  });
+  await openApp(page);
+  await expect(page.locator('#article [data-block]').first()).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  // A first visit fetches none of them.
+  expect(wasm).toEqual([expect.stringMatching(/^\/marginalia-[0-9a-f]{16}_bg\.wasm$/)]);
+  const fetched = (name) => wasm.filter((p) => p.startsWith(`/split_${name}-`)).length;
+
+  // Review: the failed download is told, the dialog stays closed; `r` tries again.
+  const review = page.getByRole('dialog', { name: 'Review' });
+  await page.getByRole('button', { name: 'Review' }).click();
+  await expect(page.locator('.toast')).toHaveText('This part of Marginalia did not load: check the connection and try again.');
+  await expect(review).toHaveCount(0);
+  await page.locator('#doc-title').focus();
+  await page.keyboard.press('r');
+  await expect(review).toBeVisible();
+  await expect(review.getByRole('status')).toHaveText(/No highlights yet/);
+  expect(fetched('everywhere')).toBe(2);
+  await review.getByRole('button', { name: 'Close' }).click();
+  await expect(review).toHaveCount(0);
+
+  // Every document: already in; this document's annotations are searched with the others.
+  await page.getByRole('radio', { name: 'Every document' }).check();
+  await expect(page.locator('#panel').getByRole('status')).toHaveText(/^Type to search 0 annotations in \d+ documents?\.$/);
+  await page.getByRole('radio', { name: 'This document' }).check();
+  await expect(page.locator('#panel').getByRole('status')).toHaveText('0 in all');
+  expect(fetched('everywhere')).toBe(2);
+
+  // The details editor comes with its own file, the first time Edit details is chosen.
+  const path = 'target/e2e-files/split-details.md';
+  mkdirSync('target/e2e-files', { recursive: true });
+  writeFileSync(path, '# Split Details\n\nA short text to edit the details of.\n');
+  await page.getByRole('button', { name: 'Library' }).click();
+  await page.getByRole('dialog', { name: 'Library' }).getByLabel('Open a file').setInputFiles(path);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Split Details');
+  expect(fetched('details')).toBe(0);
+  await page.getByRole('button', { name: 'Edit details' }).click();
+  const form = page.getByRole('form', { name: 'Document details' });
+  await expect(form.getByLabel('Title')).toBeFocused();
+  expect(fetched('details')).toBe(1);
+  await form.getByRole('button', { name: 'Cancel' }).click();
+  await expect(form).toHaveCount(0);
+  await page.getByRole('button', { name: 'Edit details' }).click();
+  await expect(form.getByLabel('Title')).toHaveValue('Split Details');
+  expect(fetched('details')).toBe(1);
 });

@@ -2,6 +2,7 @@
 //! address), which the reader can correct or fill in (**Edit details**). Citations and downloads
 //! use what is shown here.
 
+use crate::ui::edge::split::{on_first_use, view_on_first_open};
 use crate::ui::nav::Nav;
 use crate::ui::services::library;
 use crate::ui::state::AppState;
@@ -33,11 +34,18 @@ pub fn DocHeader() -> impl IntoView {
         {move || (editable && !editing.get()).then(|| view! {
             <button class="edit-details" on:click=move |_| editing.set(true)>"Edit details"</button>
         })}
+        {view_on_first_open(editing, details_form, move |e| app.show_toast(e.to_string(), false))}
+    }
+}
+
+// The editor is loaded the first time the reader chooses Edit details.
+on_first_use!(details; fn details_form() -> fn(RwSignal<bool>) -> AnyView {
+    |editing| view! {
         <Show when=move || editing.get()>
             <DetailsForm editing=editing />
         </Show>
-    }
-}
+    }.into_any()
+});
 
 /// "By Jane Doe · The Example · 2019-05-01 · example.org/post".
 fn details_line(about: &About) -> impl IntoView {

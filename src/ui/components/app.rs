@@ -4,11 +4,11 @@
 use crate::ui::components::article::ArticleView;
 use crate::ui::components::import::{listen_for_drops, ImportReportView};
 use crate::ui::components::keys::on_key;
-use crate::ui::components::later::{self, help_sheet, library_sheet, sync_dialog};
+use crate::ui::components::later::{self, help_sheet, library_sheet, review_sheet, sync_dialog};
 use crate::ui::components::messages::{Banner, CarryOverOffer, NavError, ToastView};
 use crate::ui::components::panel::note_editor::guard_note_length;
 use crate::ui::components::panel::{dates, FilterState, Panel};
-use crate::ui::components::review::{ReviewOpen, ReviewSheet};
+use crate::ui::components::review::{self, ReviewOpen};
 use crate::ui::components::toolbar::{Pending, PendingSel, SelectionToolbar};
 use crate::ui::components::topbar::TopBar;
 use crate::ui::edge::events::on_window_as;
@@ -99,8 +99,10 @@ pub fn App(doc: Document) -> impl IntoView {
     // `App` mounted on its own, as in the browser tests, only keeps it).
     let go_back = nav.is_some_and(|n| n.target_annotation.get_untracked().is_none());
     place::keep(&app.doc.with_value(|d| d.id.clone()), go_back);
+    let review_open = RwSignal::new(false);
     if nav.is_some() {
-        provide_context(ReviewOpen(RwSignal::new(false)));
+        provide_context(ReviewOpen(review_open));
+        review::listen_for_key(review_open);
     }
     loading::install(saving);
     if has_waiting(app) {
@@ -141,7 +143,7 @@ pub fn App(doc: Document) -> impl IntoView {
         <Show when=move || nav.is_some()>
             {view_on_first_open(library_open, library_sheet, failed)}
             {view_on_first_open(sync_open, sync_dialog, failed)}
-            <ReviewSheet />
+            {view_on_first_open(review_open, review_sheet, failed)}
         </Show>
     }
 }

@@ -1,9 +1,12 @@
 //! The parts of the app loaded on first use (src/ui/edge/split.rs), each a wrapper around its
-//! entry point: server sync, import and downloads, the Library, the shortcuts sheet. The release
+//! entry point: server sync, import and downloads, the Library, the shortcuts sheet, Review.
+//! (Searching every document has its wrapper in `panel`, the details editor in `about`, and
+//! saved web pages in `nav`: each beside its caller.) The release
 //! build puts each chunk in its own wasm file; a call starts its download the first time.
 
 use crate::ui::components::help::HelpSheet;
 use crate::ui::components::library::LibrarySheet;
+use crate::ui::components::review::ReviewSheet;
 use crate::ui::components::sync_dialog::SyncDialog;
 use crate::ui::edge::split::{on_first_use, run_later, NotLoaded};
 use crate::ui::services::import::ImportReport;
@@ -77,4 +80,9 @@ on_first_use!(library; pub fn library_sheet() -> fn(RwSignal<bool>) -> AnyView {
 });
 on_first_use!(help; pub fn help_sheet() -> fn(RwSignal<bool>) -> AnyView {
     |open| view! { <HelpSheet open=open /> }.into_any()
+});
+// Review, in one file with searching every document (`panel`): both read every document's
+// annotations through the same index (src/ui/services/search.rs).
+on_first_use!(everywhere; pub fn review_sheet() -> fn(RwSignal<bool>) -> AnyView {
+    |open| view! { <ReviewSheet open=open /> }.into_any()
 });

@@ -77,12 +77,9 @@ pub fn ReviewButton() -> impl IntoView {
     })
 }
 
-#[component]
-pub fn ReviewSheet() -> impl IntoView {
-    let Some(ReviewOpen(open)) = use_context::<ReviewOpen>() else {
-        return ().into_any();
-    };
-    // `r` opens it (not while typing, nor from inside a dialog, whose keys stop there).
+/// `r` opens Review (not while typing, nor from inside a dialog, whose keys stop there). In the
+/// main module: the dialog itself is loaded on first use (`later::review_sheet`).
+pub fn listen_for_key(open: RwSignal<bool>) {
     on_window_as("keydown", move |ev: &web_sys::KeyboardEvent| {
         let plain = !(ev.ctrl_key() || ev.meta_key() || ev.alt_key());
         if plain && ev.key() == "r" && !typing_in_field() && !open.get_untracked() {
@@ -90,6 +87,11 @@ pub fn ReviewSheet() -> impl IntoView {
             open.set(true);
         }
     });
+}
+
+/// The Review dialog, built the first time it opens.
+#[component]
+pub fn ReviewSheet(open: RwSignal<bool>) -> impl IntoView {
     let sheet = NodeRef::<Dialog>::new();
     let next_button = NodeRef::<leptos::html::Button>::new();
     dialog::modal(open, sheet, move || None);
@@ -170,7 +172,6 @@ pub fn ReviewSheet() -> impl IntoView {
             </Show>
         </dialog>
     }
-    .into_any()
 }
 
 #[component]

@@ -50,9 +50,11 @@ pub fn modal(
 
 /// A dialog's `close` event (Escape, or [`modal`] closing it): `open` follows.
 pub fn closed(open: RwSignal<bool>) -> impl Fn(web_sys::Event) + Copy + 'static {
+    // The close event comes a task after `close()`: by then the document's app may have gone
+    // (a dialog's link opened another document), and its signal with it.
     move |_| {
-        if open.get_untracked() {
-            open.set(false);
+        if open.try_get_untracked() == Some(true) {
+            open.try_set(false);
         }
     }
 }

@@ -1,7 +1,12 @@
 //! Every document's annotations, for searching everywhere and for Review: read from IndexedDB the
 //! first time they are wanted (never at start), the open document's taken from its live set at
 //! each change, and another tab's writes read again. Lives as long as the page, across documents.
+//!
+//! Only the signals are in the release build's main module: what reads and indexes is loaded with
+//! the first view that wants it (searching every document, Review), and every call into it from
+//! the main module is made once it is wanted, so already loaded ([`index_live`], [`read_again`]).
 
+use crate::ui::edge::split::on_first_use;
 use crate::ui::services::library::{load_library, stored_annotations};
 use crate::ui::services::tabs;
 use leptos::prelude::*;
@@ -43,8 +48,7 @@ impl Everywhere {
             let wanted = e.status.get_untracked() != Status::Idle;
             if wanted && e.live.with_value(|l| l.as_deref() != Some(doc.as_str())) {
                 leptos::task::spawn_local(async move {
-                    e.read_doc(&doc).await;
-                    e.changed.notify();
+                    let _ = read_again(e, doc).await;
                 });
             }
         });
@@ -64,9 +68,10 @@ impl Everywhere {
             return;
         }
         let annotations: Vec<Annotation> = annotations.cloned().collect();
-        self.index
-            .update_value(|i| i.set_doc(id, title, &annotations));
-        self.changed.notify();
+        let (e, id, title) = (*self, id.to_string(), title.to_string());
+        leptos::task::spawn_local(async move {
+            let _ = index_live(e, id, title, annotations).await;
+        });
     }
 
     /// Wants every document's annotations: the first time, reads every document in the library
@@ -150,3 +155,16 @@ impl Everywhere {
         })
     }
 }
+
+// Called only once the index is wanted: its code is in by then, and these run at once (in the
+// order called).
+on_first_use!(everywhere; fn index_live(e: Everywhere, id: String, title: String, annotations: Vec<Annotation>) -> () {
+    e.index.update_value(|i| i.set_doc(&id, &title, &annotations));
+    e.changed.notify();
+});
+on_first_use!(everywhere; fn read_again(e: Everywhere, doc: String) -> () {
+    leptos::task::spawn_local(async move {
+        e.read_doc(&doc).await;
+        e.changed.notify();
+    });
+});

@@ -91,8 +91,8 @@ pub fn Filters(listing: Memo<Listing>, tags: Memo<Vec<String>>) -> impl IntoView
 #[component]
 fn ScopeChoice() -> impl IntoView {
     let scope = expect_context::<SearchScope>().0;
-    let library = use_context::<Everywhere>();
-    library.map(|lib| {
+    // Every document's index is read when the hits are first shown (`panel::search_results`).
+    use_context::<Everywhere>().map(|_| {
         view! {
             <fieldset class="scope">
                 <legend>"Search in"</legend>
@@ -110,10 +110,7 @@ fn ScopeChoice() -> impl IntoView {
                         type="radio"
                         name="search-scope"
                         prop:checked=move || scope.get()
-                        on:change=move |_| {
-                            lib.want();
-                            scope.set(true);
-                        }
+                        on:change=move |_| scope.set(true)
                     />
                     "Every document"
                 </label>

@@ -11,6 +11,7 @@ pub mod search_results;
 use crate::ui::edge::card_focus::card_target;
 use crate::ui::edge::focus::focus_in_place;
 use crate::ui::edge::layout::publish_visual_viewport;
+use crate::ui::edge::split::{on_first_use, view_on_first_open};
 use crate::ui::edge::timers::after_draw;
 use crate::ui::state::AppState;
 use card::{Card, PastPosition};
@@ -72,9 +73,7 @@ pub fn Panel() -> impl IntoView {
         >
             <PanelHead listing=listing />
             <Filters listing=listing tags=tags />
-            <Show when=move || everywhere.get()>
-                <SearchResults />
-            </Show>
+            {view_on_first_open(everywhere, search_results, move |e| app.show_toast(e.to_string(), false))}
             <div hidden=move || everywhere.get()>
                 <Show when=move || listing.with(|l| l.total == 0)>
                     <p class="empty">"Select words in the article, then choose Highlight or Note."</p>
@@ -96,6 +95,13 @@ pub fn Panel() -> impl IntoView {
         </aside>
     }
 }
+
+// Searching every document (the hits, and reading and indexing every document's annotations,
+// src/ui/services/search.rs) is loaded the first time the reader picks "Every document"; if it
+// does not load, the search stays on this document.
+on_first_use!(everywhere; fn search_results() -> fn(RwSignal<bool>) -> AnyView {
+    |shown| view! { <SearchResults shown=shown /> }.into_any()
+});
 
 /// The panel's title and, on a phone, the button that opens and closes the bottom sheet.
 #[component]

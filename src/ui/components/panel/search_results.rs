@@ -30,11 +30,18 @@ pub fn follow_live(app: AppState) {
     });
 }
 
+/// The hits, shown while `shown` holds (built the first time it does); every time it comes to
+/// hold, the index is brought in line with the library ([`Everywhere::want`]).
 #[component]
-pub fn SearchResults() -> impl IntoView {
+pub fn SearchResults(shown: RwSignal<bool>) -> impl IntoView {
     let Some(e) = use_context::<Everywhere>() else {
         return ().into_any();
     };
+    Effect::new(move |_| {
+        if shown.get() {
+            e.want();
+        }
+    });
     let filter = expect_context::<FilterState>().0;
     let query = Memo::new(move |_| filter.with(|f| f.query.clone()));
     // How many hits to draw, for the query it was raised for (a new query starts at one page).
@@ -66,6 +73,7 @@ pub fn SearchResults() -> impl IntoView {
         text
     };
     view! {
+        <Show when=move || shown.get()>
         <p class="count" role="status" aria-live="polite">{status}</p>
         // Keyed by document and annotation: a keystroke redraws only the hits that came or went.
         <div class="search-results">
@@ -82,6 +90,7 @@ pub fn SearchResults() -> impl IntoView {
             }>
                 {move || format!("Show {} more", result.with(|r| (r.total - r.shown()).min(PAGE)))}
             </button>
+        </Show>
         </Show>
     }
     .into_any()
