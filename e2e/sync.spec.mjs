@@ -1,69 +1,27 @@
 // Sync through a CouchDB server (issue 31): a real pouchdb-server on loopback, two browser
 // contexts as two devices.
 import { test, expect } from '@playwright/test';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { openApp, dragSelect } from './helpers.mjs';
-
-// The app's origin, as playwright.config.mjs serves it (MARGINALIA_E2E_PORT may move it).
-const APP_ORIGIN = `http://127.0.0.1:${Number(process.env.MARGINALIA_E2E_PORT || 4173)}`;
-const ADMIN = 'Basic ' + Buffer.from('admin:secret').toString('base64');
-const NAME = 'reader';
-const PASSWORD = 'reader-pw';
-const DB = 'userdb-' + Buffer.from(NAME).toString('hex');
+import { startCouch } from './sync-server.mjs';
 
 const marks = (page, text) => page.locator('article mark', { hasText: text });
 
+// The server (e2e/sync-server.mjs) and its one user here, with their own database.
 let server;
-let dir;
 let url;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
-
-async function couch(method, path, body, auth = ADMIN) {
-  const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
-  if (auth) headers.Authorization = auth;
-  const r = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: r.status, json: await r.json().catch(() => null) };
-}
+let couch;
+let NAME;
+let PASSWORD;
+let DB;
 
 test.beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'marginalia-e2e-sync-'));
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  server = spawn(join(process.cwd(), 'node_modules/.bin/pouchdb-server'), ['--host', '127.0.0.1', '--port', String(port), '--in-memory',
-    '--dir', dir, '--config', join(dir, 'config.json'), '--no-stdout-logs'], { cwd: dir, stdio: 'ignore' });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try { if ((await fetch(url + '/')).ok) break; } catch { /* not up yet */ }
-    if (Date.now() > deadline) throw new Error('pouchdb-server did not answer in 30 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  // CORS with credentials for the app's origin, while still in "admin party"; then an admin.
-  for (const [path, value] of [['httpd/enable_cors', 'true'], ['cors/origins', APP_ORIGIN], ['cors/credentials', 'true'],
-    ['cors/methods', 'GET, PUT, POST, HEAD, DELETE'], ['cors/headers', 'accept, content-type, origin']]) {
-    expect((await couch('PUT', `/_config/${path}`, value, null)).status).toBe(200);
-  }
-  expect((await couch('PUT', '/_config/admins/admin', 'secret', null)).status).toBe(200);
-  const user = await couch('PUT', `/_users/${encodeURIComponent(`org.couchdb.user:${NAME}`)}`,
-    { name: NAME, password: PASSWORD, roles: [], type: 'user' });
-  expect(user.status).toBe(201);
-  expect((await couch('PUT', `/${DB}`)).status).toBe(201);
-  expect((await couch('PUT', `/${DB}/_security`, { admins: { names: [NAME], roles: [] }, members: { names: [NAME], roles: [] } })).status).toBe(200);
+  server = await startCouch();
+  ({ url, couch } = server);
+  ({ name: NAME, password: PASSWORD, db: DB } = await server.user());
 });
 
 test.afterAll(async () => {
-  if (server) server.kill();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (server) server.stop();
 });
 
 /** Opens the Sync dialog from the top bar's status. */
