@@ -209,19 +209,9 @@ async fn first_load(saving: Saving, remote: Vec<Annotation>, merge_timing: UserT
 
 /// Merges the stored annotations with this tab's: see the module's notes.
 fn merge(saving: Saving, remote: Vec<Annotation>, merge_timing: UserTiming) {
-    let editing = saving.app.editing.get_untracked();
-    let known = saving.persist.with_value(|p| p.known());
-    let changes = saving.app.set.with_value(|set| {
-        storage::keep_local_work(
-            storage::merge_remote(set, remote.clone()),
-            &known,
-            editing.as_deref(),
-        )
-    });
     apply_merge(
         saving,
-        changes,
-        editing,
+        |set| storage::merge_remote(set, remote.clone()),
         merge_timing,
         |set| storage::differing_ids(set, &remote),
         |p| p.saw(remote.iter()),
@@ -251,36 +241,31 @@ pub fn merge_records(saving: Saving, mut records: Vec<(String, Option<Annotation
         return;
     }
     let merge_timing = UserTiming::start("marginalia:sync-merge");
-    let editing = saving.app.editing.get_untracked();
-    let known = saving.persist.with_value(|p| p.known());
-    let changes = saving.app.set.with_value(|set| {
-        storage::keep_local_work(
-            storage::merge_records(set, records.clone()),
-            &known,
-            editing.as_deref(),
-        )
-    });
     apply_merge(
         saving,
-        changes,
-        editing,
+        |set| storage::merge_records(set, records.clone()),
         merge_timing,
         |set| storage::differing_records(set, &records),
         |p| p.saw_records(&records),
     );
 }
 
-/// Applies a merge's changes (not undoable), draws what they touch, and writes what this tab
-/// has that storage lacks: `differing` names those ids, `saw` records what storage holds now.
+/// Applies a merge's changes (`merged`, less this tab's unsaved work and the note being
+/// edited; not undoable), draws what they touch, and writes what this tab has that storage
+/// lacks: `differing` names those ids, `saw` records what storage holds now.
 fn apply_merge(
     saving: Saving,
-    changes: Vec<Change>,
-    editing: Option<String>,
+    merged: impl FnOnce(&AnnotationSet) -> Vec<Change>,
     merge_timing: UserTiming,
     differing: impl FnOnce(&AnnotationSet) -> BTreeSet<String>,
     saw: impl FnOnce(&Persist),
 ) {
     let app = saving.app;
+    let editing = app.editing.get_untracked();
+    let known = saving.persist.with_value(|p| p.known());
+    let changes = app
+        .set
+        .with_value(|set| storage::keep_local_work(merged(set), &known, editing.as_deref()));
     let draft = editing
         .as_deref()
         .filter(|id| changes.iter().any(|c| touches(c, id)))
