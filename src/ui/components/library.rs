@@ -2,7 +2,7 @@
 //! documents (with Undo), opening files, web addresses, pasted text and pasted web articles.
 
 use crate::ui::components::panel::dates::local_time;
-use crate::ui::edge::dialog;
+use crate::ui::components::sheet::Sheet;
 use crate::ui::edge::elements::all;
 use crate::ui::edge::focus::{focused_element, when_focus_lost};
 use crate::ui::nav::{open_file, web, Nav};
@@ -46,29 +46,18 @@ pub fn LibrarySheet(open: RwSignal<bool>) -> impl IntoView {
     let removed = RwSignal::new(None::<Removed>);
     // Focus goes to the dialog itself (its first control may be a document's Remove).
     let sheet = NodeRef::<Dialog>::new();
-    dialog::modal(open, sheet, || None);
     view! {
-        <dialog
-            class="sheet library"
-            aria-labelledby="library-title"
-            tabindex="-1"
-            node_ref=sheet
-            on:close=dialog::closed(open)
-            on:click=move |ev| dialog::backdrop_click(&ev, || open.set(false))
-            on:keydown=move |ev| dialog::keydown(&ev)
-        >
-            <Show when=move || open.get()>
-                <h2 id="library-title">"Library"</h2>
-                <DocumentList open=open sheet=sheet version=version removed=removed />
-                {move || removed.get().map(|(e, _, _)| view! {
-                    <p role="status">
-                        {format!("Removed {} — ", e.title)}
-                        <button on:click=move |_| undo_remove(sheet, version, removed)>"Undo"</button>
-                    </p>
-                })}
-                <OpenOwn open=open />
-            </Show>
-        </dialog>
+        <Sheet open=open labelledby="library-title" class="library" node_ref=sheet first=|| None>
+            <h2 id="library-title">"Library"</h2>
+            <DocumentList open=open sheet=sheet version=version removed=removed />
+            {move || removed.get().map(|(e, _, _)| view! {
+                <p role="status">
+                    {format!("Removed {} — ", e.title)}
+                    <button on:click=move |_| undo_remove(sheet, version, removed)>"Undo"</button>
+                </p>
+            })}
+            <OpenOwn open=open />
+        </Sheet>
     }
 }
 

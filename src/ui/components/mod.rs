@@ -12,6 +12,7 @@ pub mod library;
 pub mod messages;
 pub mod panel;
 pub mod review;
+pub mod sheet;
 pub mod sync_dialog;
 pub mod toolbar;
 pub mod topbar;

@@ -2,13 +2,12 @@
 //! (`marginalia_core::review`), each opening its document at the highlight. What was shown is
 //! remembered on this device only ([`crate::ui::services::review`]).
 
-use crate::ui::edge::dialog;
+use crate::ui::components::sheet::Sheet;
 use crate::ui::edge::events::on_window_as;
 use crate::ui::edge::focus::typing_in_field;
 use crate::ui::nav::Nav;
 use crate::ui::services::review;
 use crate::ui::services::search::{Everywhere, Status};
-use leptos::html::Dialog;
 use leptos::prelude::*;
 use marginalia_core::markdown::first_words;
 use marginalia_core::review::BATCH;
@@ -92,9 +91,7 @@ pub fn listen_for_key(open: RwSignal<bool>) {
 /// The Review dialog, built the first time it opens.
 #[component]
 pub fn ReviewSheet(open: RwSignal<bool>) -> impl IntoView {
-    let sheet = NodeRef::<Dialog>::new();
     let next_button = NodeRef::<leptos::html::Button>::new();
-    dialog::modal(open, sheet, move || None);
     let session = RwSignal::new(None::<Session>);
     if let Some(e) = use_context::<Everywhere>() {
         // Opening: every document's highlights are read (the first time), then a review starts.
@@ -148,29 +145,19 @@ pub fn ReviewSheet(open: RwSignal<bool>) -> impl IntoView {
         move || session.with(|s| s.as_ref().map(|s| s.batch().to_vec()).unwrap_or_default());
     let has_more = move || session.with(|s| s.as_ref().is_some_and(|s| !s.items.is_empty()));
     view! {
-        <dialog
-            class="sheet review"
-            aria-labelledby="review-title"
-            tabindex="-1"
-            node_ref=sheet
-            on:close=dialog::closed(open)
-            on:click=move |ev| dialog::backdrop_click(&ev, || open.set(false))
-            on:keydown=move |ev| dialog::keydown(&ev)
-        >
-            <Show when=move || open.get()>
-                <h2 id="review-title">"Review"</h2>
-                <p class="count" role="status" aria-live="polite">{status}</p>
-                <ul class="review-list" aria-label="Highlights to review">
-                    {move || batch().into_iter().map(|(title, h)| view! { <Item title=title h=h open=open /> }).collect_view()}
-                </ul>
-                <div class="review-actions">
-                    <Show when=has_more>
-                        <button node_ref=next_button on:click=next>"Next"</button>
-                    </Show>
-                    <button on:click=move |_| open.set(false)>"Close"</button>
-                </div>
-            </Show>
-        </dialog>
+        <Sheet open=open labelledby="review-title" class="review" first=move || None>
+            <h2 id="review-title">"Review"</h2>
+            <p class="count" role="status" aria-live="polite">{status}</p>
+            <ul class="review-list" aria-label="Highlights to review">
+                {move || batch().into_iter().map(|(title, h)| view! { <Item title=title h=h open=open /> }).collect_view()}
+            </ul>
+            <div class="review-actions">
+                <Show when=has_more>
+                    <button node_ref=next_button on:click=next>"Next"</button>
+                </Show>
+                <button on:click=move |_| open.set(false)>"Close"</button>
+            </div>
+        </Sheet>
     }
 }
 

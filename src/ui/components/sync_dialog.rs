@@ -2,9 +2,9 @@
 //! signed in, who and where, the status, and **Sign out** (local data stays). And the top bar's
 //! status: the truth in words.
 
-use crate::ui::edge::dialog;
+use crate::ui::components::sheet::Sheet;
 use crate::ui::services::server_sync::{self, view as sync_view};
-use leptos::html::{Dialog, Input};
+use leptos::html::Input;
 use leptos::prelude::*;
 
 /// The top bar's sync status: a button that opens the dialog, named by the status line itself
@@ -49,56 +49,45 @@ pub fn SyncTagline() -> impl IntoView {
 /// The Sync dialog, a modal while `open` holds.
 #[component]
 pub fn SyncDialog(open: RwSignal<bool>) -> impl IntoView {
-    let el = NodeRef::<Dialog>::new();
     let v = sync_view();
     let (account, expired) = (v.account, v.expired);
     // Signing in again: the password is what is missing.
     let password = NodeRef::<Input>::new();
     let again = RwSignal::from(expired.clone());
-    dialog::modal(open, el, move || {
+    let first = move || {
         again
             .get_untracked()
             .then(|| password.get_untracked())
             .flatten()
             .map(Into::into)
-    });
+    };
     view! {
-        <dialog
-            class="sheet sync"
-            aria-labelledby="sync-title"
-            tabindex="-1"
-            node_ref=el
-            on:close=dialog::closed(open)
-            on:click=move |ev| dialog::backdrop_click(&ev, || open.set(false))
-            on:keydown=move |ev| dialog::keydown(&ev)
-        >
-            <Show when=move || open.get()>
-                <h2 id="sync-title">"Sync"</h2>
-                {
-                    let account = account.clone();
-                    let expired = expired.clone();
-                    move || match (account.get(), expired.get()) {
-                        (Some(acc), true) => view! {
-                            <p role="alert">
-                                "Your sign-in to " <code>{acc.server.clone()}</code>
-                                " has expired. Sign in again to go on syncing; nothing here was lost."
-                            </p>
-                            <SignInForm server=acc.server name=acc.name password_field=password />
-                            <div class="actions">
-                                <button on:click=move |_| server_sync::sign_out()>"Sign out"</button>
-                            </div>
-                        }.into_any(),
-                        (Some(acc), false) => view! { <SignedIn server=acc.server name=acc.name /> }.into_any(),
-                        (None, _) => view! {
-                            <SignInForm server=String::from("https://") name=String::new() password_field=password />
-                        }.into_any(),
-                    }
+        <Sheet open=open labelledby="sync-title" class="sync" first=first>
+            <h2 id="sync-title">"Sync"</h2>
+            {
+                let account = account.clone();
+                let expired = expired.clone();
+                move || match (account.get(), expired.get()) {
+                    (Some(acc), true) => view! {
+                        <p role="alert">
+                            "Your sign-in to " <code>{acc.server.clone()}</code>
+                            " has expired. Sign in again to go on syncing; nothing here was lost."
+                        </p>
+                        <SignInForm server=acc.server name=acc.name password_field=password />
+                        <div class="actions">
+                            <button on:click=move |_| server_sync::sign_out()>"Sign out"</button>
+                        </div>
+                    }.into_any(),
+                    (Some(acc), false) => view! { <SignedIn server=acc.server name=acc.name /> }.into_any(),
+                    (None, _) => view! {
+                        <SignInForm server=String::from("https://") name=String::new() password_field=password />
+                    }.into_any(),
                 }
-                <div class="actions">
-                    <button on:click=move |_| open.set(false)>"Close"</button>
-                </div>
-            </Show>
-        </dialog>
+            }
+            <div class="actions">
+                <button on:click=move |_| open.set(false)>"Close"</button>
+            </div>
+        </Sheet>
     }
 }
 
