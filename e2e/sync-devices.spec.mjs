@@ -253,3 +253,74 @@ test('the same annotation edited offline on both devices: back online, both show
   await a.context.close();
   await b.context.close();
 });
+
+test('the syncing tab crashes: a deletion made meanwhile in another tab still reaches the server and the other device', async ({ browser }) => {
+  const user = await server.user();
+  const a = await device(browser);
+  const b = await device(browser);
+  await signIn(a.page, server, user);
+  await signIn(b.page, server, user);
+  const a2 = await a.context.newPage();
+  await openApp(a2);
+  await expect(a2.getByRole('button', { name: 'Synced by another tab' })).toBeVisible({ timeout: 15_000 });
+  await highlight(a.page, 'Basij Organization');
+  await expect(marks(a2, 'Basij Organization')).toHaveCount(1, { timeout: 15_000 });
+  await expect(marks(b.page, 'Basij Organization')).toHaveCount(1, { timeout: 15_000 });
+
+  // The syncing tab dies without a word (no pagehide: its lease holds for a while), and the
+  // reader deletes the highlight in the other tab before that tab may take over.
+  const cdp = await a.context.newCDPSession(a.page);
+  cdp.send('Page.crash').catch(() => {});
+  await a2.bringToFront();
+  await a2.locator('.card', { hasText: 'Basij Organization' }).getByRole('button', { name: /^Delete/ }).click();
+  await expect(marks(a2, 'Basij Organization')).toHaveCount(0);
+  await expect(a2.getByRole('button', { name: 'Synced by another tab' })).toBeVisible();
+
+  // Once the lease runs out the tab takes over and sends the deletion.
+  await expect(a2.getByRole('button', { name: 'Synced', exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(marks(b.page, 'Basij Organization')).toHaveCount(0, { timeout: 15_000 });
+  const docs = await server.docs(user);
+  expect(Object.values(docs).filter((d) => d.type === 'annotation')).toEqual([]);
+  await a.context.close();
+  await b.context.close();
+});
+
+test('storage full on B: what the server sent is not taken as kept — the status says so, and once there is room B asks again and shows it', async ({ browser }) => {
+  const user = await server.user();
+  const a = await device(browser);
+  // B's writes of annotation records fail as a full disk makes them fail while the flag is set.
+  const bContext = await browser.newContext();
+  await bContext.addInitScript(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (...args) {
+      if (this.name === 'annotations' && localStorage.getItem('test/storage-full') === '1') {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      }
+      return put.apply(this, args);
+    };
+  });
+  const b = { context: bContext, page: await bContext.newPage() };
+  await openApp(b.page);
+  await signIn(a.page, server, user);
+  await signIn(b.page, server, user);
+  await b.page.evaluate(() => localStorage.setItem('test/storage-full', '1'));
+
+  await highlight(a.page, 'Basij Organization');
+  const full = b.page.getByRole('button', { name: /^Not synced: this device's storage is full/ });
+  await expect(full).toBeVisible({ timeout: 15_000 });
+  await expect(marks(b.page, 'Basij Organization')).toHaveCount(0);
+
+  // Room again; the reader asks for another try from the Sync dialog: the same change is asked
+  // for again (the checkpoint did not pass it), kept and shown; nothing was lost on the server.
+  await b.page.evaluate(() => localStorage.removeItem('test/storage-full'));
+  await full.click();
+  const dialog = b.page.getByRole('dialog', { name: 'Sync' });
+  await dialog.getByRole('button', { name: 'Try again now' }).click();
+  await expect(marks(b.page, 'Basij Organization')).toHaveCount(1, { timeout: 15_000 });
+  await expect(b.page.getByRole('button', { name: 'Synced', exact: true })).toBeVisible({ timeout: 15_000 });
+  await expect(dialog.getByRole('button', { name: 'Try again now' })).toHaveCount(0);
+  const docs = await server.docs(user);
+  expect(Object.values(docs).filter((d) => d.type === 'annotation').map((d) => d.annotation.quote.exact)).toEqual(['Basij Organization']);
+  await a.context.close();
+  await b.context.close();
+});

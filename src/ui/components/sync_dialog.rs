@@ -93,11 +93,16 @@ pub fn SyncDialog(open: RwSignal<bool>) -> impl IntoView {
 
 #[component]
 fn SignedIn(server: String, name: String) -> impl IntoView {
-    let line = sync_view().line;
+    let view_of = sync_view();
+    let line = view_of.line;
+    let problem = view_of.problem;
     view! {
         <p>"Signed in as " <strong>{name}</strong> " at " <code>{server}</code></p>
         <p class="hint">{move || line.get()}</p>
         <div class="actions">
+            {move || problem.get().then(|| view! {
+                <button on:click=move |_| server_sync::try_again()>"Try again now"</button>
+            })}
             <button on:click=move |_| server_sync::sign_out()>"Sign out"</button>
         </div>
         <p class="hint">"Signing out keeps your annotations on this device."</p>

@@ -536,13 +536,13 @@ pub fn start_write(doc: &str, plan: Rc<SavePlan>) -> Result<Writing, DbError> {
 }
 
 /// Writes a save planned before the document's records were read (it closed meanwhile): each
-/// put only where the stored version is not newer ([`storage::keep_newer`]); nothing when the
-/// stored format is not this build's.
+/// put only where the stored version is not newer ([`storage::keep_newer`]); nothing, and an
+/// error saying why, when the stored format is not this build's.
 pub async fn write_held(doc: &str, plan: SavePlan) -> Result<(), DbError> {
     let ids: Vec<&str> = plan.puts.iter().map(|(id, _)| id.as_str()).collect();
     let (meta, stored) = read_some(doc, &ids).await?;
-    if storage::check_meta(meta.as_deref()).is_err() {
-        return Ok(());
+    if let Err(e) = storage::check_meta(meta.as_deref()) {
+        return Err(DbError::Failed(e.to_string()));
     }
     let plan = storage::keep_newer(plan, &stored);
     if plan.is_empty() {

@@ -24,6 +24,7 @@
 use crate::ui::edge::clock::{now, perf_now, random_bytes};
 use crate::ui::edge::events::on_window;
 use crate::ui::edge::http;
+use crate::ui::edge::idb::DbError;
 use crate::ui::edge::storage;
 use crate::ui::edge::sync_store;
 use crate::ui::edge::timers::{cancellable, later, yield_to_browser, Steps};
@@ -36,6 +37,7 @@ use leptos::prelude::*;
 use marginalia_core::annotation::{Annotation, ChangeKind};
 use marginalia_core::library::{text_key, Entry, StoredText};
 use marginalia_core::storage::{self as stored, SavePlan};
+use marginalia_core::time::Timestamp;
 use marginalia_sync::mapping::annotation_id;
 use marginalia_sync::{
     backoff_ms, sign_in_request, sign_in_response, sign_out_request, status_line, user_db_name,
@@ -69,6 +71,20 @@ const RETRY_RUN: Duration = Duration::from_secs(60);
 const BATCH: usize = 250;
 /// How long after a local change its run starts (several changes, one run).
 const DEBOUNCE: Duration = Duration::from_millis(400);
+/// Deletions made in a tab that does not sync, kept until the syncing tab has recorded them
+/// ([`Deleted`]). That tab hears of them through the tab channel too, but one that crashed
+/// hears nothing, and its lease holds the others back for up to [`LEASE_MS`]; the tab taking
+/// over could not tell such a deletion from a record never stored here.
+const DELETIONS_KEY: &str = "marginalia/v1/sync-deletions";
+
+/// A reader's deletion in a tab that does not sync: an annotation, or (`id: None`) a document
+/// removed from the library.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Deleted {
+    doc: String,
+    id: Option<String>,
+    at: i64,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
@@ -124,6 +140,9 @@ thread_local! {
     static OTHER_TABS: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
     /// A save of the replica is under way ([`save_replica`]).
     static SAVING: Cell<bool> = const { Cell::new(false) };
+    /// A run's step is in the replica but not yet written to IndexedDB ([`settle`]): the
+    /// replica is not saved meanwhile, and deletions made here are kept ([`keep_deletion`]).
+    static UNWRITTEN: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Up to this many records a run brought for the open document are merged one by one
@@ -340,17 +359,85 @@ async fn record_other_tabs() {
     }
 }
 
+/// Keeps a reader's deletion in a tab that does not sync for the syncing tab ([`DELETIONS_KEY`]).
+fn keep_deletion(doc: &str, id: Option<&str>, at: Timestamp) {
+    let mut list: Vec<Deleted> = storage::get_json(DELETIONS_KEY).unwrap_or_default();
+    list.push(Deleted {
+        doc: doc.to_string(),
+        id: id.map(str::to_string),
+        at: at.millis(),
+    });
+    let _ = storage::set_json(DELETIONS_KEY, &list);
+}
+
+/// Records the deletions other tabs kept ([`keep_deletion`]) that still hold: an annotation no
+/// longer stored (not undone since), a document no longer in the library. Then forgets them,
+/// once the replica that records them is saved.
+async fn record_kept_deletions() {
+    let list: Vec<Deleted> = storage::get_json(DELETIONS_KEY).unwrap_or_default();
+    if list.is_empty() {
+        return;
+    }
+    let library = load_library();
+    let mut by_doc: BTreeMap<&str, Vec<&Deleted>> = BTreeMap::new();
+    for d in &list {
+        by_doc.entry(d.doc.as_str()).or_default().push(d);
+    }
+    for (doc, deleted) in by_doc {
+        let removed = deleted
+            .iter()
+            .filter(|d| d.id.is_none())
+            .map(|d| d.at)
+            .max();
+        if let (Some(at), None) = (removed, library.get(doc)) {
+            // Removed from the library (and not put back): everything of it goes.
+            let at = Timestamp::from_millis(at);
+            with_replica(|r| {
+                for a in r.annotations(doc) {
+                    r.delete_annotation(doc, &a.id, at);
+                }
+                r.remove_library_entry(doc, at);
+                r.delete_text(doc, at);
+            });
+            continue;
+        }
+        let Ok(stored) = stored_annotations(doc).await else {
+            continue;
+        };
+        let stored: BTreeSet<&str> = stored.iter().map(|a| a.id.as_str()).collect();
+        with_replica(|r| {
+            for d in deleted {
+                if let Some(id) = &d.id {
+                    if !stored.contains(id.as_str()) {
+                        r.delete_annotation(doc, id, Timestamp::from_millis(d.at));
+                    }
+                }
+            }
+        });
+    }
+    save_replica().await;
+    // Kept meanwhile by another tab: stays for the next run.
+    let now_kept: Vec<Deleted> = storage::get_json(DELETIONS_KEY).unwrap_or_default();
+    let rest: Vec<Deleted> = now_kept.into_iter().filter(|d| !list.contains(d)).collect();
+    if rest.is_empty() {
+        storage::remove(DELETIONS_KEY);
+    } else {
+        let _ = storage::set_json(DELETIONS_KEY, &rest);
+    }
+}
+
 /// A document removed from the library here (with its annotations): removed on the server and
 /// so on the other devices. Not the syncing tab: that tab is told, and records it.
 pub fn document_removed(doc: &str, records: &[(String, String)]) {
     if REPLICA.with(|r| r.borrow().is_none()) {
         return;
     }
+    let t = now();
     if !HOLDER.with(Cell::get) {
+        keep_deletion(doc, None, t);
         tabs::announce(doc);
         return;
     }
-    let t = now();
     with_replica(|r| {
         let mut ids: BTreeSet<String> = records.iter().map(|(id, _)| id.clone()).collect();
         ids.extend(r.annotations(doc).into_iter().map(|a| a.id));
@@ -447,7 +534,12 @@ pub fn attach(app: AppState, saving: Saving) {
                 for id in &summary.ids {
                     changed |= match set.get(id) {
                         Some(a) => r.put_annotation(&doc, a).is_some(),
-                        None => r.delete_annotation(&doc, id, t).is_some(),
+                        None => {
+                            if !HOLDER.with(Cell::get) || UNWRITTEN.with(Cell::get) {
+                                keep_deletion(&doc, Some(id), t);
+                            }
+                            r.delete_annotation(&doc, id, t).is_some()
+                        }
                     };
                 }
                 changed
@@ -519,6 +611,12 @@ pub fn sign_out() {
 }
 
 /// A run after `delay` (replacing one already waiting); while one runs, one more after it.
+/// The reader asks for a run now (after a refusal or a failure, instead of waiting for the
+/// next try).
+pub fn try_again() {
+    run_soon(Duration::ZERO);
+}
+
 fn run_soon(delay: Duration) {
     if account().is_none() {
         return;
@@ -648,6 +746,7 @@ async fn run_steps() -> Next {
         save_replica().await;
     }
     record_other_tabs().await;
+    record_kept_deletions().await;
     let options = Options {
         batch_size: BATCH,
         ..Options::default()
@@ -661,6 +760,7 @@ async fn run_steps() -> Next {
         step = match step {
             Step::Send(req) => {
                 let answer = http::send(&acc.server, &req).await;
+                UNWRITTEN.with(|u| u.set(true));
                 let next = with_replica(|r| match answer {
                     Ok(resp) => sync.handle(r, resp),
                     Err(e) => sync.transport_failed(&e),
@@ -683,15 +783,17 @@ async fn run_steps() -> Next {
                 sync.retry()
             }
             Step::Done(report) => {
-                apply_incoming().await;
-                save_replica().await;
+                if let Err(why) = settle().await {
+                    return rewind(why).await;
+                }
                 let pending = with_replica(|r| r.pending_changes()).unwrap_or(0);
                 show(status_line(http::online(), pending), false);
                 return Next::Watch(report.pull_seq);
             }
             Step::Failed(error) => {
-                apply_incoming().await;
-                save_replica().await;
+                if let Err(why) = settle().await {
+                    return rewind(why).await;
+                }
                 let ask = !matches!(error, SyncError::Offline(_));
                 show(describe(&error), ask);
                 set_expired(matches!(
@@ -706,8 +808,9 @@ async fn run_steps() -> Next {
                 };
             }
         };
-        apply_incoming().await;
-        save_replica().await;
+        if let Err(why) = settle().await {
+            return rewind(why).await;
+        }
         // A long run says how far it is (a quick one just says "Synced" at the end).
         if perf_now() - started > 500.0 {
             show(format!("{}…", sync.progress().label()), false);
@@ -729,12 +832,38 @@ fn describe(error: &SyncError) -> String {
     }
 }
 
+/// Writes what a step brought, then saves the replica that vouches for it: in that order, so
+/// the replica kept never holds a record this device has not stored (which a later look for
+/// records no longer stored would take for a deletion). A write refused: `Err`, the words.
+async fn settle() -> Result<(), String> {
+    let written = apply_incoming().await;
+    UNWRITTEN.with(|u| u.set(false));
+    written?;
+    save_replica().await;
+    Ok(())
+}
+
+/// A step's records could not be stored here (storage full, a document saved by a newer
+/// build): back to the replica as last saved (its checkpoint before that step), so the next
+/// run asks the server again; what this tab recorded since is recorded again from storage and
+/// the kept deletions. The reader is told; the run is tried again later.
+async fn rewind(why: String) -> Next {
+    FOR_OPEN.with(|f| *f.borrow_mut() = ForOpen::default());
+    if let Ok(Some((meta, docs))) = sync_store::load().await {
+        REPLICA.with(|r| *r.borrow_mut() = Some(Replica::restore(meta, docs)));
+    }
+    record_stored().await;
+    record_kept_deletions().await;
+    show(why, true);
+    Next::RunAfter(RETRY_RUN)
+}
+
 /// Writes what the run's last step brought to IndexedDB (only the records it names are read to
 /// compare with); the tabs and the open document hear of it when the run ends ([`publish`]).
-async fn apply_incoming() {
+async fn apply_incoming() -> Result<(), String> {
     let incoming = with_replica(|r| r.take_incoming()).unwrap_or_default();
     if incoming.is_empty() {
-        return;
+        return Ok(());
     }
     // doc → id → the record to write (`None`: remove it). The last word on an id wins: one step
     // may bring a conflict's resolution (a deletion of this device's branch, so nothing visible
@@ -786,13 +915,26 @@ async fn apply_incoming() {
             }
         }
         yield_to_browser().await;
-        if crate::ui::edge::idb::write_held(&doc, plan).await.is_ok() {
-            if open.as_deref() == Some(doc.as_str()) {
-                FOR_OPEN.with(|f| f.borrow_mut().add(&doc, records));
-            }
-            TOUCHED.with(|t| t.borrow_mut().insert(doc));
+        if let Err(e) = crate::ui::edge::idb::write_held(&doc, plan).await {
+            let title = load_library()
+                .get(&doc)
+                .map(|e| e.title.clone())
+                .unwrap_or(doc);
+            return Err(match e {
+                DbError::Quota => format!(
+                    "Not synced: this device's storage is full, so what the server sent for \u{201c}{title}\u{201d} could not be kept here (nothing is lost; tried again in a minute)"
+                ),
+                other => format!(
+                    "Not synced: what the server sent for \u{201c}{title}\u{201d} could not be kept here: {other} (tried again in a minute)"
+                ),
+            });
         }
+        if open.as_deref() == Some(doc.as_str()) {
+            FOR_OPEN.with(|f| f.borrow_mut().add(&doc, records));
+        }
+        TOUCHED.with(|t| t.borrow_mut().insert(doc));
     }
+    Ok(())
 }
 
 /// Tells the other tabs which documents the run wrote, and merges them into the open one: once
@@ -932,6 +1074,9 @@ async fn save_replica() {
         }
     }
     let _done = Done;
+    if UNWRITTEN.with(Cell::get) {
+        return; // saved by the run once the step is written ([`settle`])
+    }
     let Some((meta, docs)) = with_replica(|r| (r.take_meta_if_changed(), r.take_dirty())) else {
         return;
     };
