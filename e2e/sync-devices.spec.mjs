@@ -324,3 +324,41 @@ test('storage full on B: what the server sent is not taken as kept — the statu
   await a.context.close();
   await b.context.close();
 });
+
+test('a document renamed on A: the server has the new title at once, and B\'s Library and heading show it', async ({ browser }) => {
+  const user = await server.user();
+  const a = await device(browser);
+  const b = await device(browser);
+  await signIn(a.page, server, user);
+  await signIn(b.page, server, user);
+  await pasteDocument(a.page, OWN);
+  await expect(a.page.getByRole('heading', { level: 1 })).toHaveText('Notes from the field');
+  await highlight(a.page, 'the ferry stopped running');
+  const textOnServer = async () => Object.values(await server.docs(user)).find((d) => d.type === 'text')?.title;
+  await expect.poll(textOnServer, { timeout: 15_000 }).toBe('Notes from the field');
+
+  await a.page.getByRole('button', { name: 'Library' }).click();
+  const libA = a.page.getByRole('dialog', { name: 'Library' });
+  await libA.getByRole('button', { name: 'Rename Notes from the field' }).click();
+  await libA.getByLabel('New title for Notes from the field').fill('Field notes, spring');
+  await libA.getByLabel('New title for Notes from the field').press('Enter');
+  await expect(a.page.getByRole('heading', { level: 1 })).toHaveText('Field notes, spring');
+  await expect.poll(textOnServer, { timeout: 15_000 }).toBe('Field notes, spring');
+
+  await b.page.bringToFront();
+  await expect(async () => {
+    await b.page.getByRole('button', { name: 'Library' }).click();
+    const lib = b.page.getByRole('dialog', { name: 'Library' });
+    try {
+      await expect(lib.getByRole('button', { name: 'Field notes, spring', exact: true })).toBeVisible({ timeout: 1_000 });
+    } catch (e) {
+      await lib.getByRole('button', { name: 'Close' }).click();
+      throw e;
+    }
+  }).toPass({ timeout: 15_000 });
+  await b.page.getByRole('dialog', { name: 'Library' }).getByRole('button', { name: 'Field notes, spring', exact: true }).click();
+  await expect(b.page.getByRole('heading', { level: 1 })).toHaveText('Field notes, spring');
+  await expect(marks(b.page, 'the ferry stopped running')).toHaveCount(1, { timeout: 15_000 });
+  await a.context.close();
+  await b.context.close();
+});

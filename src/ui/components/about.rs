@@ -4,7 +4,7 @@
 
 use crate::ui::edge::split::{on_first_use, view_on_first_open};
 use crate::ui::nav::Nav;
-use crate::ui::services::library;
+use crate::ui::services::{library, server_sync};
 use crate::ui::state::AppState;
 use leptos::prelude::*;
 use marginalia_core::about::{About, DocInfo};
@@ -127,6 +127,7 @@ fn DetailsForm(editing: RwSignal<bool>) -> impl IntoView {
         {
             Ok(()) => {
                 nav.renamed(app, &id);
+                server_sync::document_changed(&id);
                 app.show_toast("Saved the details", false);
                 close();
             }

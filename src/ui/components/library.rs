@@ -215,6 +215,7 @@ fn DocRow(
         match library::rename(&id, &new_title) {
             Ok(()) => {
                 nav.renamed(app, &id);
+                server_sync::document_changed(&id);
                 renaming.set(false);
                 rename_error.set(None);
                 let back = id;

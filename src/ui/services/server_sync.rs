@@ -28,7 +28,7 @@ use crate::ui::edge::idb::DbError;
 use crate::ui::edge::storage;
 use crate::ui::edge::sync_store;
 use crate::ui::edge::timers::{cancellable, later, yield_to_browser, Steps};
-use crate::ui::services::library::{load_library, save_library, stored_annotations};
+use crate::ui::services::library::{load_library, save_library, stored_annotations, update_info};
 use crate::ui::services::loading;
 use crate::ui::services::saving::Saving;
 use crate::ui::services::tabs;
@@ -471,6 +471,24 @@ pub fn document_restored(entry: &Entry, records: &[(String, String)]) {
     run_soon(DEBOUNCE);
 }
 
+/// A document renamed or its details edited here: to the server with the next run, as soon as
+/// a change would go. Not the syncing tab: that tab is told, and records it.
+pub fn document_changed(doc: &str) {
+    if REPLICA.with(|r| r.borrow().is_none()) {
+        return;
+    }
+    if !HOLDER.with(Cell::get) {
+        tabs::announce(doc);
+        return;
+    }
+    let Some(entry) = load_library().get(doc).cloned() else {
+        return;
+    };
+    record_document(&entry);
+    leptos::task::spawn_local(save_replica());
+    run_soon(DEBOUNCE);
+}
+
 /// A library entry and its stored text (the bundled article has none: every device has it).
 fn record_document(entry: &Entry) {
     let text = storage::get_json::<StoredText>(&text_key(&entry.id));
@@ -883,6 +901,10 @@ async fn apply_incoming() -> Result<(), String> {
             Incoming::Text { text, .. } => {
                 if storage::get_json::<StoredText>(&text_key(&text.id)).as_ref() != Some(&text) {
                     let _ = storage::set_json(&text_key(&text.id), &text);
+                    // Renamed or its details edited on another device: the library's list too.
+                    if !text.info.is_empty() {
+                        let _ = update_info(&text.id, text.info.clone());
+                    }
                 }
             }
             Incoming::LibraryEntry(entry) => {
