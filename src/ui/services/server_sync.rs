@@ -77,6 +77,10 @@ const DEBOUNCE: Duration = Duration::from_millis(400);
 /// over could not tell such a deletion from a record never stored here.
 const DELETIONS_KEY: &str = "marginalia/v1/sync-deletions";
 
+/// How long a kept deletion whose annotation is still stored is looked at again: its tab's save
+/// may not have landed; after that it was undone.
+const KEEP_WHILE_STORED_MS: i64 = 60_000;
+
 /// A reader's deletion in a tab that does not sync: an annotation, or (`id: None`) a document
 /// removed from the library.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -379,6 +383,7 @@ async fn record_kept_deletions() {
         return;
     }
     let library = load_library();
+    let mut waiting: Vec<Deleted> = Vec::new();
     let mut by_doc: BTreeMap<&str, Vec<&Deleted>> = BTreeMap::new();
     for d in &list {
         by_doc.entry(d.doc.as_str()).or_default().push(d);
@@ -407,18 +412,23 @@ async fn record_kept_deletions() {
         let stored: BTreeSet<&str> = stored.iter().map(|a| a.id.as_str()).collect();
         with_replica(|r| {
             for d in deleted {
-                if let Some(id) = &d.id {
-                    if !stored.contains(id.as_str()) {
-                        r.delete_annotation(doc, id, Timestamp::from_millis(d.at));
-                    }
+                let Some(id) = &d.id else { continue };
+                if !stored.contains(id.as_str()) {
+                    r.delete_annotation(doc, id, Timestamp::from_millis(d.at));
+                } else if now().millis() - d.at < KEEP_WHILE_STORED_MS {
+                    // Still stored: undone since, or that tab's save has not landed yet.
+                    waiting.push(d.clone());
                 }
             }
         });
     }
     save_replica().await;
-    // Kept meanwhile by another tab: stays for the next run.
+    // Kept meanwhile by another tab, or still waiting for its tab's save: for the next run.
     let now_kept: Vec<Deleted> = storage::get_json(DELETIONS_KEY).unwrap_or_default();
-    let rest: Vec<Deleted> = now_kept.into_iter().filter(|d| !list.contains(d)).collect();
+    let rest: Vec<Deleted> = now_kept
+        .into_iter()
+        .filter(|d| !list.contains(d) || waiting.contains(d))
+        .collect();
     if rest.is_empty() {
         storage::remove(DELETIONS_KEY);
     } else {
@@ -613,6 +623,7 @@ pub fn sign_out() {
         return;
     };
     storage::remove(ACCOUNT_KEY);
+    storage::remove(DELETIONS_KEY);
     stop_watching();
     release_lease();
     REPLICA.with(|r| *r.borrow_mut() = None);
