@@ -325,7 +325,7 @@ test('storage full on B: what the server sent is not taken as kept — the statu
   await b.context.close();
 });
 
-test('a document renamed on A: the server has the new title at once, and B\'s Library and heading show it', async ({ browser }) => {
+test('a document renamed on A: the server has the new title at once; B, showing it, follows, and so does its Library', async ({ browser }) => {
   const user = await server.user();
   const a = await device(browser);
   const b = await device(browser);
@@ -337,6 +337,25 @@ test('a document renamed on A: the server has the new title at once, and B\'s Li
   const textOnServer = async () => Object.values(await server.docs(user)).find((d) => d.type === 'text')?.title;
   await expect.poll(textOnServer, { timeout: 15_000 }).toBe('Notes from the field');
 
+  const openOnB = async (title) => {
+    await b.page.bringToFront();
+    await expect(async () => {
+      await b.page.getByRole('button', { name: 'Library' }).click();
+      const lib = b.page.getByRole('dialog', { name: 'Library' });
+      try {
+        await expect(lib.getByRole('button', { name: title, exact: true })).toBeVisible({ timeout: 1_000 });
+      } catch (e) {
+        await lib.getByRole('button', { name: 'Close' }).click();
+        throw e;
+      }
+    }).toPass({ timeout: 15_000 });
+    await b.page.getByRole('dialog', { name: 'Library' }).getByRole('button', { name: title, exact: true }).click();
+    await expect(b.page.getByRole('heading', { level: 1 })).toHaveText(title);
+  };
+  await openOnB('Notes from the field');
+  await expect(marks(b.page, 'the ferry stopped running')).toHaveCount(1, { timeout: 15_000 });
+
+  await a.page.bringToFront();
   await a.page.getByRole('button', { name: 'Library' }).click();
   const libA = a.page.getByRole('dialog', { name: 'Library' });
   await libA.getByRole('button', { name: 'Rename Notes from the field' }).click();
@@ -345,19 +364,10 @@ test('a document renamed on A: the server has the new title at once, and B\'s Li
   await expect(a.page.getByRole('heading', { level: 1 })).toHaveText('Field notes, spring');
   await expect.poll(textOnServer, { timeout: 15_000 }).toBe('Field notes, spring');
 
-  await b.page.bringToFront();
-  await expect(async () => {
-    await b.page.getByRole('button', { name: 'Library' }).click();
-    const lib = b.page.getByRole('dialog', { name: 'Library' });
-    try {
-      await expect(lib.getByRole('button', { name: 'Field notes, spring', exact: true })).toBeVisible({ timeout: 1_000 });
-    } catch (e) {
-      await lib.getByRole('button', { name: 'Close' }).click();
-      throw e;
-    }
-  }).toPass({ timeout: 15_000 });
-  await b.page.getByRole('dialog', { name: 'Library' }).getByRole('button', { name: 'Field notes, spring', exact: true }).click();
-  await expect(b.page.getByRole('heading', { level: 1 })).toHaveText('Field notes, spring');
+  // B, showing the document, takes the new title; its Library lists it so.
+  await expect(b.page.getByRole('heading', { level: 1 })).toHaveText('Field notes, spring', { timeout: 15_000 });
+  await b.page.goto('/#doc=pakistan-army-chief-iran');
+  await openOnB('Field notes, spring');
   await expect(marks(b.page, 'the ferry stopped running')).toHaveCount(1, { timeout: 15_000 });
   await a.context.close();
   await b.context.close();

@@ -88,6 +88,13 @@ pub fn App(doc: Document) -> impl IntoView {
     if let Some(nav) = nav {
         library::keep_count(app, saving);
         nav::reveal_linked(app, nav);
+        // Renamed on another device: the title and details shown follow.
+        let arrived = library::arrived_details();
+        Effect::new(move |_| {
+            if let Some(id) = arrived.get() {
+                nav.renamed(app, &id);
+            }
+        });
         later::when_sync_wanted(move || later::start(app, later::attach_sync(app, saving)));
         Effect::new(move |_| {
             if sync_open.get() {

@@ -16,6 +16,22 @@ use marginalia_core::library::{place_key, text_key, Entry, Library, StoredText, 
 use marginalia_core::markdown::DocFormat;
 use marginalia_core::storage as stored;
 
+thread_local! {
+    /// The latest document whose title or details arrived from another device: the view
+    /// showing it reads them again.
+    static ARRIVED: ArcRwSignal<Option<String>> = ArcRwSignal::new(None);
+}
+
+/// Document `id`'s title or details arrived from another device ([`arrived_details`]).
+pub fn details_arrived(id: &str) {
+    ARRIVED.with(|a| a.set(Some(id.to_string())));
+}
+
+/// The latest document whose title or details arrived from another device.
+pub fn arrived_details() -> ArcRwSignal<Option<String>> {
+    ARRIVED.with(Clone::clone)
+}
+
 pub fn load_library() -> Library {
     storage::get_json(LIBRARY_KEY).unwrap_or_default()
 }

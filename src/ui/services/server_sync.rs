@@ -28,7 +28,9 @@ use crate::ui::edge::idb::DbError;
 use crate::ui::edge::storage;
 use crate::ui::edge::sync_store;
 use crate::ui::edge::timers::{cancellable, later, yield_to_browser, Steps};
-use crate::ui::services::library::{load_library, save_library, stored_annotations, update_info};
+use crate::ui::services::library::{
+    details_arrived, load_library, save_library, stored_annotations, update_info,
+};
 use crate::ui::services::loading;
 use crate::ui::services::saving::Saving;
 use crate::ui::services::tabs;
@@ -913,8 +915,8 @@ async fn apply_incoming() -> Result<(), String> {
                 if storage::get_json::<StoredText>(&text_key(&text.id)).as_ref() != Some(&text) {
                     let _ = storage::set_json(&text_key(&text.id), &text);
                     // Renamed or its details edited on another device: the library's list too.
-                    if !text.info.is_empty() {
-                        let _ = update_info(&text.id, text.info.clone());
+                    if !text.info.is_empty() && update_info(&text.id, text.info.clone()).is_ok() {
+                        details_arrived(&text.id);
                     }
                 }
             }
