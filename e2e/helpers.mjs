@@ -72,3 +72,22 @@ export async function dragSelect(page, phrase, nth = 0) {
   await page.mouse.up();
   await expect.poll(() => page.evaluate(() => String(window.getSelection()))).toBe(phrase);
 }
+
+/**
+ * Lets a test fill the database: while the flag is set (in localStorage, so every tab and a
+ * reload see it), writing an annotation record fails as a full disk makes it fail.
+ */
+export async function allowFullStorage(context) {
+  await context.addInitScript(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (...args) {
+      if (this.name === 'annotations' && localStorage.getItem('test/storage-full') === '1') {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      }
+      return put.apply(this, args);
+    };
+  });
+}
+export const setFull = (page, full) => page.evaluate((full) => (full
+  ? localStorage.setItem('test/storage-full', '1')
+  : localStorage.removeItem('test/storage-full')), full);

@@ -2,7 +2,7 @@
 // Driven like a reader, on the release build.
 import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { afterNextPaint, dragSelect, openApp, phrasePoints, watchConsole } from './helpers.mjs';
+import { afterNextPaint, allowFullStorage, dragSelect, openApp, phrasePoints, setFull, watchConsole } from './helpers.mjs';
 
 const DOC = 'pakistan-army-chief-iran';
 const KEY = `marginalia/v1/doc/${DOC}`;
@@ -63,25 +63,6 @@ const records = async (page) => (await rawRecords(page)).map((r) => JSON.parse(r
  * `meta` overrides the format record.
  */
 const writeRecords = (page, recs, { replace = false, meta = '{"version":1}' } = {}) => dbOp(page, 'write', { recs, replace, meta, doc: DOC });
-
-/**
- * Lets a test fill the database: while the flag is set (in localStorage, so every tab and a
- * reload see it), writing an annotation record fails as a full disk makes it fail.
- */
-async function allowFullStorage(context) {
-  await context.addInitScript(() => {
-    const put = IDBObjectStore.prototype.put;
-    IDBObjectStore.prototype.put = function (...args) {
-      if (this.name === 'annotations' && localStorage.getItem('test/storage-full') === '1') {
-        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-      }
-      return put.apply(this, args);
-    };
-  });
-}
-const setFull = (page, full) => page.evaluate((full) => (full
-  ? localStorage.setItem('test/storage-full', '1')
-  : localStorage.removeItem('test/storage-full')), full);
 
 async function highlight(page, phrase) {
   await page.bringToFront(); // a reader acts in the tab in front (a hidden tab gets no animation frames)

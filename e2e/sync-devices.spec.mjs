@@ -1,7 +1,7 @@
 // Sync through a CouchDB server (issue 31), more of it: a real pouchdb-server on loopback
 // (e2e/sync-server.mjs), browser contexts as devices, pages of one context as tabs.
 import { test, expect } from '@playwright/test';
-import { openApp, dragSelect } from './helpers.mjs';
+import { allowFullStorage, openApp, dragSelect, setFull } from './helpers.mjs';
 import { startCouch, openSync, signIn, recordRequests } from './sync-server.mjs';
 
 let server;
@@ -24,6 +24,16 @@ async function device(browser) {
   return { context, page };
 }
 
+/** Two devices of one new user, both signed in. */
+async function twoDevices(browser) {
+  const user = await server.user();
+  const a = await device(browser);
+  const b = await device(browser);
+  await signIn(a.page, server, user);
+  await signIn(b.page, server, user);
+  return { user, a, b };
+}
+
 /** Opens pasted text as a document of the reader's own. */
 async function pasteDocument(page, text) {
   await page.getByRole('button', { name: 'Library' }).click();
@@ -31,14 +41,27 @@ async function pasteDocument(page, text) {
   await page.getByRole('button', { name: 'Open pasted text' }).click();
 }
 
+/** Opens `title` from the Library once it is listed there (it may arrive by sync meanwhile). */
+async function openFromLibrary(page, title) {
+  await page.bringToFront();
+  await expect(async () => {
+    await page.getByRole('button', { name: 'Library' }).click();
+    const lib = page.getByRole('dialog', { name: 'Library' });
+    try {
+      await expect(lib.getByRole('button', { name: title, exact: true })).toBeVisible({ timeout: 1_000 });
+    } catch (e) {
+      await lib.getByRole('button', { name: 'Close' }).click();
+      throw e;
+    }
+  }).toPass({ timeout: 15_000 });
+  await page.getByRole('dialog', { name: 'Library' }).getByRole('button', { name: title, exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(title);
+}
+
 const OWN = '# Notes from the field\n\nThe river rose twice that spring, and the ferry stopped running for a week.\n\nNobody in the village remembered a flood like it.';
 
 test('the sign-in expires: the status says so, the dialog asks for the password again, and syncing resumes from the checkpoint', async ({ browser }) => {
-  const user = await server.user();
-  const a = await device(browser);
-  const b = await device(browser);
-  await signIn(a.page, server, user);
-  await signIn(b.page, server, user);
+  const { user, a, b } = await twoDevices(browser);
   await highlight(a.page, 'Basij Organization');
   await expect(marks(b.page, 'Basij Organization')).toHaveCount(1, { timeout: 15_000 });
 
@@ -78,30 +101,14 @@ test('the sign-in expires: the status says so, the dialog asks for the password 
 });
 
 test('a document of the reader\'s own highlighted on A opens and anchors on B; removing it from the Library removes it there and on the server, and Undo brings it back', async ({ browser }) => {
-  const user = await server.user();
-  const a = await device(browser);
-  const b = await device(browser);
-  await signIn(a.page, server, user);
-  await signIn(b.page, server, user);
+  const { user, a, b } = await twoDevices(browser);
 
   await pasteDocument(a.page, OWN);
   await expect(a.page.getByRole('heading', { level: 1 })).toHaveText('Notes from the field');
   await highlight(a.page, 'the ferry stopped running');
 
   // B: the document is in its Library; opened, the highlight anchors in its text.
-  await b.page.bringToFront();
-  await b.page.getByRole('button', { name: 'Library' }).click();
-  const libB = b.page.getByRole('dialog', { name: 'Library' });
-  const entry = libB.getByRole('button', { name: 'Notes from the field', exact: true });
-  await expect(async () => {
-    if (!(await entry.count())) {
-      await libB.getByRole('button', { name: 'Close' }).click();
-      await b.page.getByRole('button', { name: 'Library' }).click();
-    }
-    await expect(entry).toBeVisible({ timeout: 1_000 });
-  }).toPass({ timeout: 15_000 });
-  await entry.click();
-  await expect(b.page.getByRole('heading', { level: 1 })).toHaveText('Notes from the field');
+  await openFromLibrary(b.page, 'Notes from the field');
   await expect(marks(b.page, 'the ferry stopped running')).toHaveCount(1, { timeout: 15_000 });
 
   // A removes the document from its Library (from another document: the open one cannot be
@@ -131,29 +138,14 @@ test('a document of the reader\'s own highlighted on A opens and anchors on B; r
     const docs = await server.docs(user);
     expect(Object.values(docs).filter((d) => d.doc && d.doc !== 'pakistan-army-chief-iran').map((d) => d.type).sort()).toEqual(['annotation', 'library', 'text']);
   }).toPass({ timeout: 15_000 });
-  await b.page.bringToFront();
-  await expect(async () => {
-    await b.page.getByRole('button', { name: 'Library' }).click();
-    const lib = b.page.getByRole('dialog', { name: 'Library' });
-    try {
-      await expect(lib.getByRole('button', { name: 'Notes from the field', exact: true })).toBeVisible({ timeout: 1_000 });
-    } catch (e) {
-      await lib.getByRole('button', { name: 'Close' }).click();
-      throw e;
-    }
-  }).toPass({ timeout: 15_000 });
-  await b.page.getByRole('dialog', { name: 'Library' }).getByRole('button', { name: 'Notes from the field', exact: true }).click();
+  await openFromLibrary(b.page, 'Notes from the field');
   await expect(marks(b.page, 'the ferry stopped running')).toHaveCount(1, { timeout: 15_000 });
   await a.context.close();
   await b.context.close();
 });
 
 test('tabs: only one syncs; an edit in the other, to a document the syncing tab does not show, goes out; closing the syncing tab hands over', async ({ browser }) => {
-  const user = await server.user();
-  const a = await device(browser);
-  const b = await device(browser);
-  await signIn(a.page, server, user);
-  await signIn(b.page, server, user);
+  const { user, a, b } = await twoDevices(browser);
   const requests = recordRequests(a.context, server);
   const a2 = await a.context.newPage();
   await openApp(a2);
@@ -183,11 +175,7 @@ test('tabs: only one syncs; an edit in the other, to a document the syncing tab 
 });
 
 test('a reload resumes from the checkpoint; undoing a delete on A brings the annotation back on B', async ({ browser }) => {
-  const user = await server.user();
-  const a = await device(browser);
-  const b = await device(browser);
-  await signIn(a.page, server, user);
-  await signIn(b.page, server, user);
+  const { user, a, b } = await twoDevices(browser);
   for (const p of ['Basij Organization', 'Hassan Rouhani', 'three-day visit']) await highlight(a.page, p);
   await expect(marks(b.page, 'three-day visit')).toHaveCount(1, { timeout: 15_000 });
 
@@ -213,11 +201,7 @@ test('a reload resumes from the checkpoint; undoing a delete on A brings the ann
 });
 
 test('the same annotation edited offline on both devices: back online, both show the later edit, once', async ({ browser }) => {
-  const user = await server.user();
-  const a = await device(browser);
-  const b = await device(browser);
-  await signIn(a.page, server, user);
-  await signIn(b.page, server, user);
+  const { user, a, b } = await twoDevices(browser);
   await highlight(a.page, 'Basij Organization');
   await expect(marks(b.page, 'Basij Organization')).toHaveCount(1, { timeout: 15_000 });
 
@@ -255,11 +239,7 @@ test('the same annotation edited offline on both devices: back online, both show
 });
 
 test('the syncing tab crashes: a deletion made meanwhile in another tab still reaches the server and the other device', async ({ browser }) => {
-  const user = await server.user();
-  const a = await device(browser);
-  const b = await device(browser);
-  await signIn(a.page, server, user);
-  await signIn(b.page, server, user);
+  const { user, a, b } = await twoDevices(browser);
   const a2 = await a.context.newPage();
   await openApp(a2);
   await expect(a2.getByRole('button', { name: 'Synced by another tab' })).toBeVisible({ timeout: 15_000 });
@@ -290,20 +270,12 @@ test('storage full on B: what the server sent is not taken as kept — the statu
   const a = await device(browser);
   // B's writes of annotation records fail as a full disk makes them fail while the flag is set.
   const bContext = await browser.newContext();
-  await bContext.addInitScript(() => {
-    const put = IDBObjectStore.prototype.put;
-    IDBObjectStore.prototype.put = function (...args) {
-      if (this.name === 'annotations' && localStorage.getItem('test/storage-full') === '1') {
-        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-      }
-      return put.apply(this, args);
-    };
-  });
+  await allowFullStorage(bContext);
   const b = { context: bContext, page: await bContext.newPage() };
   await openApp(b.page);
   await signIn(a.page, server, user);
   await signIn(b.page, server, user);
-  await b.page.evaluate(() => localStorage.setItem('test/storage-full', '1'));
+  await setFull(b.page, true);
 
   await highlight(a.page, 'Basij Organization');
   const full = b.page.getByRole('button', { name: /^Not synced: this device's storage is full/ });
@@ -312,7 +284,7 @@ test('storage full on B: what the server sent is not taken as kept — the statu
 
   // Room again; the reader asks for another try from the Sync dialog: the same change is asked
   // for again (the checkpoint did not pass it), kept and shown; nothing was lost on the server.
-  await b.page.evaluate(() => localStorage.removeItem('test/storage-full'));
+  await setFull(b.page, false);
   await full.click();
   const dialog = b.page.getByRole('dialog', { name: 'Sync' });
   await dialog.getByRole('button', { name: 'Try again now' }).click();
@@ -326,33 +298,14 @@ test('storage full on B: what the server sent is not taken as kept — the statu
 });
 
 test('a document renamed on A: the server has the new title at once; B, showing it, follows, and so does its Library', async ({ browser }) => {
-  const user = await server.user();
-  const a = await device(browser);
-  const b = await device(browser);
-  await signIn(a.page, server, user);
-  await signIn(b.page, server, user);
+  const { user, a, b } = await twoDevices(browser);
   await pasteDocument(a.page, OWN);
   await expect(a.page.getByRole('heading', { level: 1 })).toHaveText('Notes from the field');
   await highlight(a.page, 'the ferry stopped running');
   const textOnServer = async () => Object.values(await server.docs(user)).find((d) => d.type === 'text')?.title;
   await expect.poll(textOnServer, { timeout: 15_000 }).toBe('Notes from the field');
 
-  const openOnB = async (title) => {
-    await b.page.bringToFront();
-    await expect(async () => {
-      await b.page.getByRole('button', { name: 'Library' }).click();
-      const lib = b.page.getByRole('dialog', { name: 'Library' });
-      try {
-        await expect(lib.getByRole('button', { name: title, exact: true })).toBeVisible({ timeout: 1_000 });
-      } catch (e) {
-        await lib.getByRole('button', { name: 'Close' }).click();
-        throw e;
-      }
-    }).toPass({ timeout: 15_000 });
-    await b.page.getByRole('dialog', { name: 'Library' }).getByRole('button', { name: title, exact: true }).click();
-    await expect(b.page.getByRole('heading', { level: 1 })).toHaveText(title);
-  };
-  await openOnB('Notes from the field');
+  await openFromLibrary(b.page, 'Notes from the field');
   await expect(marks(b.page, 'the ferry stopped running')).toHaveCount(1, { timeout: 15_000 });
 
   await a.page.bringToFront();
@@ -367,7 +320,7 @@ test('a document renamed on A: the server has the new title at once; B, showing 
   // B, showing the document, takes the new title; its Library lists it so.
   await expect(b.page.getByRole('heading', { level: 1 })).toHaveText('Field notes, spring', { timeout: 15_000 });
   await b.page.goto('/#doc=pakistan-army-chief-iran');
-  await openOnB('Field notes, spring');
+  await openFromLibrary(b.page, 'Field notes, spring');
   await expect(marks(b.page, 'the ferry stopped running')).toHaveCount(1, { timeout: 15_000 });
   await a.context.close();
   await b.context.close();
