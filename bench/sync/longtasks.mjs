@@ -15,7 +15,14 @@ for (const e of events) if (e.ph === 'M' && e.name === 'thread_name' && e.args.n
 for (const e of events) { const k = `${e.pid}:${e.tid}`; if (names.has(k)) names.set(k, names.get(k) + 1); }
 const main = [...names.entries()].sort((a, b) => b[1] - a[1])[0][0];
 const mine = events.filter((e) => `${e.pid}:${e.tid}` === main && e.ph === 'X' && typeof e.dur === 'number');
-const tasks = mine.filter((e) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
+// One event per task: Chromium often writes two nested ones (the outer names who posted it).
+const both = mine.filter((e) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask')
+  .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+const tasks = [];
+for (const e of both) {
+  const last = tasks[tasks.length - 1];
+  if (!last || e.ts >= last.ts + last.dur) tasks.push(e);
+}
 const marks = events.filter((e) => e.cat && e.cat.includes('blink.user_timing') && (e.name || '').startsWith('marginalia:') && (e.ph === 'b' || e.ph === 'R' || e.ph === 'I'));
 const t0 = Math.min(...tasks.map((t) => t.ts));
 const SKIP = new Set(['RunTask', 'ThreadControllerImpl::RunTask']);
@@ -42,5 +49,7 @@ for (const t of tasks.filter((t) => t.dur / 1000 > Number(limit))) {
   const top = list(direct);
   const browserWork = list(own);
   const ms = marks.filter((m) => m.ts >= t.ts && m.ts <= end).map((m) => m.name.replace('marginalia:', ''));
-  console.log(`@${((t.ts - t0) / 1000).toFixed(0)} ms  ${(t.dur / 1000).toFixed(0)} ms: ${top}${browserWork ? `  {inside: ${browserWork}}` : ''}${ms.length ? `  [marks: ${[...new Set(ms)].join(' ')}]` : ''}`);
+  const poster = both.find((e) => e.ts >= t.ts && e.ts + e.dur <= end && e.args?.src_func);
+  const posted = poster ? ` (posted by ${poster.args.src_func}, ${(poster.args.src_file || '').split('/').pop()})` : '';
+  console.log(`@${((t.ts - t0) / 1000).toFixed(0)} ms  ${(t.dur / 1000).toFixed(0)} ms${posted}: ${top}${browserWork ? `  {inside: ${browserWork}}` : ''}${ms.length ? `  [marks: ${[...new Set(ms)].join(' ')}]` : ''}`);
 }
