@@ -555,14 +555,12 @@ impl AnnotationSet {
     }
 
     /// [`AnnotationSet::load`] of a set gathered with [`AnnotationSet::gather`]: this set, empty
-    /// and without history, becomes it (its summary names every annotation, in text order);
-    /// otherwise nothing changes and the gathered set comes back, to be merged instead.
-    pub fn load_gathered(
-        &mut self,
-        gathered: AnnotationSet,
-    ) -> Result<ChangeSummary, AnnotationSet> {
+    /// and without history, takes its annotations (`gathered` is left empty; the summary names
+    /// every annotation, in text order); otherwise nothing changes (`None`), and the gathered
+    /// set is left as it was, to be merged instead.
+    pub fn load_gathered(&mut self, gathered: &mut AnnotationSet) -> Option<ChangeSummary> {
         if !self.is_empty() || !self.undo.is_empty() || !self.redo.is_empty() {
-            return Err(gathered);
+            return None;
         }
         let mut summary = ChangeSummary {
             kind: Some(ChangeKind::Sync),
@@ -576,11 +574,11 @@ impl AnnotationSet {
             summary.ids.push(a.id.clone());
         }
         // As `load`: nothing to save, no history.
-        *self = gathered;
+        *self = std::mem::take(gathered);
         self.undo.clear();
         self.redo.clear();
         self.changed.clear();
-        Ok(summary)
+        Some(summary)
     }
 
     /// Every annotation, given up (a gathered set that could not be loaded, to be merged).
@@ -962,7 +960,8 @@ pub(crate) mod tests {
                 gathered.gather(list[a..b].to_vec());
             }
             let mut set = AnnotationSet::new();
-            let summary = set.load_gathered(gathered).unwrap();
+            let summary = set.load_gathered(&mut gathered).unwrap();
+            prop_assert!(gathered.is_empty());
             let ids = |s: &AnnotationSet| s.iter().cloned().collect::<Vec<_>>();
             prop_assert_eq!(ids(&set), ids(&whole));
             prop_assert_eq!(set.all_tags(), whole.all_tags());
@@ -992,16 +991,21 @@ pub(crate) mod tests {
         let mut set = AnnotationSet::new();
         set.create(sample("c", &text, CharSpan::new(8, 13)))
             .unwrap();
-        let back = set.load_gathered(gathered).unwrap_err();
+        assert_eq!(set.load_gathered(&mut gathered), None);
         assert_eq!(set.len(), 1);
         assert!(set.can_undo());
-        let ids: Vec<String> = back.into_annotations().into_iter().map(|a| a.id).collect();
+        let ids: Vec<String> = gathered
+            .into_annotations()
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
         assert_eq!(ids, vec!["a".to_string(), "b".to_string()]);
         // Emptied again, but with history: still not loaded over.
         set.delete("c").unwrap();
         let mut gathered = AnnotationSet::new();
         gathered.gather(vec![sample("a", &text, CharSpan::new(0, 3))]);
-        assert!(set.load_gathered(gathered).is_err());
+        assert_eq!(set.load_gathered(&mut gathered), None);
+        assert_eq!(gathered.len(), 1);
     }
 
     #[test]

@@ -221,7 +221,7 @@ async fn decode_in_slices(
 /// The first read, with nothing here yet: the stored annotations, gathered, are the set.
 async fn first_load(
     saving: Saving,
-    gathered: AnnotationSet,
+    mut gathered: AnnotationSet,
     known: HashMap<String, Timestamp>,
     merge_timing: UserTiming,
 ) {
@@ -232,7 +232,7 @@ async fn first_load(
     });
     let summary = app
         .set
-        .try_update_value(|set| set.load_gathered(gathered).ok())
+        .try_update_value(|set| set.load_gathered(&mut gathered))
         .flatten();
     drop(merge_timing);
     if let Some(summary) = summary {
