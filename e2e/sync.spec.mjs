@@ -160,7 +160,9 @@ test('a first sync of 1,500 annotations: the reader highlights while it runs, an
   await expect.poll(stored, { timeout: 20_000 }).toBe(1501);
   await expect(marks(b, 'Basij Organization')).toHaveCount(1);
   await expect(marks(b, 'Hassan Rouhani')).toHaveCount(1);
-  await expect(b.locator('#card-list > li')).toHaveCount(50);
+  // The page of 50, and the reader's own (focused, further on in the text) after it.
+  await expect(b.locator('#card-list > li')).toHaveCount(51);
+  await expect(b.locator('#card-list .card', { hasText: 'Hassan Rouhani' })).toHaveCount(1);
   await expect(b.getByRole('button', { name: 'Show 50 more' })).toBeVisible();
   await expect(marks(a, 'Hassan Rouhani')).toHaveCount(1, { timeout: 20_000 });
   await a.context().close();
