@@ -108,3 +108,63 @@ test('two devices: a highlight made on one appears on the other, one made offlin
   await expect(marks(b, 'three-day visit')).toHaveCount(1);
   await expect(b.getByRole('button', { name: 'Sync', exact: true })).toBeVisible();
 });
+
+test('a first sync of 1,500 annotations: the reader highlights while it runs, and ends with every one of them and their own', async ({ browser }) => {
+  const user = await server.user();
+  // One highlight made by the app on A, then 1,499 more like it on the server (new ids): more
+  // than a run merges record by record, more than a page of the paged read, more than the
+  // count past which the article lays out only the blocks near the screen.
+  const a = await (await browser.newContext()).newPage();
+  await openApp(a);
+  await dragSelect(a, 'Basij Organization');
+  await a.getByRole('button', { name: 'Highlight', exact: true }).click();
+  const dialogA = await openSync(a);
+  await dialogA.getByRole('textbox', { name: 'Server address' }).fill(url);
+  await dialogA.getByRole('textbox', { name: 'User name' }).fill(user.name);
+  await dialogA.getByLabel('Password').fill(user.password);
+  await dialogA.getByRole('button', { name: 'Sign in' }).click();
+  await dialogA.getByRole('button', { name: 'Close' }).click();
+  await expect(a.getByRole('button', { name: 'Synced', exact: true })).toBeVisible({ timeout: 20_000 });
+  const all = await couch('GET', `/${user.db}/_all_docs?include_docs=true`);
+  const model = all.json.rows.find((r) => r.id.startsWith('annotation:')).doc;
+  const docs = Array.from({ length: 1499 }, (_, i) => {
+    const id = `urn:uuid:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    const { _id, _rev, ...body } = model;
+    return { ...body, _id: `annotation:${model.doc}:${id}`, annotation: { ...model.annotation, id, note: `copy ${i}` } };
+  });
+  expect((await couch('POST', `/${user.db}/_bulk_docs`, { docs })).status).toBe(201);
+
+  // B, an empty device, signs in and highlights at once, while the first sync runs.
+  const b = await (await browser.newContext()).newPage();
+  await openApp(b);
+  const dialogB = await openSync(b);
+  await dialogB.getByRole('textbox', { name: 'Server address' }).fill(url);
+  await dialogB.getByRole('textbox', { name: 'User name' }).fill(user.name);
+  await dialogB.getByLabel('Password').fill(user.password);
+  await dialogB.getByRole('button', { name: 'Sign in' }).click();
+  await expect(dialogB.getByText(`Signed in as ${user.name}`)).toBeVisible();
+  await dialogB.getByRole('button', { name: 'Close' }).click();
+  await dragSelect(b, 'Hassan Rouhani');
+  await b.getByRole('button', { name: 'Highlight', exact: true }).click();
+  await expect(marks(b, 'Hassan Rouhani')).toHaveCount(1);
+  await expect(b.getByRole('button', { name: 'Synced', exact: true })).toBeVisible({ timeout: 60_000 });
+
+  // All 1,500 and the reader's own: stored, drawn, and listed; the reader's went out to A.
+  const stored = () => b.evaluate((doc) => new Promise((resolve) => {
+    const open = indexedDB.open('marginalia');
+    open.onsuccess = () => {
+      const req = open.result.transaction('annotations').objectStore('annotations').count(IDBKeyRange.bound([doc], [doc, []]));
+      req.onsuccess = () => { open.result.close(); resolve(req.result); };
+    };
+  }), model.doc);
+  await expect.poll(stored, { timeout: 20_000 }).toBe(1501);
+  await expect(marks(b, 'Basij Organization')).toHaveCount(1);
+  await expect(marks(b, 'Hassan Rouhani')).toHaveCount(1);
+  // The page of 50, and the reader's own (focused, further on in the text) after it.
+  await expect(b.locator('#card-list > li')).toHaveCount(51);
+  await expect(b.locator('#card-list .card', { hasText: 'Hassan Rouhani' })).toHaveCount(1);
+  await expect(b.getByRole('button', { name: 'Show 50 more' })).toBeVisible();
+  await expect(marks(a, 'Hassan Rouhani')).toHaveCount(1, { timeout: 20_000 });
+  await a.context().close();
+  await b.context().close();
+});

@@ -204,6 +204,75 @@ async fn the_database_writes_reads_counts_and_takes_a_documents_records() {
     let _ = idb::take_doc(other).await;
 }
 
+#[wasm_bindgen_test]
+async fn a_document_is_read_a_page_at_a_time_whole_and_in_order() {
+    use marginalia::ui::idb;
+    let doc = "idb-test-pages";
+    // A document whose name the first one's is a prefix of: its keys sort right after.
+    let next = "idb-test-pages-2";
+    let _ = idb::take_doc(doc).await;
+    let _ = idb::take_doc(next).await;
+    idb::write(next, many_puts("x-", 3, "other")).await.unwrap();
+    // Two full pages exactly (the read's last page is empty), then one more record.
+    idb::write(doc, many_puts("r-", 800, "v")).await.unwrap();
+    for n in [800, 801] {
+        if n == 801 {
+            idb::write(doc, many_puts("s-", 1, "w")).await.unwrap();
+        }
+        let mut read = idb::read_doc(doc).await.unwrap();
+        assert_eq!(read.meta.as_deref(), Some("{\"version\":1}"));
+        assert_eq!(read.len(), n);
+        let all = read.take_all();
+        let ids: Vec<&str> = all.iter().map(|(id, _)| id.as_str()).collect();
+        let mut expected: Vec<String> = (0..800).map(|i| format!("r-{i:05}")).collect();
+        if n == 801 {
+            expected.push("s-00000".into());
+        }
+        assert_eq!(ids, expected.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(all.iter().all(|(id, raw)| raw.contains(id.as_str())));
+    }
+    let _ = idb::take_doc(doc).await;
+    assert_eq!(idb::read_doc(next).await.unwrap().len(), 3);
+    let _ = idb::take_doc(next).await;
+    // Nothing stored: nothing read, no meta.
+    let read = idb::read_doc(doc).await.unwrap();
+    assert!(read.is_empty() && read.meta.is_none());
+}
+
+#[wasm_bindgen_test]
+async fn the_sync_replica_is_saved_a_slice_at_a_time_in_one_transaction() {
+    use marginalia::ui::edge::sync_store;
+    use marginalia_sync::{LocalDoc, ReplicaMeta};
+    sync_store::clear().await.unwrap();
+    let docs: Vec<LocalDoc> = (0..137)
+        .map(|i| LocalDoc {
+            id: format!("annotation:d:{i:04}"),
+            seq: i,
+            revs: Default::default(),
+            unpushed: i % 2 == 0,
+        })
+        .collect();
+    let meta = ReplicaMeta {
+        id: "device".into(),
+        seq: 137,
+        runs: 2,
+        logs: Default::default(),
+    };
+    let encoded = docs.iter().map(sync_store::encode).collect();
+    sync_store::save(Some(meta.clone()), encoded).await.unwrap();
+    let (read_meta, mut read) = sync_store::load().await.unwrap().expect("a stored replica");
+    assert_eq!(read_meta, meta);
+    read.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(read, docs);
+    // The meta record alone.
+    let later = ReplicaMeta { seq: 140, ..meta };
+    sync_store::save(Some(later.clone()), Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(sync_store::load().await.unwrap().unwrap().0, later);
+    sync_store::clear().await.unwrap();
+}
+
 /// Selects `span` of a one-block document and clicks **Highlight**.
 /// `n` records `"{prefix}{i}"` (zero-padded, so in id order) with `value` in their text.
 fn many_puts(prefix: &str, n: usize, value: &str) -> marginalia_core::storage::SavePlan {

@@ -36,10 +36,12 @@
 //   BENCH_DIST           the build to measure (default: target/bench/dist, bench/run.sh's snapshot)
 //   BENCH_SYNC_N         annotations (default 10000)
 //   BENCH_SYNC_ROUNDS    first syncs of each (default 3)
-//   BENCH_SYNC_CHANGES   changes timed on each, after one warm-up (default 5)
+//   BENCH_SYNC_CHANGES   changes timed on each, after one warm-up (default 5; 0: the first sync only)
 //   BENCH_SYNC_TIMEOUT   ms a first sync may take before it is reported as not finishing (default 240000)
 //   BENCH_SYNC_PORT      the static server's port (default 4873)
 //   BENCH_SYNC_ONLY      marginalia or pouchdb: run one side only
+//   BENCH_SYNC_TRACE     a file: Chromium's trace of the app's first first sync, written there
+//                        (devtools timeline; bench/sync/longtasks.mjs tells its long tasks apart)
 import { createServer } from 'node:http';
 import { createServer as netServer } from 'node:net';
 import { spawn, execFileSync } from 'node:child_process';
@@ -60,6 +62,7 @@ const CHANGES = Number(process.env.BENCH_SYNC_CHANGES || 5);
 const TIMEOUT_MS = Number(process.env.BENCH_SYNC_TIMEOUT || 240_000);
 const PORT = Number(process.env.BENCH_SYNC_PORT || 4873);
 const ONLY = process.env.BENCH_SYNC_ONLY || null;
+let TRACE = process.env.BENCH_SYNC_TRACE || null;
 const ORIGIN = `http://127.0.0.1:${PORT}`;
 const NAME = 'reader';
 const PASSWORD = 'reader-pw';
@@ -238,6 +241,12 @@ async function marginaliaFirstSync(browser) {
   requests.n = 0;
   requests.counting = true;
   const t0 = await page.evaluate(() => performance.now());
+  const tracing = TRACE;
+  TRACE = null;
+  if (tracing) {
+    await browser.startTracing(page, { path: tracing, screenshots: false,
+      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'v8', 'blink.user_timing'] });
+  }
   const watching = page.evaluate(WATCH_SYNCED, [N, DOC, TIMEOUT_MS]);
   await signIn.click();
   const end = await watching;
@@ -251,6 +260,7 @@ async function marginaliaFirstSync(browser) {
   await page.waitForTimeout(1000);
   const settled = await page.evaluate(() => performance.now());
   requests.counting = false;
+  if (tracing) await browser.stopTracing();
   const tasks = await longestSince(page, t0, settled);
   // The panel was closed by nothing: close the dialog for the change test later.
   await dialog.getByRole('button', { name: 'Close' }).click().catch(() => {});
@@ -436,11 +446,11 @@ async function main() {
     const first = { marginalia: summary(runs.marginalia), pouchdb: summary(runs.pouchdb) };
 
     let change = { marginalia: null, pouchdb: null };
-    if (keep.marginalia.length === 2 && runs.marginalia.slice(-2).every((r) => r.ok)) {
+    if (CHANGES > 0 && keep.marginalia.length === 2 && runs.marginalia.slice(-2).every((r) => r.ok)) {
       const m = await marginaliaChanges(keep.marginalia[0].page, keep.marginalia[1].page);
       change.marginalia = { ms: median(m), each: m };
     }
-    if (keep.pouchdb.length === 2 && runs.pouchdb.slice(-2).every((r) => r.ok)) {
+    if (CHANGES > 0 && keep.pouchdb.length === 2 && runs.pouchdb.slice(-2).every((r) => r.ok)) {
       const p = await pouchChanges(keep.pouchdb[0].page, keep.pouchdb[1].page);
       change.pouchdb = { ms: median(p), each: p };
     }

@@ -542,6 +542,50 @@ impl AnnotationSet {
         Some(summary)
     }
 
+    /// Adds stored annotations to a set being gathered a piece at a time for
+    /// [`AnnotationSet::load_gathered`] (a later id replaces an earlier one; nothing to save, no
+    /// history): loading thousands need not hold the page in one task.
+    pub fn gather(&mut self, annotations: Vec<Annotation>) {
+        for a in annotations {
+            let id = a.id.clone();
+            self.changed.remove(&id);
+            self.set_state(&id, Some(a));
+            self.changed.remove(&id);
+        }
+    }
+
+    /// [`AnnotationSet::load`] of a set gathered with [`AnnotationSet::gather`]: this set, empty
+    /// and without history, takes its annotations (`gathered` is left empty; the summary names
+    /// every annotation, in text order); otherwise nothing changes (`None`), and the gathered
+    /// set is left as it was, to be merged instead.
+    pub fn load_gathered(&mut self, gathered: &mut AnnotationSet) -> Option<ChangeSummary> {
+        if !self.is_empty() || !self.undo.is_empty() || !self.redo.is_empty() {
+            return None;
+        }
+        let mut summary = ChangeSummary {
+            kind: Some(ChangeKind::Sync),
+            ..Default::default()
+        };
+        for a in gathered.iter() {
+            match a.anchor {
+                Some(span) => summary.touched.push(span),
+                None => summary.unanchored_changed = true,
+            }
+            summary.ids.push(a.id.clone());
+        }
+        // As `load`: nothing to save, no history.
+        *self = std::mem::take(gathered);
+        self.undo.clear();
+        self.redo.clear();
+        self.changed.clear();
+        Some(summary)
+    }
+
+    /// Every annotation, given up (a gathered set that could not be loaded, to be merged).
+    pub fn into_annotations(self) -> Vec<Annotation> {
+        self.items.into_values().collect()
+    }
+
     /// Applies changes that came from elsewhere (another tab) without recording them: history
     /// entries that mention the changed ids are dropped, so undo never resurrects a stale state.
     pub fn apply_external(
@@ -877,6 +921,91 @@ pub(crate) mod tests {
         assert!(!set.can_undo());
         assert_eq!(set.load(vec![a]), None);
         assert_eq!(set.len(), 2);
+    }
+
+    /// Gathered a piece at a time, then loaded: the same set as loading them at once, and the
+    /// same summary (in text order); a set that is not empty (or has history) is left alone.
+    #[test]
+    fn a_gathered_set_loads_as_a_whole_load_would() {
+        use proptest::prelude::*;
+        let text = CharText::new("one two three four five six seven eight nine ten");
+        let len = text.len_chars();
+        let one =
+            (0..len, 1..6usize, 0..4usize, proptest::bool::ANY).prop_map(move |(s, w, id, tag)| {
+                let span = CharSpan::new(s, (s + w).min(len));
+                // Some ids repeat: a later one replaces an earlier one, as in `load`.
+                let mut a = sample(&format!("id{id}-{}", s % 5), &text, span);
+                if tag {
+                    a.tags = vec![format!("t{}", s % 3)];
+                }
+                if s % 7 == 0 {
+                    a.anchor = None;
+                }
+                a
+            });
+        let cases = (
+            proptest::collection::vec(one, 0..40),
+            proptest::collection::vec(0..40usize, 0..5),
+        );
+        proptest!(|((list, cuts) in cases)| {
+            let mut whole = AnnotationSet::new();
+            let whole_summary = whole.load(list.clone()).unwrap();
+            let mut gathered = AnnotationSet::new();
+            let mut cuts = cuts.clone();
+            cuts.push(0);
+            cuts.push(list.len());
+            cuts.sort();
+            for w in cuts.windows(2) {
+                let (a, b) = (w[0].min(list.len()), w[1].min(list.len()));
+                gathered.gather(list[a..b].to_vec());
+            }
+            let mut set = AnnotationSet::new();
+            let summary = set.load_gathered(&mut gathered).unwrap();
+            prop_assert!(gathered.is_empty());
+            let ids = |s: &AnnotationSet| s.iter().cloned().collect::<Vec<_>>();
+            prop_assert_eq!(ids(&set), ids(&whole));
+            prop_assert_eq!(set.all_tags(), whole.all_tags());
+            prop_assert!(set.take_changed().is_empty());
+            prop_assert!(!set.can_undo() && !set.can_redo());
+            // The summary: every id once, in text order, and the anchors of what is there.
+            let in_order: Vec<String> = set.iter().map(|a| a.id.clone()).collect();
+            prop_assert_eq!(&summary.ids, &in_order);
+            let mut touched = summary.touched.clone();
+            let mut expected: Vec<CharSpan> = set.iter().filter_map(|a| a.anchor).collect();
+            touched.sort_by_key(|s| (s.start, s.end));
+            expected.sort_by_key(|s| (s.start, s.end));
+            prop_assert_eq!(touched, expected);
+            prop_assert_eq!(summary.unanchored_changed, set.iter().any(|a| a.anchor.is_none()));
+            prop_assert_eq!(summary.kind, whole_summary.kind);
+        });
+    }
+
+    #[test]
+    fn a_gathered_set_is_not_loaded_over_anything() {
+        let text = CharText::new("one two three four");
+        let mut gathered = AnnotationSet::new();
+        gathered.gather(vec![sample("a", &text, CharSpan::new(0, 3))]);
+        gathered.gather(vec![sample("b", &text, CharSpan::new(4, 7))]);
+        assert!(gathered.take_changed().is_empty());
+        // The reader highlighted meanwhile: nothing loaded, the gathered set back for a merge.
+        let mut set = AnnotationSet::new();
+        set.create(sample("c", &text, CharSpan::new(8, 13)))
+            .unwrap();
+        assert_eq!(set.load_gathered(&mut gathered), None);
+        assert_eq!(set.len(), 1);
+        assert!(set.can_undo());
+        let ids: Vec<String> = gathered
+            .into_annotations()
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(ids, vec!["a".to_string(), "b".to_string()]);
+        // Emptied again, but with history: still not loaded over.
+        set.delete("c").unwrap();
+        let mut gathered = AnnotationSet::new();
+        gathered.gather(vec![sample("a", &text, CharSpan::new(0, 3))]);
+        assert_eq!(set.load_gathered(&mut gathered), None);
+        assert_eq!(gathered.len(), 1);
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::ui::edge::clock::perf_now;
 use crate::ui::edge::elements::{all, block_element, by_id, replace_nodes};
 use crate::ui::edge::events::{on_document, on_target, on_window};
 use crate::ui::edge::layout::{first_child_in_view, top_bar_bottom};
+use crate::ui::edge::perf::UserTiming;
 use crate::ui::edge::selection::{
     caret_at_block, caret_box, keeping_selection, move_caret, selection_ends, selection_focus_in,
     CaretStep,
@@ -51,8 +52,22 @@ fn mark_states(app: AppState) {
 /// From how many blocks a document counts as long.
 const LONG_DOCUMENT_BLOCKS: usize = 100;
 
+/// From how many annotations a document's off-screen blocks are skipped by layout too, however
+/// few its blocks (a sync or an import of thousands: every style and layout of the page, the
+/// browser's own included, went through all their marks).
+const MANY_ANNOTATIONS: usize = 1_000;
+
 /// Up to this many changed blocks are always re-rendered in one go (a reader's own change).
 const ALWAYS_AT_ONCE: usize = 16;
+
+/// Past this many changed spans, a change's blocks are re-rendered a slice per task however few
+/// they are.
+const MANY_CHANGES: usize = 64;
+
+/// Past this many nodes drawn in one task, the rest waits for the next one: the browser's
+/// style, layout and paint of the frame that follows grow with them (a block of the bundled
+/// article holds up to about 900 marks after a sync of 10,000).
+const SLICE_NODES: usize = 600;
 
 /// Past this much re-rendering in one task, the rest waits for the next one.
 const SLICE_MS: f64 = 12.0;
@@ -64,12 +79,19 @@ pub fn ArticleView() -> impl IntoView {
     let (source, n) = app
         .doc
         .with_value(|d| (d.source_line.clone(), d.blocks.len()));
-    // A long document's off-screen blocks are skipped by layout (content-visibility, style/).
-    let class = if n > LONG_DOCUMENT_BLOCKS {
-        "doc long"
-    } else {
-        "doc"
-    };
+    // A long document's off-screen blocks are skipped by layout (content-visibility, style/);
+    // so are those of one with many annotations, from the time it has them on (not undone when
+    // they go: the class's change restyles the whole article).
+    let many_marks = StoredValue::new(n > LONG_DOCUMENT_BLOCKS);
+    let long = Memo::new(move |_| {
+        // Before the marks of a large load are drawn (the list follows a task later).
+        app.blocks_changed.track();
+        app.list.track();
+        if !many_marks.get_value() && app.set.with_value(|s| s.len()) > MANY_ANNOTATIONS {
+            many_marks.set_value(true);
+        }
+        many_marks.get_value()
+    });
     // Every block in one write (a long document is one HTML parse, not thousands of views);
     // afterwards one effect re-renders just the blocks a change touched.
     let blocks = NodeRef::<leptos::html::Div>::new();
@@ -80,19 +102,22 @@ pub fn ArticleView() -> impl IntoView {
         let Some(root) = blocks.get_untracked() else {
             return;
         };
-        // Many blocks (a load, a sync, an import) are re-rendered a slice per task, those on
+        let _timing = (!dirty.is_empty()).then(|| UserTiming::start("marginalia:blocks"));
+        // Many blocks, or many changes (a load, a sync, an import: in a short article, a few
+        // blocks with hundreds of marks each), are re-rendered a slice per task, those on
         // screen first, so that the page paints and takes input in between.
-        let many = dirty.len() > ALWAYS_AT_ONCE;
+        let many = dirty.len() > ALWAYS_AT_ONCE || touched.len() > MANY_CHANGES;
         let dirty = if many {
             markup::nearest_first(dirty, first_child_in_view(&root))
         } else {
             dirty
         };
         let started = perf_now();
+        let mut drawn = 0;
         let mut selection = selection_ends();
         let mut queue = dirty.into_iter();
         while let Some(idx) = queue.next() {
-            if many && perf_now() - started > SLICE_MS {
+            if many && (perf_now() - started > SLICE_MS || drawn > SLICE_NODES) {
                 app.defer_blocks(std::iter::once(idx).chain(queue).collect());
                 break;
             }
@@ -107,6 +132,7 @@ pub fn ArticleView() -> impl IntoView {
                         }
                     }
                 });
+                drawn += el.child_nodes().length() as usize;
             }
         }
     });
@@ -118,7 +144,8 @@ pub fn ArticleView() -> impl IntoView {
         // A tab stop (the keyboard reading mode), never editable: the reader's text is not theirs
         // to change.
         <article
-            class=class
+            class="doc"
+            class:long=move || long.get()
             id="article"
             tabindex="0"
             aria-labelledby="doc-title"

@@ -3,6 +3,7 @@
 //! futures, failures become worded values ([`DbError`]). Writes happen off the main thread; the
 //! page only hands over the changed records.
 
+use super::timers::yield_to_browser;
 use js_sys::{Array, Promise};
 use marginalia_core::storage::{
     self, meta_value, SavePlan, DB_NAME, DB_VERSION, META_STORE, RECORDS_STORE, SET_ASIDE_STORE,
@@ -186,11 +187,12 @@ fn record_key(doc: &str, id: &str) -> JsValue {
 
 /// Every key `[doc, …]` of one document (arrays sort after strings, so `[doc, []]` ends it).
 fn doc_range(doc: &str) -> Result<IdbKeyRange, DbError> {
-    IdbKeyRange::bound(
-        &Array::of1(&doc.into()),
-        &Array::of2(&doc.into(), &Array::new()),
-    )
-    .map_err(|e| db_error(&e))
+    IdbKeyRange::bound(&Array::of1(&doc.into()), &doc_end(doc)).map_err(|e| db_error(&e))
+}
+
+/// The key just past document `doc`'s records.
+fn doc_end(doc: &str) -> JsValue {
+    Array::of2(&doc.into(), &Array::new()).into()
 }
 
 /// A transaction, once every save still handing its records over is written ([`finish_writes`]).
@@ -268,31 +270,72 @@ fn as_text(v: &JsValue) -> String {
     })
 }
 
+/// How many records one read of a document takes from the database: the browser hands them to
+/// the page in the task that reads them (all 10,000 of a large sync's document at once held it
+/// for hundreds of ms), so a larger document is read a page at a time, in key order, the browser
+/// free to paint and take input between pages.
+const READ_PAGE: u32 = 400;
+
+/// A document's stored records and its meta value: read a page of [`READ_PAGE`] at a time, each
+/// page in its own transaction from just after the last key read (a record written meanwhile is
+/// read as it is then, or not at all if it lies before the place reached: the tab that wrote it
+/// says so, and the document is read again).
 pub async fn read_doc(doc: &str) -> Result<DocRecords, DbError> {
     let db = open().await?;
-    let tx = transaction(
-        &db,
-        &[RECORDS_STORE, META_STORE],
-        IdbTransactionMode::Readonly,
-    )?;
-    let records = store(&tx, RECORDS_STORE)?;
-    let range = doc_range(doc)?;
-    let keys = records
-        .get_all_keys_with_key(&range)
-        .map_err(|e| db_error(&e))?;
-    let values = records.get_all_with_key(&range).map_err(|e| db_error(&e))?;
-    let meta = store(&tx, META_STORE)?
-        .get(&doc.into())
-        .map_err(|e| db_error(&e))?;
-    let keys: Array = done(&keys).await?.unchecked_into();
-    let values: Array = done(&values).await?.unchecked_into();
-    let meta = done(&meta).await?;
-    Ok(DocRecords {
-        meta: (!meta.is_undefined() && !meta.is_null()).then(|| as_text(&meta)),
-        keys,
-        values,
+    let mut out = DocRecords {
+        meta: None,
+        keys: Array::new(),
+        values: Array::new(),
         next: 0,
-    })
+    };
+    let mut after: Option<JsValue> = None;
+    loop {
+        let tx = transaction(
+            &db,
+            &[RECORDS_STORE, META_STORE],
+            IdbTransactionMode::Readonly,
+        )?;
+        let records = store(&tx, RECORDS_STORE)?;
+        let range = match &after {
+            None => doc_range(doc)?,
+            Some(last) => {
+                IdbKeyRange::bound_with_lower_open_and_upper_open(last, &doc_end(doc), true, false)
+                    .map_err(|e| db_error(&e))?
+            }
+        };
+        let keys = records
+            .get_all_keys_with_key_and_limit(&range, READ_PAGE)
+            .map_err(|e| db_error(&e))?;
+        let values = records
+            .get_all_with_key_and_limit(&range, READ_PAGE)
+            .map_err(|e| db_error(&e))?;
+        let meta = match after {
+            None => Some(
+                store(&tx, META_STORE)?
+                    .get(&doc.into())
+                    .map_err(|e| db_error(&e))?,
+            ),
+            Some(_) => None,
+        };
+        let keys: Array = done(&keys).await?.unchecked_into();
+        let values: Array = done(&values).await?.unchecked_into();
+        if let Some(meta) = meta {
+            let meta = done(&meta).await?;
+            out.meta = (!meta.is_undefined() && !meta.is_null()).then(|| as_text(&meta));
+        }
+        let n = keys.length().min(values.length());
+        if n == 0 {
+            break;
+        }
+        after = Some(keys.get(n - 1));
+        out.keys = out.keys.concat(&keys);
+        out.values = out.values.concat(&values);
+        if n < READ_PAGE {
+            break;
+        }
+        yield_to_browser().await;
+    }
+    Ok(out)
 }
 
 /// The stored versions of some of a document's records (those there are), and its meta value:

@@ -29,18 +29,20 @@ use crate::ui::state::{AppState, Banner};
 use leptos::prelude::*;
 use marginalia_core::annotation::{Annotation, AnnotationSet, ChangeKind, ChangeSummary};
 use marginalia_core::storage::{self, Change, DamagedRecord, StorageError};
+use marginalia_core::time::Timestamp;
 use std::cell::Cell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 
 /// How many records are decoded and anchored at a time, between two looks at the clock.
-const LOAD_PIECE: usize = 100;
+const LOAD_PIECE: usize = 50;
 /// How long decoding and anchoring may hold the page, in ms, before the browser gets a turn:
 /// a fixed count of records per task grew into long tasks with the machine's load (a large
 /// sync's merge); a time budget yields about as often as that count did on a quiet machine
-/// (the page load), more often on a busy one.
-const LOAD_BUDGET_MS: f64 = 30.0;
+/// (the page load), more often on a busy one. (30 ms slices of 100 records reached 60–200 ms
+/// on a loaded machine.)
+const LOAD_BUDGET_MS: f64 = 16.0;
 
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
@@ -80,7 +82,10 @@ async fn sync_now(saving: Saving) {
     let Some(read) = read_records(saving).await else {
         return;
     };
-    let Some((remote, damaged)) = decode_in_slices(saving.app, read).await else {
+    // The common first read, nothing here yet: the records are gathered into a set of their own
+    // as they are decoded, which then becomes the set at once (nothing to merge).
+    let first = nothing_here(saving) == Some(true);
+    let Some((decoded, damaged)) = decode_in_slices(saving.app, read, first).await else {
         return;
     };
     if saving.persist.try_with_value(|_| ()).is_none() {
@@ -92,17 +97,33 @@ async fn sync_now(saving: Saving) {
         }
     }
     let merge_timing = UserTiming::start("marginalia:sync-merge");
-    // The common first read: nothing here yet, so nothing to merge.
-    let first = saving
+    match decoded {
+        // Still nothing here (the reader may have highlighted while the records were read).
+        Decoded::Gathered(gathered, known) if nothing_here(saving) == Some(true) => {
+            first_load(saving, gathered, known, merge_timing).await;
+        }
+        Decoded::Gathered(gathered, _) => {
+            merge(saving, gathered.into_annotations(), merge_timing);
+        }
+        Decoded::Listed(remote) => merge(saving, remote, merge_timing),
+    }
+}
+
+/// Nothing here yet: no annotation, no history, no record seen in the database (`None`: the
+/// app is gone).
+fn nothing_here(saving: Saving) -> Option<bool> {
+    let set = saving
         .app
         .set
-        .with_value(|s| s.is_empty() && !s.can_undo() && !s.can_redo())
-        && saving.persist.with_value(|p| p.knows_nothing());
-    if first {
-        first_load(saving, remote, merge_timing).await;
-    } else {
-        merge(saving, remote, merge_timing);
-    }
+        .try_with_value(|s| s.is_empty() && !s.can_undo() && !s.can_redo())?;
+    Some(set && saving.persist.try_with_value(|p| p.knows_nothing())?)
+}
+
+/// The stored records, decoded and anchored: gathered into a set of their own (a first read),
+/// with each one's `modified` (what the database holds), or listed, to be merged.
+enum Decoded {
+    Gathered(AnnotationSet, HashMap<String, Timestamp>),
+    Listed(Vec<Annotation>),
 }
 
 /// The document's stored records, once they can be merged: `None` when there is nothing to do
@@ -112,7 +133,9 @@ async fn read_records(saving: Saving) -> Option<DocRecords> {
     let doc = saving
         .persist
         .try_with_value(|p| (!p.is_memory_only()).then(|| p.doc_id().to_string()))??;
+    let timing = UserTiming::start("marginalia:sync-read");
     let read = idb::read_doc(&doc).await;
+    drop(timing);
     saving.persist.try_with_value(|_| ())?;
     let read = match read {
         Ok(r) => r,
@@ -147,15 +170,21 @@ async fn read_records(saving: Saving) -> Option<DocRecords> {
     Some(read)
 }
 
-/// The records decoded and anchored a slice at a time, the browser free to paint and take input
-/// in between, and kept for the panic message's download: the annotations and the records that
-/// could not be read. `None` when the app is gone meanwhile.
+/// The records decoded and anchored a slice at a time (`gather`: into a set of their own), the
+/// browser free to paint and take input in between, and kept for the panic message's download:
+/// the annotations and the records that could not be read. `None` when the app is gone
+/// meanwhile.
 async fn decode_in_slices(
     app: AppState,
     mut read: DocRecords,
-) -> Option<(Vec<Annotation>, Vec<DamagedRecord>)> {
+    gather: bool,
+) -> Option<(Decoded, Vec<DamagedRecord>)> {
     rescue::forget_records();
-    let mut remote = Vec::new();
+    let mut decoded = if gather {
+        Decoded::Gathered(AnnotationSet::new(), HashMap::new())
+    } else {
+        Decoded::Listed(Vec::new())
+    };
     let mut damaged = Vec::new();
     let mut started = perf_now();
     let mut slice = UserTiming::start("marginalia:load-decode");
@@ -168,7 +197,13 @@ async fn decode_in_slices(
         let mut part = storage::decode_records(chunk);
         app.doc
             .try_with_value(|doc| storage::anchor_all(doc, &mut part.annotations))?;
-        remote.append(&mut part.annotations);
+        match &mut decoded {
+            Decoded::Gathered(set, known) => {
+                known.extend(part.annotations.iter().map(|a| (a.id.clone(), a.modified)));
+                set.gather(part.annotations);
+            }
+            Decoded::Listed(remote) => remote.append(&mut part.annotations),
+        }
         damaged.append(&mut part.damaged);
         if perf_now() - started > LOAD_BUDGET_MS {
             drop(slice);
@@ -180,17 +215,25 @@ async fn decode_in_slices(
     drop(slice);
     // The merge and drawing that follow start in a task of their own.
     yield_to_browser().await;
-    Some((remote, damaged))
+    Some((decoded, damaged))
 }
 
-/// The first read, with nothing here yet: the stored annotations are the set.
-async fn first_load(saving: Saving, remote: Vec<Annotation>, merge_timing: UserTiming) {
+/// The first read, with nothing here yet: the stored annotations, gathered, are the set.
+async fn first_load(
+    saving: Saving,
+    mut gathered: AnnotationSet,
+    known: HashMap<String, Timestamp>,
+    merge_timing: UserTiming,
+) {
     let app = saving.app;
     saving.persist.with_value(|p| {
-        p.saw(remote.iter());
+        p.saw_known(known);
         p.loaded();
     });
-    let summary = app.set.try_update_value(|set| set.load(remote)).flatten();
+    let summary = app
+        .set
+        .try_update_value(|set| set.load_gathered(&mut gathered))
+        .flatten();
     drop(merge_timing);
     if let Some(summary) = summary {
         // Drawn in a task of its own.

@@ -307,6 +307,11 @@ impl Persist {
         self.seen.lock_().known = annotations.map(|a| (a.id.clone(), a.modified)).collect();
     }
 
+    /// [`Persist::saw`], given as id → `modified` (gathered as the records were decoded).
+    pub fn saw_known(&self, known: HashMap<String, Timestamp>) {
+        self.seen.lock_().known = known;
+    }
+
     /// Records what a few records now hold in the database (`None`: removed), the rest as it
     /// was: after a sync wrote just these.
     pub fn saw_records(&self, records: &[(String, Option<Annotation>)]) {

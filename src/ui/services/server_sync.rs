@@ -25,6 +25,7 @@ use crate::ui::edge::clock::{now, perf_now, random_bytes};
 use crate::ui::edge::events::on_window;
 use crate::ui::edge::http;
 use crate::ui::edge::idb::DbError;
+use crate::ui::edge::perf::UserTiming;
 use crate::ui::edge::storage;
 use crate::ui::edge::sync_store;
 use crate::ui::edge::timers::{cancellable, later, yield_to_browser, Steps};
@@ -529,28 +530,33 @@ pub fn attach(app: AppState, saving: Saving) {
         if summary.kind == Some(ChangeKind::Sync) {
             // From storage (a load, another tab, a run), possibly thousands: recorded a slice
             // at a time, each unless the replica knows better (so a reader's edit recorded
-            // meanwhile is not undone by it).
-            let list: Vec<(String, Option<Annotation>)> = app.set.with_value(|set| {
-                summary
-                    .ids
-                    .iter()
-                    .map(|id| (id.clone(), set.get(id).cloned()))
-                    .collect()
-            });
+            // meanwhile is not undone by it), as the set holds it then (copying 10,000 here
+            // held the page).
+            let (app, ids) = (*app, summary.ids.clone());
             let doc = doc.clone();
             leptos::task::spawn_local(async move {
                 let mut steps = Steps::start();
                 let mut changed = false;
-                for (id, a) in list {
+                let mut timing = UserTiming::start("marginalia:sync-record");
+                for id in ids {
+                    let Some(a) = app.set.try_with_value(|set| set.get(&id).cloned()) else {
+                        // The document closed meanwhile: what is stored is recorded instead.
+                        OTHER_TABS.with(|d| d.borrow_mut().insert(doc.clone()));
+                        run_soon(DEBOUNCE);
+                        return;
+                    };
                     changed |= with_replica(|r| match &a {
                         Some(a) => record_stored_one(r, &doc, a, false),
                         None => r.delete_annotation(&doc, &id, t).is_some(),
                     })
                     .unwrap_or(false);
                     if steps.over() {
+                        drop(timing);
                         steps.next().await;
+                        timing = UserTiming::start("marginalia:sync-record");
                     }
                 }
+                drop(timing);
                 if changed {
                     save_replica().await;
                     run_soon(DEBOUNCE);
@@ -792,10 +798,12 @@ async fn run_steps() -> Next {
             Step::Send(req) => {
                 let answer = http::send(&acc.server, &req).await;
                 UNWRITTEN.with(|u| u.set(true));
+                let timing = UserTiming::start("marginalia:sync-handle");
                 let next = with_replica(|r| match answer {
                     Ok(resp) => sync.handle(r, resp),
                     Err(e) => sync.transport_failed(&e),
                 });
+                drop(timing);
                 match next {
                     Some(next) => next,
                     None => return Next::Nothing, // signed out meanwhile
@@ -896,6 +904,7 @@ async fn apply_incoming() -> Result<(), String> {
     if incoming.is_empty() {
         return Ok(());
     }
+    let timing = UserTiming::start("marginalia:sync-apply");
     // doc → id → the record to write (`None`: remove it). The last word on an id wins: one step
     // may bring a conflict's resolution (a deletion of this device's branch, so nothing visible
     // for a moment) and then the winning edit, in that order.
@@ -941,7 +950,9 @@ async fn apply_incoming() -> Result<(), String> {
         }
     }
     let open = OPEN.with(|o| o.borrow().as_ref().map(|o| o.doc.clone()));
+    drop(timing);
     for (doc, records) in latest {
+        let timing = UserTiming::start("marginalia:sync-apply");
         let mut plan = SavePlan::default();
         for (id, a) in &records {
             match a {
@@ -949,6 +960,7 @@ async fn apply_incoming() -> Result<(), String> {
                 None => plan.deletes.push(id.clone()),
             }
         }
+        drop(timing);
         yield_to_browser().await;
         if let Err(e) = crate::ui::edge::idb::write_held(&doc, plan).await {
             let title = load_library()
@@ -1123,12 +1135,16 @@ async fn save_replica() {
     // Turned into text a slice at a time: a step of a run changes hundreds.
     let mut encoded = Vec::with_capacity(docs.len());
     let mut steps = Steps::start();
+    let mut timing = UserTiming::start("marginalia:replica-encode");
     for d in &docs {
         encoded.push(sync_store::encode(d));
         if steps.over() {
+            drop(timing);
             steps.next().await;
+            timing = UserTiming::start("marginalia:replica-encode");
         }
     }
+    drop(timing);
     if sync_store::save(meta, encoded).await.is_err() {
         // Not saved: written with the next save (the whole replica is marked again).
         with_replica(|r| r.mark_all_dirty());

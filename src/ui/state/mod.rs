@@ -10,6 +10,7 @@ pub use render::BlockPatch;
 
 use crate::ui::edge::card_focus::keep_card_focus;
 use crate::ui::edge::clock::{now, random_bytes};
+use crate::ui::edge::perf::UserTiming;
 use crate::ui::edge::timers::later;
 use index::BlockIndex;
 use leptos::prelude::*;
@@ -159,6 +160,7 @@ impl AppState {
         if summary.kind.is_none() {
             return;
         }
+        let timing = UserTiming::start("marginalia:index");
         self.update_index(summary);
         let touched: Vec<usize> = self.doc.with_value(|doc| {
             let mut v: Vec<usize> = summary
@@ -169,6 +171,7 @@ impl AppState {
             order::sort_dedup(&mut v);
             v
         });
+        drop(timing);
         if !touched.is_empty() {
             self.dirty_blocks.update_value(|d| d.extend(touched));
             self.dirty_spans
@@ -182,6 +185,7 @@ impl AppState {
         } else {
             self.list.notify();
         }
+        let _timing = UserTiming::start("marginalia:announce");
         self.announce(summary);
     }
 

@@ -11,6 +11,7 @@ pub mod search_results;
 use crate::ui::edge::card_focus::card_target;
 use crate::ui::edge::focus::focus_in_place;
 use crate::ui::edge::layout::publish_visual_viewport;
+use crate::ui::edge::perf::UserTiming;
 use crate::ui::edge::split::{on_first_use, view_on_first_open};
 use crate::ui::edge::timers::after_draw;
 use crate::ui::state::AppState;
@@ -43,6 +44,7 @@ pub fn Panel() -> impl IntoView {
     let limit = RwSignal::new(PAGE);
     let listing = Memo::new(move |_| {
         app.list.track();
+        let _timing = UserTiming::start("marginalia:listing");
         let limit = limit.get();
         // Searching every document, the cards (hidden) are not filtered at each keystroke.
         if everywhere.get() {
