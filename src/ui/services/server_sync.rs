@@ -24,6 +24,7 @@
 use crate::ui::edge::clock::{now, perf_now, random_bytes};
 use crate::ui::edge::events::on_window;
 use crate::ui::edge::http;
+use crate::ui::edge::perf::mark;
 use crate::ui::edge::storage;
 use crate::ui::edge::sync_store;
 use crate::ui::edge::timers::{cancellable, later, yield_to_browser, Steps};
@@ -454,6 +455,7 @@ pub fn attach(app: AppState, saving: Saving) {
             })
         });
         if recorded == Some(true) {
+            mark("marginalia:sync change-recorded");
             leptos::task::spawn_local(save_replica());
             run_soon(DEBOUNCE);
         }
@@ -614,6 +616,7 @@ fn remote_of(acc: &Account) -> Remote {
 /// One run: pull, then push, a step per task. What the run brings is written to IndexedDB step
 /// by step (before the replica's checkpoint that vouches for it) and shown once, at its end.
 async fn run() -> Next {
+    mark("marginalia:sync run");
     stop_watching();
     let next = run_steps().await;
     publish().await;
@@ -660,7 +663,9 @@ async fn run_steps() -> Next {
     loop {
         step = match step {
             Step::Send(req) => {
+                mark(&format!("marginalia:sync send {}", request_label(&req)));
                 let answer = http::send(&acc.server, &req).await;
+                mark(&format!("marginalia:sync answer {}", request_label(&req)));
                 let next = with_replica(|r| match answer {
                     Ok(resp) => sync.handle(r, resp),
                     Err(e) => sync.transport_failed(&e),
@@ -714,6 +719,13 @@ async fn run_steps() -> Next {
         }
         yield_to_browser().await;
     }
+}
+
+/// `GET _changes`, `PUT _local`, `GET db`: a request as the bench's marks name it.
+fn request_label(req: &marginalia_sync::Request) -> String {
+    let mut parts = req.path.trim_start_matches('/').splitn(3, '/').skip(1);
+    let what = parts.next().unwrap_or("db");
+    format!("{} {what}", req.method.as_str())
 }
 
 /// The status line for a run that stopped.
@@ -776,6 +788,7 @@ async fn apply_incoming() {
             }
         }
     }
+    mark("marginalia:sync apply");
     let open = OPEN.with(|o| o.borrow().as_ref().map(|o| o.doc.clone()));
     for (doc, records) in latest {
         let mut plan = SavePlan::default();
@@ -793,6 +806,7 @@ async fn apply_incoming() {
             TOUCHED.with(|t| t.borrow_mut().insert(doc));
         }
     }
+    mark("marginalia:sync applied");
 }
 
 /// Tells the other tabs which documents the run wrote, and merges them into the open one: once
@@ -801,6 +815,10 @@ async fn apply_incoming() {
 async fn publish() {
     let touched = TOUCHED.with(|t| std::mem::take(&mut *t.borrow_mut()));
     let for_open = FOR_OPEN.with(|f| std::mem::take(&mut *f.borrow_mut()));
+    if touched.is_empty() {
+        return;
+    }
+    mark("marginalia:sync publish");
     let open = OPEN.with(|o| o.borrow().as_ref().map(|o| (o.doc.clone(), o.saving)));
     for doc in touched {
         tabs::announce(&doc);
@@ -849,6 +867,7 @@ fn watch(since: Value) {
                     w.abort.borrow().abort();
                 })
             };
+            mark("marginalia:sync watch");
             let answer = {
                 let abort = w.abort.borrow().clone();
                 http::send_abortable(&acc.server, &req, &abort).await
@@ -857,6 +876,7 @@ fn watch(since: Value) {
             if !current(&w) {
                 return; // called off
             }
+            mark("marginalia:sync watch-answered");
             let outcome = match &answer {
                 Ok(resp) => watch_response(resp).map_err(|e| e.to_string()),
                 Err(_) if w.timed_out.get() => Ok(Watched::Quiet { last_seq: None }),
