@@ -6,13 +6,16 @@
 //! * **Recording**: every change to the open document's annotations (the reader's, another
 //!   tab's merged in, a sync's) is recorded in the replica as it is announced (unchanged content
 //!   makes no new revision); at sign-in, every stored document's annotations and library entry.
-//! * **Running**: a run (pull, then push) after local changes (debounced), on `online`, and
-//!   when the server says something changed: between runs the syncing tab holds a long poll
-//!   of `_changes` from the pull's checkpoint ([`watch`]). Each step is its own task (reading
-//!   and highlighting go on). What a step brings is written to IndexedDB at once
+//! * **Running**: a run (pull, then push) on `online`, after local changes, and when the server
+//!   says something changed: between runs the syncing tab holds a long poll of `_changes` from
+//!   the pull's checkpoint ([`watch`]). A finished run is kept and goes on with further passes
+//!   (`Sync::next_pass`: no database information or checkpoint reads again): a local change
+//!   is pushed at once, the long poll left waiting, and the next ones at most once per
+//!   [`COALESCE`]; the long poll's answer is the pull's first page. Each step is its own task
+//!   (reading and highlighting go on). What a step brings is written to IndexedDB at once
 //!   (`idb::write_held`: never over a newer stored version, before the replica's checkpoint
 //!   that vouches for it); the other tabs are told, and the open document merges it like
-//!   another tab's save ([`loading::sync_soon`]), once, when the run ends.
+//!   another tab's save ([`loading::sync_soon`]), once the pull has brought everything.
 //! * **One syncing tab**: a lease in localStorage, renewed by each run and while the long poll
 //!   waits, given up when the page goes; the other tabs look every few seconds whether it is
 //!   free. Their changes reach the syncing one through the tab channel and its merge.
@@ -40,8 +43,8 @@ use marginalia_core::storage::{self as stored, SavePlan};
 use marginalia_sync::mapping::annotation_id;
 use marginalia_sync::{
     backoff_ms, sign_in_request, sign_in_response, sign_out_request, status_line, user_db_name,
-    watch_request, watch_response, Auth, Incoming, Options, Remote, Replica, Step, Sync, SyncError,
-    Watched,
+    watch_request, watch_response, Auth, Incoming, Options, Pass, Remote, Replica, Step, Sync,
+    SyncError, Watched,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -68,8 +71,9 @@ const RETRY_RUN: Duration = Duration::from_secs(60);
 /// Changes per `_changes` page and documents per push batch: fewer, larger steps than the
 /// engine's default 100 (each step costs the page a save of the replica and of the annotations).
 const BATCH: usize = 250;
-/// How long after a local change its run starts (several changes, one run).
-const DEBOUNCE: Duration = Duration::from_millis(400);
+/// Local changes go out at once, then at most one run per this (a note being typed, several
+/// changes in a row: one run for those that came meanwhile).
+const COALESCE: Duration = Duration::from_millis(400);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
@@ -125,6 +129,14 @@ thread_local! {
     static OTHER_TABS: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
     /// A save of the replica is under way ([`save_replica`]).
     static SAVING: Cell<bool> = const { Cell::new(false) };
+    /// The last run that finished, kept for the next pass (`Sync::next_pass`).
+    static LIVE: RefCell<Option<Sync>> = const { RefCell::new(None) };
+    /// The long poll's answer (the sequence it was asked from, a `_changes` page): the next
+    /// pass's first page of the pull.
+    static CARRIED: RefCell<Option<(Value, Value)>> = const { RefCell::new(None) };
+    /// When the last run started, and when the run asked for is due (`perf_now`).
+    static LAST_RUN: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
+    static DUE: Cell<f64> = const { Cell::new(0.0) };
 }
 
 /// Up to this many records a run brought for the open document are merged one by one
@@ -154,8 +166,10 @@ impl ForOpen {
     }
 }
 
-/// One long poll ([`watch`]): its request's abort, and whether it ended by its own timer.
+/// One long poll ([`watch`]): where it waits from, its request's abort, and whether it ended by
+/// its own timer.
 struct Watch {
+    since: Value,
     abort: RefCell<http::Abort>,
     timed_out: Cell<bool>,
 }
@@ -213,7 +227,7 @@ pub fn start() {
         let open = OPEN.with(|o| o.borrow().as_ref().map(|o| o.doc.clone()));
         if account().is_some() && open.as_deref() != Some(doc.as_str()) {
             OTHER_TABS.with(|d| d.borrow_mut().insert(doc));
-            run_soon(DEBOUNCE);
+            run_for_change();
         }
     });
     // Leaving: another tab takes over the syncing at its next look, not when the lease runs out.
@@ -232,6 +246,7 @@ pub fn start() {
 /// A new replica for the signed-in account, everything stored recorded in it, then a run.
 fn begin() {
     show("Syncing…", false);
+    LIVE.with(|l| l.borrow_mut().take());
     // The syncing tab from the start if no other is (else its copy is read again on taking over).
     take_lease();
     leptos::task::spawn_local(async {
@@ -362,7 +377,7 @@ pub fn document_removed(doc: &str, records: &[(String, String)]) {
         r.delete_text(doc, t);
     });
     leptos::task::spawn_local(save_replica());
-    run_soon(DEBOUNCE);
+    run_for_change();
 }
 
 /// A removed document put back (Undo): back on the server, annotations and all.
@@ -382,7 +397,7 @@ pub fn document_restored(entry: &Entry, records: &[(String, String)]) {
         }
     });
     leptos::task::spawn_local(save_replica());
-    run_soon(DEBOUNCE);
+    run_for_change();
 }
 
 /// A library entry and its stored text (the bundled article has none: every device has it).
@@ -437,7 +452,7 @@ pub fn attach(app: AppState, saving: Saving) {
                 }
                 if changed {
                     save_replica().await;
-                    run_soon(DEBOUNCE);
+                    run_for_change();
                 }
             });
             return;
@@ -457,7 +472,7 @@ pub fn attach(app: AppState, saving: Saving) {
         if recorded == Some(true) {
             mark("marginalia:sync change-recorded");
             leptos::task::spawn_local(save_replica());
-            run_soon(DEBOUNCE);
+            run_for_change();
         }
     });
     if REPLICA.with(|r| r.borrow().is_some()) {
@@ -508,6 +523,7 @@ pub fn sign_out() {
     stop_watching();
     release_lease();
     REPLICA.with(|r| *r.borrow_mut() = None);
+    LIVE.with(|l| l.borrow_mut().take());
     leptos::task::spawn_local(async {
         let _ = sync_store::clear().await;
     });
@@ -520,11 +536,23 @@ pub fn sign_out() {
     });
 }
 
+/// A run for local changes: at once, unless one started less than [`COALESCE`] ago (then when
+/// that much has passed, for all the changes meanwhile) or one is asked for sooner.
+fn run_for_change() {
+    let t = perf_now();
+    let wait = (LAST_RUN.with(Cell::get) + COALESCE.as_millis() as f64 - t).max(0.0);
+    if WAITING.with(|w| w.get().1) && DUE.with(Cell::get) <= t + wait {
+        return;
+    }
+    run_soon(Duration::from_millis(wait.ceil() as u64));
+}
+
 /// A run after `delay` (replacing one already waiting); while one runs, one more after it.
 fn run_soon(delay: Duration) {
     if account().is_none() {
         return;
     }
+    DUE.with(|d| d.set(perf_now() + delay.as_millis() as f64));
     let generation = WAITING.with(|w| {
         let g = w.get().0 + 1;
         w.set((g, true));
@@ -554,6 +582,8 @@ fn run_soon(delay: Duration) {
                 return;
             }
             match next {
+                // (A push-only pass left the long poll waiting from there.)
+                Next::Watch(since) if watching_from(&since) => {}
                 Next::Watch(since) => watch(since),
                 Next::RunAfter(delay) => run_soon(delay),
                 Next::Nothing => {}
@@ -617,13 +647,20 @@ fn remote_of(acc: &Account) -> Remote {
 /// by step (before the replica's checkpoint that vouches for it) and shown once, at its end.
 async fn run() -> Next {
     mark("marginalia:sync run");
-    stop_watching();
-    let next = run_steps().await;
+    LAST_RUN.with(|t| t.set(perf_now()));
+    // Local changes while the long poll waits: a push-only pass; the poll stands for the pull.
+    let push_only = WATCH.with(|w| w.borrow().is_some())
+        && CARRIED.with(|c| c.borrow().is_none())
+        && LIVE.with(|l| l.borrow().as_ref().is_some_and(Sync::can_go_on));
+    if !push_only {
+        stop_watching();
+    }
+    let next = run_steps(push_only).await;
     publish().await;
     next
 }
 
-async fn run_steps() -> Next {
+async fn run_steps(push_only: bool) -> Next {
     let Some(acc) = account() else {
         return Next::Nothing;
     };
@@ -642,6 +679,7 @@ async fn run_steps() -> Next {
         return Next::RunAfter(LEASE_CHECK);
     }
     if !was_holder {
+        LIVE.with(|l| l.borrow_mut().take());
         // Taking over from another tab: its replica, as it last saved it, then what is stored
         // here that it may not have recorded.
         if let Ok(Some((meta, docs))) = sync_store::load().await {
@@ -655,8 +693,29 @@ async fn run_steps() -> Next {
         batch_size: BATCH,
         ..Options::default()
     };
-    let mut sync = Sync::new(remote_of(&acc), options);
-    let Some(mut step) = with_replica(|r| sync.start(r)) else {
+    // On from the last run if it finished (with the long poll's page), else from the start.
+    let remote = remote_of(&acc);
+    let carried = CARRIED.with(|c| c.borrow_mut().take());
+    let kept = LIVE
+        .with(|l| l.borrow_mut().take())
+        .filter(|s| s.can_go_on() && *s.remote() == remote);
+    let (mut sync, first) = match kept {
+        Some(mut sync) => {
+            let pass = if push_only {
+                Pass::Push
+            } else {
+                Pass::PullPush { changes: carried }
+            };
+            let first = with_replica(|r| sync.next_pass(r, pass));
+            (sync, first)
+        }
+        None => {
+            let mut sync = Sync::new(remote, options);
+            let first = with_replica(|r| sync.start(r));
+            (sync, first)
+        }
+    };
+    let Some(mut step) = first else {
         return Next::Nothing;
     };
     let started = perf_now();
@@ -692,6 +751,7 @@ async fn run_steps() -> Next {
                 save_replica().await;
                 let pending = with_replica(|r| r.pending_changes()).unwrap_or(0);
                 show(status_line(http::online(), pending), false);
+                LIVE.with(|l| *l.borrow_mut() = Some(sync));
                 return Next::Watch(report.pull_seq);
             }
             Step::Failed(error) => {
@@ -712,6 +772,10 @@ async fn run_steps() -> Next {
             }
         };
         apply_incoming().await;
+        if sync.pulled_all() {
+            // Shown now, not after the checkpoint and the push (written first, as above).
+            publish().await;
+        }
         save_replica().await;
         // A long run says how far it is (a quick one just says "Synced" at the end).
         if perf_now() - started > 500.0 {
@@ -848,6 +912,7 @@ fn watch(since: Value) {
         return;
     };
     let w = Rc::new(Watch {
+        since: since.clone(),
         abort: RefCell::new(http::Abort::new()),
         timed_out: Cell::new(false),
     });
@@ -856,7 +921,7 @@ fn watch(since: Value) {
     let current =
         |w: &Rc<Watch>| WATCH.with(|x| x.borrow().as_ref().is_some_and(|c| Rc::ptr_eq(c, w)));
     leptos::task::spawn_local(async move {
-        let req = watch_request(&remote_of(&acc), &since, WATCH_MS);
+        let req = watch_request(&remote_of(&acc), &since, WATCH_MS, BATCH);
         loop {
             *w.abort.borrow_mut() = http::Abort::new();
             w.timed_out.set(false);
@@ -884,7 +949,14 @@ fn watch(since: Value) {
             };
             match outcome {
                 Ok(Watched::Quiet { .. }) => WATCH_FAILURES.with(|f| f.set(0)),
-                Ok(Watched::Changed) | Ok(Watched::Refused) => {
+                Ok(Watched::Changed(page)) => {
+                    WATCH_FAILURES.with(|f| f.set(0));
+                    CARRIED.with(|c| *c.borrow_mut() = Some((since.clone(), page)));
+                    stop_watching();
+                    run_soon(Duration::ZERO);
+                    return;
+                }
+                Ok(Watched::Refused) => {
                     WATCH_FAILURES.with(|f| f.set(0));
                     stop_watching();
                     run_soon(Duration::ZERO);
@@ -924,6 +996,11 @@ fn renew_while_watching(w: Rc<Watch>) {
             run_soon(LEASE_CHECK);
         }
     });
+}
+
+/// A long poll waits from `since`.
+fn watching_from(since: &Value) -> bool {
+    WATCH.with(|w| w.borrow().as_ref().is_some_and(|w| w.since == *since))
 }
 
 fn stop_watching() {
