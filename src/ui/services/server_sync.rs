@@ -921,7 +921,8 @@ fn watch(since: Value) {
     let current =
         |w: &Rc<Watch>| WATCH.with(|x| x.borrow().as_ref().is_some_and(|c| Rc::ptr_eq(c, w)));
     leptos::task::spawn_local(async move {
-        let req = watch_request(&remote_of(&acc), &since, WATCH_MS, BATCH);
+        let mut from = since;
+        let mut req = watch_request(&remote_of(&acc), &from, WATCH_MS, BATCH);
         loop {
             *w.abort.borrow_mut() = http::Abort::new();
             w.timed_out.set(false);
@@ -948,10 +949,18 @@ fn watch(since: Value) {
                 Err(e) => Err(e.clone()),
             };
             match outcome {
-                Ok(Watched::Quiet { .. }) => WATCH_FAILURES.with(|f| f.set(0)),
+                Ok(Watched::Quiet { last_seq }) => {
+                    WATCH_FAILURES.with(|f| f.set(0));
+                    // On from where the server got to (past design documents, which start no
+                    // run: asked again from the same place, the poll would answer at once).
+                    if let Some(seq) = last_seq.filter(|s| !s.is_null()) {
+                        req = watch_request(&remote_of(&acc), &seq, WATCH_MS, BATCH);
+                        from = seq;
+                    }
+                }
                 Ok(Watched::Changed(page)) => {
                     WATCH_FAILURES.with(|f| f.set(0));
-                    CARRIED.with(|c| *c.borrow_mut() = Some((since.clone(), page)));
+                    CARRIED.with(|c| *c.borrow_mut() = Some((from.clone(), page)));
                     stop_watching();
                     run_soon(Duration::ZERO);
                     return;
