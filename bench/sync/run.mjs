@@ -349,6 +349,7 @@ const firstMark = (marks, name, after = -1, prefix = false) => {
 
 async function marginaliaChanges(a, b) {
   const out = [];
+  const outFromCall = [];
   const steps = [];
   const text = await a.page.evaluate(() => document.getElementById('article').textContent);
   // The first is a warm-up, not counted (as on PouchDB's side).
@@ -378,8 +379,20 @@ async function marginaliaChanges(a, b) {
     }, [30_000]);
     const button = a.page.getByRole('button', { name: 'Highlight', exact: true });
     await button.waitFor();
-    const t0 = Date.now();
+    // The instant of the mouse-up on Highlight in A's page (the click event's time stamp):
+    // Playwright's click spends a while before it (scrolling, waiting for a stable target).
+    await a.page.evaluate(() => {
+      window.__clickAt = null;
+      if (!window.__clickWatch) {
+        window.__clickWatch = true;
+        window.addEventListener('click', (e) => {
+          if (e.target.closest?.('button')?.textContent.trim() === 'Highlight') window.__clickAt = performance.timeOrigin + e.timeStamp;
+        }, true);
+      }
+    });
+    const before = Date.now();
     await button.click();
+    const t0 = await a.page.evaluate(() => window.__clickAt) ?? before;
     // A made a change (its sync recorded one), or said it had none to make.
     const made = await a.page.evaluate((t0) => new Promise((resolve) => {
       const tick = () => {
@@ -399,8 +412,11 @@ async function marginaliaChanges(a, b) {
     const at = await b.page.evaluate(() => window.__drawn);
     t0s.push(t0);
     seen.push(at);
-    if (k > 0) out.push(at === null ? null : at - t0);
-    log(`  marginalia change "${phrase}"${k ? '' : ' (warm-up)'}: ${at === null ? 'not seen in 30 s' : `${at - t0} ms`}`);
+    if (k > 0) {
+      out.push(at === null ? null : at - t0);
+      outFromCall.push(at === null ? null : at - before);
+    }
+    log(`  marginalia change "${phrase}"${k ? '' : ' (warm-up)'}: ${at === null ? 'not seen in 30 s' : `${Math.round(at - t0)} ms from the mouse-up (${at - before} ms from the bench's click call)`}`);
     k++;
     // Until both are quiet again (A's own change coming back to it through its long poll …).
     await a.page.waitForTimeout(1500);
@@ -435,7 +451,7 @@ async function marginaliaChanges(a, b) {
     log(`            marks A ${sa.marks.map(([n, t]) => `${n}@${t}`).join(', ')}`);
     log(`            marks B ${sb.marks.map(([n, t]) => `${n}@${t}`).join(', ')}; drawn @${drawn}`);
   }
-  return { each: out, steps };
+  return { each: out, eachFromCall: outFromCall, steps };
 }
 
 /** Medians of the breakdown's instants over the timed changes. */
@@ -543,7 +559,7 @@ async function main() {
     let change = { marginalia: null, pouchdb: null };
     if (keep.marginalia.length === 2 && runs.marginalia.slice(-2).every((r) => r.ok)) {
       const m = await marginaliaChanges(keep.marginalia[0], keep.marginalia[1]);
-      change.marginalia = { ms: median(m.each), each: m.each, breakdown: breakdown(m.steps), steps: m.steps };
+      change.marginalia = { ms: median(m.each), each: m.each, ms_from_click_call: median(m.eachFromCall), each_from_click_call: m.eachFromCall, breakdown: breakdown(m.steps), steps: m.steps };
       log(`marginalia one change, medians (ms after the click): ${JSON.stringify(change.marginalia.breakdown)}`);
     }
     if (keep.pouchdb.length === 2 && runs.pouchdb.slice(-2).every((r) => r.ok)) {
