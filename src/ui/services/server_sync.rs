@@ -558,7 +558,7 @@ fn run_soon(delay: Duration) {
         w.set((g, true));
         g
     });
-    later(delay, move || {
+    let go = move || {
         // A later request replaced this one.
         if WAITING.with(|w| w.get()) != (generation, true) {
             return;
@@ -589,7 +589,14 @@ fn run_soon(delay: Duration) {
                 Next::Nothing => {}
             }
         });
-    });
+    };
+    // At once: the run's first request goes out as this task ends, not after the tasks
+    // queued meanwhile (drawing the reader's highlight, saving it).
+    if delay.is_zero() {
+        go();
+    } else {
+        later(delay, go);
+    }
 }
 
 /// This tab syncs if no other tab holds the lease (or it ran out); takes or renews it.
