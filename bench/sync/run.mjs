@@ -22,12 +22,16 @@
 //    for none over 50 ms): for the app, from the click to 1 s after the highlights are drawn.
 // 4. One change reaching a second device, CHANGES times each:
 //    * Marginalia: two signed-in, synced pages (the last two first-sync runs' contexts, kept
-//      open); a highlight on A (the mouse-up on Highlight) → B's article shows a new mark.
+//      open); a highlight on A (from the mouse-up on Highlight, the click event's time stamp in
+//      A's page) → B's article drawing changes (a MutationObserver, at the next frame). A phrase
+//      the seeded annotations already highlight exactly is no change ("Already highlighted"):
+//      skipped for the next.
 //    * PouchDB: two pages with the N documents (the last two PouchDB runs' contexts): one writes
 //      an annotation document locally under a live push replication, the other's live pull
 //      replication reports it.
 //    On each side the first change is a warm-up, not counted. Both B's hold a long-poll
-//    `_changes` open (the app's after A's 400 ms debounce and push; src/ui/services/server_sync.rs).
+//    `_changes` open (src/ui/services/server_sync.rs). Per change: each device's requests, and
+//    the app's User Timing marks (`marginalia:sync …`), as a breakdown of where the time goes.
 //
 // Writes target/bench/sync.json; figures only, nothing here fails on time (only on a sync that
 // does not finish, with what it saw).
