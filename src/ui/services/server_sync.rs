@@ -794,8 +794,12 @@ async fn run_steps(push_only: bool) -> Next {
 
 /// `GET _changes`, `PUT _local`, `GET db`: a request as the bench's marks name it.
 fn request_label(req: &marginalia_sync::Request) -> String {
-    let mut parts = req.path.trim_start_matches('/').splitn(3, '/').skip(1);
-    let what = parts.next().unwrap_or("db");
+    let path = req.path.trim_start_matches('/');
+    let what = match path.split('/').nth(1) {
+        Some(what) => what,
+        None if path.starts_with('_') => path, // `_session`
+        None => "db",
+    };
     format!("{} {what}", req.method.as_str())
 }
 
