@@ -22,12 +22,16 @@
 //    for none over 50 ms): for the app, from the click to 1 s after the highlights are drawn.
 // 4. One change reaching a second device, CHANGES times each:
 //    * Marginalia: two signed-in, synced pages (the last two first-sync runs' contexts, kept
-//      open); a highlight on A (the mouse-up on Highlight) → B's article shows a new mark.
+//      open); a highlight on A (from the mouse-up on Highlight, the click event's time stamp in
+//      A's page) → B's article drawing changes (a MutationObserver, at the next frame). A phrase
+//      the seeded annotations already highlight exactly is no change ("Already highlighted"):
+//      skipped for the next.
 //    * PouchDB: two pages with the N documents (the last two PouchDB runs' contexts): one writes
 //      an annotation document locally under a live push replication, the other's live pull
 //      replication reports it.
 //    On each side the first change is a warm-up, not counted. Both B's hold a long-poll
-//    `_changes` open (the app's after A's 400 ms debounce and push; src/ui/services/server_sync.rs).
+//    `_changes` open (src/ui/services/server_sync.rs). Per change: each device's requests, and
+//    the app's User Timing marks (`marginalia:sync …`), as a breakdown of where the time goes.
 //
 // Writes target/bench/sync.json; figures only, nothing here fails on time (only on a sync that
 // does not finish, with what it saw).
@@ -169,13 +173,24 @@ const LONGTASKS = () => {
     new PerformanceObserver((l) => { for (const e of l.getEntries()) if (e.name.startsWith('marginalia:')) window.__measures.push([e.name, e.startTime, e.duration]); })
       .observe({ type: 'measure' });
   } catch { /* none: reported empty */ }
+  // The sync's steps (marginalia:sync …): on the epoch clock, to line two pages up.
+  window.__syncMarks = [];
+  try {
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) if (e.name.startsWith('marginalia:sync ')) window.__syncMarks.push([e.name.slice(16), performance.timeOrigin + e.startTime]); })
+      .observe({ type: 'mark' });
+  } catch { /* none: no breakdown */ }
 };
 
 async function freshContext(browser) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.addInitScript(LONGTASKS);
-  const requests = { n: 0, counting: false };
-  context.on('request', (r) => { if (requests.counting && r.url().startsWith(couchUrl)) requests.n++; });
+  // `log`: every request to the server (epoch ms, method, path), for the one-change breakdown.
+  const requests = { n: 0, counting: false, log: [] };
+  context.on('request', (r) => {
+    if (!r.url().startsWith(couchUrl)) return;
+    if (requests.counting) requests.n++;
+    requests.log.push([Date.now(), r.method(), new URL(r.url()).pathname.split('/').slice(2).join('/').replace(/^_local\/.*/, '_local') || 'db']);
+  });
   return { context, requests };
 }
 
@@ -265,7 +280,7 @@ async function marginaliaFirstSync(browser) {
   // The panel was closed by nothing: close the dialog for the change test later.
   await dialog.getByRole('button', { name: 'Close' }).click().catch(() => {});
   const marks = await page.locator('#article mark').count();
-  return { context, page, ok: end.ok, ms: end.at - t0, drawn_ms: drawn - t0, requests: requests.n, ...tasks, marks, seen: end.ok ? undefined : end };
+  return { context, page, requests_log: requests, ok: end.ok, ms: end.at - t0, drawn_ms: drawn - t0, requests: requests.n, ...tasks, marks, seen: end.ok ? undefined : end };
 }
 
 // ---- PouchDB ----------------------------------------------------------------------------------
@@ -297,9 +312,9 @@ async function pouchFirstSync(browser) {
   requests.counting = true;
   const r = await page.evaluate(POUCH_FIRST_SYNC, [couchUrl, DB, NAME, PASSWORD, N]);
   requests.counting = false;
-  if (!r.ok) return { context, page, ok: false, seen: r };
+  if (!r.ok) return { context, page, requests_log: requests, ok: false, seen: r };
   const tasks = await longestSince(page, r.t0, r.at);
-  return { context, page, ok: true, ms: r.at - r.t0, requests: requests.n, docs: r.docs, ...tasks };
+  return { context, page, requests_log: requests, ok: true, ms: r.at - r.t0, requests: requests.n, docs: r.docs, ...tasks };
 }
 
 // ---- one change, device to device -------------------------------------------------------------
@@ -330,40 +345,138 @@ async function dragSelect(page, phrase) {
 }
 
 /** Phrases of the bundled article, one highlighted per change. */
-const PHRASES = ['Hassan Rouhani', 'three-day visit', 'military relations', 'Mohammad Ali Jafari', 'Revolutionary Guard', 'support of the people', 'new era'];
+const PHRASES = ['Hassan Rouhani', 'three-day visit', 'military relations', 'Mohammad Ali Jafari', 'Revolutionary Guard', 'support of the people', 'new era',
+  'Basij Organization', 'popular force', 'full-time, active membership', 'linguistic similarities', 'volunteer forces', 'Sacred Defense'];
+
+/** The sync's marks and requests of one page in [from, to) (epoch ms), relative to `from`. */
+async function stepsOf(dev, from, to) {
+  const marks = await dev.page.evaluate(([from, to]) => (window.__syncMarks || []).filter(([, t]) => t >= from && t < to), [from, to]);
+  const requests = dev.requests.log.filter(([t]) => t >= from && t < to);
+  return { marks: marks.map(([n, t]) => [n, Math.round(t - from)]), requests: requests.map(([t, m, p]) => [`${m} ${p}`, Math.round(t - from)]) };
+}
+
+/** The first time (ms after the click) a mark named `name` (or starting so, with `prefix`) came, after `after`. */
+const firstMark = (marks, name, after = -1, prefix = false) => {
+  const m = marks.find(([n, t]) => t >= after && (prefix ? n.startsWith(name) : n === name));
+  return m ? m[1] : null;
+};
 
 async function marginaliaChanges(a, b) {
   const out = [];
-  const text = await a.evaluate(() => document.getElementById('article').textContent);
+  const outFromCall = [];
+  const steps = [];
+  const text = await a.page.evaluate(() => document.getElementById('article').textContent);
   // The first is a warm-up, not counted (as on PouchDB's side).
-  const phrases = PHRASES.filter((p) => text.includes(p)).slice(0, CHANGES + 1);
-  for (const [k, phrase] of phrases.entries()) {
-    await a.bringToFront();
-    await dragSelect(a, phrase);
-    const before = await b.evaluate(() => document.querySelectorAll('#article mark').length);
-    const watching = b.evaluate(([before, timeout]) => new Promise((resolve) => {
-      const t0 = Date.now();
-      const tick = () => {
-        const now = document.querySelectorAll('#article mark').length;
-        if (now !== before) return resolve(Date.now());
-        if (Date.now() - t0 > timeout) return resolve(null);
-        requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-    }), [before, 30_000]);
-    const button = a.getByRole('button', { name: 'Highlight', exact: true });
+  // Spares: a phrase the seeded annotations already highlight exactly, in the same colour, is
+  // no change ("Already highlighted", as "Revolutionary Guard" among the 10,000): the next one.
+  const phrases = PHRASES.filter((p) => text.includes(p));
+  const t0s = [];
+  const seen = [];
+  let k = 0;
+  for (const phrase of phrases) {
+    if (k > CHANGES) break;
+    await a.page.bringToFront();
+    await dragSelect(a.page, phrase);
+    // B: the first change to its article's drawing after the click, at the next frame. (Counting
+    // marks missed a highlight laid exactly over runs already marked by others: it redraws those
+    // marks, on top, and adds none; "Revolutionary Guard" among the 10,000 was one.)
+    await b.page.evaluate(([timeout]) => {
+      const article = document.getElementById('article');
+      window.__drawn = new Promise((resolve) => {
+        let done = false;
+        const end = (v) => { if (!done) { done = true; obs.disconnect(); resolve(v); } };
+        window.__drawnEnd = end;
+        const obs = new MutationObserver(() => requestAnimationFrame(() => end(Date.now())));
+        obs.observe(article, { subtree: true, childList: true, attributes: true, characterData: true });
+        setTimeout(() => end(null), timeout);
+      });
+    }, [30_000]);
+    const button = a.page.getByRole('button', { name: 'Highlight', exact: true });
     await button.waitFor();
-    const t0 = Date.now();
+    // The instant of the mouse-up on Highlight in A's page (the click event's time stamp):
+    // Playwright's click spends a while before it (scrolling, waiting for a stable target).
+    await a.page.evaluate(() => {
+      window.__clickAt = null;
+      if (!window.__clickWatch) {
+        window.__clickWatch = true;
+        window.addEventListener('click', (e) => {
+          if (e.target.closest?.('button')?.textContent.trim() === 'Highlight') window.__clickAt = performance.timeOrigin + e.timeStamp;
+        }, true);
+      }
+    });
+    const before = Date.now();
     await button.click();
-    const at = await watching;
-    if (k > 0) out.push(at === null ? null : at - t0);
-    log(`  marginalia change "${phrase}"${k ? '' : ' (warm-up)'}: ${at === null ? 'not seen in 30 s' : `${at - t0} ms`}`);
-    await a.waitForTimeout(500);
+    const t0 = await a.page.evaluate(() => window.__clickAt) ?? before;
+    // A made a change (its sync recorded one), or said it had none to make.
+    const made = await a.page.evaluate((t0) => new Promise((resolve) => {
+      const tick = () => {
+        if ((window.__syncMarks || []).some(([n, t]) => n === 'change-recorded' && t >= t0)) return resolve(true);
+        if (document.querySelector('.toast-region')?.textContent.includes('Already highlighted')) return resolve(false);
+        setTimeout(tick, 10);
+      };
+      tick();
+      setTimeout(() => resolve(null), 5000);
+    }), t0);
+    if (made === false) {
+      await b.page.evaluate(() => window.__drawnEnd(null));
+      log(`  marginalia change "${phrase}": already highlighted on A (by the seeded annotations), no change; the next phrase`);
+      await a.page.waitForFunction(() => !document.querySelector('.toast-region')?.textContent.includes('Already highlighted'), null, { timeout: 15_000 });
+      continue;
+    }
+    const at = await b.page.evaluate(() => window.__drawn);
+    t0s.push(t0);
+    seen.push(at);
+    if (k > 0) {
+      out.push(at === null ? null : at - t0);
+      outFromCall.push(at === null ? null : at - before);
+    }
+    log(`  marginalia change "${phrase}"${k ? '' : ' (warm-up)'}: ${at === null ? 'not seen in 30 s' : `${Math.round(at - t0)} ms from the mouse-up (${at - before} ms from the bench's click call)`}`);
+    k++;
+    // Until both are quiet again (A's own change coming back to it through its long poll …).
+    await a.page.waitForTimeout(1500);
   }
-  return out;
+  // Where the time went, change by change: each page's marks and requests from the click to the next one's.
+  for (let k = 1; k < t0s.length; k++) {
+    const from = t0s[k];
+    const to = t0s[k + 1] ?? Date.now();
+    const sa = await stepsOf(a, from, to);
+    const sb = await stepsOf(b, from, to);
+    const drawn = seen[k] === null ? null : seen[k] - from;
+    const bWatch = firstMark(sb.marks, 'watch-answered');
+    const row = {
+      a_recorded: firstMark(sa.marks, 'change-recorded'),
+      a_run: firstMark(sa.marks, 'run'),
+      a_docs_sent: firstMark(sa.marks, 'send POST _bulk_docs'),
+      a_docs_answered: firstMark(sa.marks, 'answer POST _bulk_docs'),
+      b_watch_answered: bWatch,
+      b_run: firstMark(sb.marks, 'run', bWatch ?? 0),
+      b_fetched: firstMark(sb.marks, 'answer POST _bulk_get', bWatch ?? 0),
+      b_applied: firstMark(sb.marks, 'applied', bWatch ?? 0),
+      b_publish: firstMark(sb.marks, 'publish', bWatch ?? 0),
+      b_drawn: drawn,
+      a_requests: sa.requests.length,
+      b_requests: sb.requests.length,
+      a: sa,
+      b: sb,
+    };
+    steps.push(row);
+    log(`  change ${k}: A ${sa.requests.map(([r, t]) => `${r}@${t}`).join(', ')}`);
+    log(`            B ${sb.requests.map(([r, t]) => `${r}@${t}`).join(', ')}`);
+    log(`            marks A ${sa.marks.map(([n, t]) => `${n}@${t}`).join(', ')}`);
+    log(`            marks B ${sb.marks.map(([n, t]) => `${n}@${t}`).join(', ')}; drawn @${drawn}`);
+  }
+  return { each: out, eachFromCall: outFromCall, steps };
 }
 
-async function pouchChanges(writer, reader) {
+/** Medians of the breakdown's instants over the timed changes. */
+function breakdown(steps) {
+  const keys = ['a_recorded', 'a_run', 'a_docs_sent', 'a_docs_answered', 'b_watch_answered', 'b_run', 'b_fetched', 'b_applied', 'b_publish', 'b_drawn', 'a_requests', 'b_requests'];
+  return Object.fromEntries(keys.map((k) => [k, median(steps.map((s) => s[k]).filter((x) => x !== null))]));
+}
+
+async function pouchChanges(w, r) {
+  const [writer, reader] = [w.page, r.page];
+  const t0s = [];
   // The reader: a live pull from the server into its N documents; the writer: a live push.
   await reader.evaluate(() => {
     const { remote, local } = window.__pouch;
@@ -397,12 +510,24 @@ async function pouchChanges(writer, reader) {
       tick();
     }), [id, 30_000]);
     if (i > 0) out.push(at === null ? null : at - t0);
+    t0s.push(t0);
     log(`  pouchdb change ${i}${i ? '' : ' (warm-up)'}: ${at === null ? 'not seen in 30 s' : `${at - t0} ms`}`);
-    await writer.waitForTimeout(500);
+    await writer.waitForTimeout(1500);
+  }
+  // Requests per change on each side, from the write to the next one's.
+  const steps = [];
+  for (let k = 1; k < t0s.length; k++) {
+    const from = t0s[k];
+    const to = t0s[k + 1] ?? Date.now();
+    const within = (dev) => dev.requests.log.filter(([t]) => t >= from && t < to).map(([t, m, p]) => [`${m} ${p}`, t - from]);
+    const [sa, sb] = [within(w), within(r)];
+    steps.push({ a_requests: sa.length, b_requests: sb.length, a: sa, b: sb });
+    log(`  pouchdb change ${k}: A ${sa.map(([q, t]) => `${q}@${t}`).join(', ')}`);
+    log(`                   B ${sb.map(([q, t]) => `${q}@${t}`).join(', ')}`);
   }
   await reader.evaluate(() => window.__live.cancel());
   await writer.evaluate(() => window.__live.cancel());
-  return out;
+  return { each: out, steps };
 }
 
 // ---- the run ----------------------------------------------------------------------------------
@@ -429,11 +554,11 @@ async function main() {
       for (const [name, fn] of [['marginalia', marginaliaFirstSync], ['pouchdb', pouchFirstSync]]) {
         if (ONLY && ONLY !== name) continue;
         const r = await fn(browser);
-        const { context, page, ...fig } = r;
+        const { context, page, requests_log, ...fig } = r;
         runs[name].push(fig);
         log(`${name.padEnd(10)} first sync ${i + 1}: ${r.ok ? `${r.ms.toFixed(0)} ms${r.drawn_ms ? ` (highlights drawn at ${r.drawn_ms.toFixed(0)} ms)` : ''}, ${r.requests} requests, longest task ${r.longest.toFixed(0)} ms (${r.over50} over 50 ms)` : `DID NOT FINISH: ${JSON.stringify(r.seen)}`}`);
         // The last two of each stay open as the two devices of the change test.
-        keep[name].push({ context, page });
+        keep[name].push({ context, page, requests: requests_log });
         if (keep[name].length > 2) await keep[name].shift().context.close();
       }
     }
@@ -447,12 +572,14 @@ async function main() {
 
     let change = { marginalia: null, pouchdb: null };
     if (CHANGES > 0 && keep.marginalia.length === 2 && runs.marginalia.slice(-2).every((r) => r.ok)) {
-      const m = await marginaliaChanges(keep.marginalia[0].page, keep.marginalia[1].page);
-      change.marginalia = { ms: median(m), each: m };
+      const m = await marginaliaChanges(keep.marginalia[0], keep.marginalia[1]);
+      change.marginalia = { ms: median(m.each), each: m.each, ms_from_click_call: median(m.eachFromCall), each_from_click_call: m.eachFromCall, breakdown: breakdown(m.steps), steps: m.steps };
+      log(`marginalia one change, medians (ms after the click): ${JSON.stringify(change.marginalia.breakdown)}`);
     }
     if (CHANGES > 0 && keep.pouchdb.length === 2 && runs.pouchdb.slice(-2).every((r) => r.ok)) {
-      const p = await pouchChanges(keep.pouchdb[0].page, keep.pouchdb[1].page);
-      change.pouchdb = { ms: median(p), each: p };
+      const p = await pouchChanges(keep.pouchdb[0], keep.pouchdb[1]);
+      change.pouchdb = { ms: median(p.each), each: p.each, a_requests: median(p.steps.map((x) => x.a_requests)), b_requests: median(p.steps.map((x) => x.b_requests)), steps: p.steps };
+      log(`pouchdb one change: requests per change A ${change.pouchdb.a_requests}, B ${change.pouchdb.b_requests}`);
     }
     const result = {
       date: new Date().toISOString(), load: (process.env.BENCH_LOAD || readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')),

@@ -15,6 +15,14 @@
 //!      POST /db/_bulk_docs {new_edits:false}
 //!      PUT  /db/_local/<push id>
 //! ```
+//!
+//! A finished run can go on with further passes ([`Sync::next_pass`], what PouchDB's live
+//! replication does): it keeps both checkpoints and their `_rev`s, so a pass asks for neither the
+//! database's information nor the logs again; a pull pass may start from a long poll's answer
+//! (the first `_changes` page, already in hand), and a push pass may leave the pull to the long
+//! poll. A pass that fetched or sent nothing moves its checkpoint in memory only (written with
+//! the next one that does: a checkpoint only saves work, and a later one vouches for more). A
+//! pass with a few local changes sends them without asking `_revs_diff` first.
 
 use crate::error::SyncError;
 use crate::http::{db_path, doc_path, Method, Request, Response};
@@ -73,6 +81,21 @@ impl Default for Options {
 pub fn backoff_ms(attempt: u32) -> u64 {
     const SCHEDULE: [u64; 6] = [1_000, 2_000, 5_000, 15_000, 30_000, 60_000];
     SCHEDULE[(attempt.max(1) as usize - 1).min(SCHEDULE.len() - 1)]
+}
+
+/// Up to this many documents changed here, a further pass pushes them without asking
+/// `_revs_diff` first ([`Sync::next_pass`]).
+const DIRECT_PUSH: usize = 10;
+
+/// What a further pass of a finished run does ([`Sync::next_pass`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Pass {
+    /// Pull, then push. `changes`: a long poll's answer (a `_changes` body, `style=all_docs`,
+    /// at most the batch size) and the sequence it was asked from; used as the pull's first page
+    /// when that is where the pull stands, else the pull asks for its own.
+    PullPush { changes: Option<(Value, Value)> },
+    /// Push only: local changes while a long poll stands for the pull.
+    Push,
 }
 
 /// What the driver does next.
@@ -315,6 +338,14 @@ pub struct Sync {
     wanted: Option<Vec<(String, Vec<String>)>>,
     /// Documents pulled in this run and not changed here: id → their leaves.
     from_server: std::collections::HashMap<String, Vec<String>>,
+    /// The run ended with [`Step::Done`]: a further pass may go on from it.
+    done: bool,
+    /// A further pass ([`Sync::next_pass`]) is under way.
+    live: bool,
+    /// Each direction's log as the server holds it (with its `_rev`), once read or written in
+    /// this run: a further pass reads neither again.
+    pull_log: Option<Option<Value>>,
+    push_log: Option<Option<Value>>,
 }
 
 impl Sync {
@@ -341,6 +372,82 @@ impl Sync {
             report: Report::default(),
             wanted: None,
             from_server: Default::default(),
+            done: false,
+            live: false,
+            pull_log: None,
+            push_log: None,
+        }
+    }
+
+    /// The server and database this run syncs with.
+    pub fn remote(&self) -> &Remote {
+        &self.remote
+    }
+
+    /// The run (or its last pass) finished: [`Sync::next_pass`] goes on from it.
+    pub fn can_go_on(&self) -> bool {
+        self.done
+    }
+
+    /// The pull has brought everything it will in this run or pass (it may still write its last
+    /// checkpoint): what it stored can be shown.
+    pub fn pulled_all(&self) -> bool {
+        !matches!(
+            self.stage,
+            Stage::Info
+                | Stage::WhoAmI
+                | Stage::PullLog
+                | Stage::PullChanges
+                | Stage::PullFetch { .. }
+                | Stage::PullOpenRevs { .. }
+                | Stage::PullCheckpoint { more: true, .. }
+                | Stage::RefreshLog {
+                    pull: true,
+                    more: true,
+                    ..
+                }
+        )
+    }
+
+    /// Another pass of a finished run, from where it ended (see the module's notes); a run that
+    /// did not finish starts over ([`Sync::start`]).
+    pub fn next_pass(&mut self, replica: &mut Replica, pass: Pass) -> Step {
+        if !self.done {
+            return self.start(replica);
+        }
+        self.done = false;
+        self.live = true;
+        self.attempt = 0;
+        self.pending = None;
+        self.report = Report::default();
+        match pass {
+            Pass::Push => match self.begin_push(replica) {
+                Ok(step) => step,
+                Err(e) => self.fail(e),
+            },
+            Pass::PullPush { .. } if !self.opts.pull => match self.begin_push(replica) {
+                Ok(step) => step,
+                Err(e) => self.fail(e),
+            },
+            Pass::PullPush { changes } => {
+                self.remote_log = self.pull_log.clone().flatten();
+                self.progress = Progress {
+                    pulling: true,
+                    done: 0,
+                    total: 0,
+                };
+                match changes {
+                    Some((since, body)) if since == self.pull_since => {
+                        self.stage = Stage::PullChanges;
+                        match self.advance(replica, 200, body) {
+                            Ok(step) => step,
+                            // Not a usable page: the pull asks for its own.
+                            Err(_) => self.changes_request(),
+                        }
+                    }
+                    _ => self.changes_request(),
+                }
+            }
         }
     }
 
@@ -356,6 +463,7 @@ impl Sync {
         self.pull_rid = replication_id(replica.id(), server, db, "pull");
         self.push_rid = replication_id(replica.id(), server, db, "push");
         self.stage = Stage::Info;
+        (self.done, self.live, self.pull_log, self.push_log) = (false, false, None, None);
         let req = self.req(Method::Get, db_path(&self.remote.db, ""));
         self.send(req)
     }
@@ -422,6 +530,7 @@ impl Sync {
     fn finish(&mut self) -> Step {
         self.stage = Stage::Finished;
         self.pending = None;
+        self.done = true;
         self.report.pull_started_at = self.pull_start.clone();
         self.report.push_started_at = self.push_start;
         self.report.pull_seq = self.pull_since.clone();
@@ -529,6 +638,7 @@ impl Sync {
                 self.pull_since = start_checkpoint(remote.as_ref(), replica.log(&self.pull_rid))
                     .unwrap_or(json!(0));
                 self.pull_start = self.pull_since.clone();
+                self.pull_log = Some(remote.clone());
                 self.remote_log = remote;
                 self.progress = Progress {
                     pulling: true,
@@ -580,6 +690,12 @@ impl Sync {
                     None => self.progress.total.max(self.progress.done),
                 };
                 if wanted.is_empty() {
+                    if self.live && !more {
+                        // Nothing fetched (this device's own changes coming back, …): the
+                        // checkpoint moves in memory, written with the next one.
+                        self.pull_since = last_seq;
+                        return self.begin_push(replica);
+                    }
                     return Ok(self.checkpoint_pull(last_seq, more));
                 }
                 if self.opts.bulk_get {
@@ -657,6 +773,11 @@ impl Sync {
                 }
                 self.remote_log = ok.then_some(body);
                 if pull {
+                    self.pull_log = Some(self.remote_log.clone());
+                } else {
+                    self.push_log = Some(self.remote_log.clone());
+                }
+                if pull {
                     Ok(self.checkpoint_pull(seq, more))
                 } else {
                     Ok(self.checkpoint_push(seq.as_u64().unwrap_or(0), more))
@@ -693,6 +814,7 @@ impl Sync {
                     .and_then(|v| v.as_u64())
                     .unwrap_or(0);
                 self.push_start = self.push_since;
+                self.push_log = Some(remote.clone());
                 self.remote_log = remote;
                 self.progress = Progress {
                     pulling: false,
@@ -819,9 +941,19 @@ impl Sync {
         Ok(self.send(r))
     }
 
-    fn begin_push(&mut self, _replica: &mut Replica) -> Result<Step, SyncError> {
+    fn begin_push(&mut self, replica: &mut Replica) -> Result<Step, SyncError> {
         if !self.opts.push {
             return Ok(self.finish());
+        }
+        if let Some(log) = self.push_log.clone() {
+            // A further pass: the log is known, and where the push stands.
+            self.remote_log = log;
+            self.progress = Progress {
+                pulling: false,
+                done: 0,
+                total: replica.count_since(self.push_since) as u64,
+            };
+            return Ok(self.revs_diff(replica));
         }
         self.stage = Stage::PushLog;
         let r = self.req(
@@ -883,9 +1015,11 @@ impl Sync {
         let (batch, last, more) = loop {
             let raw = replica.changes_since(cursor, self.opts.batch_size);
             let Some(last) = raw.last().map(|c| c.1) else {
-                return if cursor > self.push_since {
+                return if cursor > self.push_since && !self.live {
                     self.checkpoint_push(cursor, false)
                 } else {
+                    // (A further pass that sent nothing: the checkpoint moves in memory.)
+                    self.push_since = cursor;
                     self.finish()
                 };
             };
@@ -902,9 +1036,35 @@ impl Sync {
             }
             cursor = last;
             if !more {
+                if self.live {
+                    self.push_since = cursor;
+                    return self.finish();
+                }
                 return self.checkpoint_push(cursor, false);
             }
         };
+        if self.live && batch.len() <= DIRECT_PUSH {
+            // A few changes made here since the last pass: the server has none of them (or,
+            // an answer lost, some: storing a revision again changes nothing), so they go
+            // without asking `_revs_diff` first, a round trip less.
+            let docs: Vec<Value> = batch
+                .iter()
+                .filter_map(|(id, _, revs)| Some((replica.get(id)?, revs)))
+                .flat_map(|(doc, revs)| revs.iter().filter_map(|r| doc.to_couch(r)))
+                .collect();
+            self.progress.done += batch.len() as u64;
+            self.report.pushed += docs.len();
+            self.push_written += docs.len();
+            let r = self
+                .req(Method::Post, db_path(&self.remote.db, "_bulk_docs"))
+                .json(json!({"docs": docs, "new_edits": false}));
+            self.stage = Stage::PushDocs {
+                batch: batch.into_iter().map(|(id, seq, _)| (id, seq)).collect(),
+                last,
+                more,
+            };
+            return self.send(r);
+        }
         let mut map = Map::new();
         for (id, _, revs) in &batch {
             map.insert(id.clone(), Value::from(revs.clone()));
@@ -956,6 +1116,11 @@ impl Sync {
         replica.set_log(rid, log.clone());
         if let Some(rev) = answer.get("rev") {
             log["_rev"] = rev.clone();
+        }
+        if rid == self.pull_rid {
+            self.pull_log = Some(Some(log.clone()));
+        } else {
+            self.push_log = Some(Some(log.clone()));
         }
         self.remote_log = Some(log);
     }

@@ -17,8 +17,8 @@ pub mod watch;
 
 pub use auth::{sign_in_request, sign_in_response, sign_out_request, user_db_name, SignedIn};
 pub use engine::{
-    backoff_ms, replication_id, start_checkpoint, status_line, Auth, Options, Progress, Remote,
-    Report, Step, Sync,
+    backoff_ms, replication_id, start_checkpoint, status_line, Auth, Options, Pass, Progress,
+    Remote, Report, Step, Sync,
 };
 pub use error::SyncError;
 pub use http::{Method, Request, Response};

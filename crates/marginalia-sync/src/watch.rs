@@ -1,8 +1,10 @@
 //! Waiting for the server's next change between runs: CouchDB's long-poll changes feed
-//! (`GET /{db}/_changes?feed=longpoll&since=S&timeout=T&limit=1`). The server holds the request
-//! open until a change after `S` exists (then answers at once) or `T` ms pass (then answers with
-//! no results). The app sends it while signed in and online, and starts a run when it says
-//! something changed; a run then does the actual pulling, from its checkpoint.
+//! (`GET /{db}/_changes?feed=longpoll&style=all_docs&since=S&timeout=T&limit=L`). The server
+//! holds the request open until a change after `S` exists (then answers at once) or `T` ms pass
+//! (then answers with no results). The app sends it while signed in and online, and when it says
+//! something changed, a pass of the run ([`crate::Sync::next_pass`]) takes its answer as the
+//! pull's first page (the same request the pull makes, held open), so the change is fetched
+//! at once.
 
 use crate::engine::{Auth, Remote};
 use crate::error::SyncError;
@@ -12,16 +14,17 @@ use serde_json::Value;
 /// What the long poll saw.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Watched {
-    /// A change after `since` exists: run.
-    Changed,
+    /// A change after `since` exists: run. The answer, a `_changes` page for the pull.
+    Changed(Value),
     /// The server's timeout passed with nothing new: ask again (from `last_seq` if given).
     Quiet { last_seq: Option<Value> },
     /// 401 or 403: a run finds out why (expired sign-in, not this user's database) and says so.
     Refused,
 }
 
-/// The long-poll request: changes after `since`, held by the server up to `timeout_ms`.
-pub fn watch_request(remote: &Remote, since: &Value, timeout_ms: u64) -> Request {
+/// The long-poll request: changes after `since` (at most `limit`: the pull's batch size, as its
+/// answer is used as the pull's page), held by the server up to `timeout_ms`.
+pub fn watch_request(remote: &Remote, since: &Value, timeout_ms: u64, limit: usize) -> Request {
     let since = match since {
         Value::String(s) => s.clone(),
         Value::Null => "0".into(),
@@ -29,9 +32,10 @@ pub fn watch_request(remote: &Remote, since: &Value, timeout_ms: u64) -> Request
     };
     let mut r = Request::new(Method::Get, db_path(&remote.db, "_changes"))
         .query("feed", "longpoll")
+        .query("style", "all_docs")
         .query("since", since)
         .query("timeout", timeout_ms.to_string())
-        .query("limit", "1");
+        .query("limit", limit.to_string());
     if let Auth::Cookie(c) = &remote.auth {
         r.headers
             .push(("Cookie".into(), format!("AuthSession={c}")));
@@ -72,7 +76,7 @@ pub fn watch_response(resp: &Response) -> Result<Watched, SyncError> {
             .is_some_and(|id| !id.starts_with("_design/"))
     });
     Ok(if real {
-        Watched::Changed
+        Watched::Changed(body)
     } else {
         Watched::Quiet {
             last_seq: body.get("last_seq").cloned(),
@@ -95,23 +99,24 @@ mod tests {
 
     #[test]
     fn the_request_is_a_long_poll_from_the_checkpoint() {
-        let r = watch_request(&remote(), &json!("12-g1AA"), 25_000);
+        let r = watch_request(&remote(), &json!("12-g1AA"), 25_000, 250);
         assert_eq!(
             r.url("http://x"),
-            "http://x/userdb-61/_changes?feed=longpoll&since=12-g1AA&timeout=25000&limit=1"
+            "http://x/userdb-61/_changes?feed=longpoll&style=all_docs&since=12-g1AA&timeout=25000&limit=250"
         );
         assert_eq!(
-            watch_request(&remote(), &json!(7), 10).url("http://x"),
-            "http://x/userdb-61/_changes?feed=longpoll&since=7&timeout=10&limit=1"
+            watch_request(&remote(), &json!(7), 10, 1).url("http://x"),
+            "http://x/userdb-61/_changes?feed=longpoll&style=all_docs&since=7&timeout=10&limit=1"
         );
     }
 
     #[test]
     fn answers_read() {
         let ok = |body: &str| watch_response(&Response::new(200, body));
+        let changed = r#"{"results":[{"seq":3,"id":"annotation:d:1","changes":[]}],"last_seq":3}"#;
         assert_eq!(
-            ok(r#"{"results":[{"seq":3,"id":"annotation:d:1","changes":[]}],"last_seq":3}"#),
-            Ok(Watched::Changed)
+            ok(changed),
+            Ok(Watched::Changed(serde_json::from_str(changed).unwrap()))
         );
         assert_eq!(
             ok(r#"{"results":[],"last_seq":9}"#),

@@ -604,7 +604,7 @@ fn a_long_poll_from_the_checkpoint_answers_when_the_other_device_pushes() {
     // ends the request itself.)
     let (server, req) = (
         remote.server.clone(),
-        watch_request(&remote, &since, 20_000),
+        watch_request(&remote, &since, 20_000, 100),
     );
     let waiting = std::thread::spawn(move || send(&server, &req));
     std::thread::sleep(std::time::Duration::from_millis(700));
@@ -616,7 +616,7 @@ fn a_long_poll_from_the_checkpoint_answers_when_the_other_device_pushes() {
     b.put_annotation(DOC, &annotation("urn:uuid:2", "second", 2_000));
     sync_ok(&remote, &mut b);
     let answer = waiting.join().unwrap().expect("answer");
-    assert_eq!(watch_response(&answer), Ok(Watched::Changed));
+    assert!(matches!(watch_response(&answer), Ok(Watched::Changed(_))));
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 
     // The run it starts brings the change; from its checkpoint the poll waits again.
@@ -624,7 +624,7 @@ fn a_long_poll_from_the_checkpoint_answers_when_the_other_device_pushes() {
     assert_eq!(report.pulled, 1);
     let (server, req) = (
         remote.server.clone(),
-        watch_request(&remote, &report.pull_seq, 20_000),
+        watch_request(&remote, &report.pull_seq, 20_000, 100),
     );
     let waiting = std::thread::spawn(move || send(&server, &req));
     std::thread::sleep(std::time::Duration::from_millis(500));
@@ -633,4 +633,161 @@ fn a_long_poll_from_the_checkpoint_answers_when_the_other_device_pushes() {
         "from the checkpoint, nothing is new"
     );
     // (The thread ends with the server, when the test drops it.)
+}
+
+/// The path of a request after the database: `_changes`, `_local`, `_bulk_get` ….
+fn what(r: &marginalia_sync::Request) -> String {
+    let tail = r.path.splitn(3, '/').nth(2).unwrap_or("");
+    let tail = if tail.starts_with("_local/") {
+        "_local"
+    } else {
+        tail
+    };
+    format!("{} {tail}", r.method.as_str())
+}
+
+#[test]
+fn further_passes_go_on_from_the_checkpoints_and_the_long_polls_answer_is_the_pulls_page() {
+    use marginalia_sync::{watch_request, watch_response, Pass, Sync, Watched};
+    let Some(s) = Server::start(false) else {
+        return;
+    };
+    s.create_db("live");
+    let remote = s.remote("live");
+    let opts = Options::default();
+    let mut a = Replica::new("device-a");
+    let mut b = Replica::new("device-b");
+    a.put_annotation(DOC, &annotation("urn:uuid:1", "first", 1_000));
+    // Both devices' first runs, kept.
+    let mut sync_a = Sync::new(remote.clone(), opts.clone());
+    let first = sync_a.start(&mut a);
+    drive_kept(&remote, &mut sync_a, &mut a, first);
+    let mut sync_b = Sync::new(remote.clone(), opts.clone());
+    let first = sync_b.start(&mut b);
+    let (report_b, _) = drive_kept(&remote, &mut sync_b, &mut b, first);
+    assert!(sync_a.can_go_on() && sync_b.can_go_on());
+    assert_eq!(live_ids(&b).len(), 1);
+    let _ = b.take_incoming();
+
+    // A records a change; its push-only pass sends it (a few changes made here: without asking
+    // `_revs_diff` first), and its checkpoint.
+    a.put_annotation(DOC, &annotation("urn:uuid:2", "second", 2_000));
+    let step = sync_a.next_pass(&mut a, Pass::Push);
+    let (report, requests) = drive_kept(&remote, &mut sync_a, &mut a, step);
+    assert_eq!(
+        requests.iter().map(what).collect::<Vec<_>>(),
+        ["POST _bulk_docs", "PUT _local"]
+    );
+    assert_eq!(report.pushed, 1);
+    assert_eq!(a.pending_changes(), 0);
+
+    // B's long poll (from its checkpoint, a page of the pull's size) answers with the change;
+    // its pass takes that page as the pull's: the documents, then the checkpoint, and nothing
+    // to push (what it pulled needs no push, and its checkpoint moves in memory).
+    let since = report_b.pull_seq.clone();
+    let answer = send(
+        &remote.server,
+        &watch_request(&remote, &since, 10_000, opts.batch_size),
+    )
+    .expect("an answer");
+    let Ok(Watched::Changed(page)) = watch_response(&answer) else {
+        panic!("expected a change")
+    };
+    let step = sync_b.next_pass(
+        &mut b,
+        Pass::PullPush {
+            changes: Some((since.clone(), page.clone())),
+        },
+    );
+    // The fetch comes before any checkpoint vouches for it.
+    let mut pulled_all = vec![sync_b.pulled_all()];
+    let (report, requests) = {
+        let mut requests = Vec::new();
+        let mut step = step;
+        loop {
+            match step {
+                Step::Send(req) => {
+                    requests.push(req.clone());
+                    let resp = send(&remote.server, &req).unwrap();
+                    step = sync_b.handle(&mut b, resp);
+                    pulled_all.push(sync_b.pulled_all());
+                }
+                Step::Done(r) => break (r, requests),
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    assert_eq!(
+        requests.iter().map(what).collect::<Vec<_>>(),
+        ["POST _bulk_get", "PUT _local"]
+    );
+    // Before the fetch: not yet; once it is stored (the checkpoint next): all pulled.
+    assert_eq!(pulled_all, [false, true, true]);
+    assert_eq!(report.pulled, 1);
+    assert_ne!(report.pull_seq, since);
+    assert_eq!(b.take_incoming().len(), 1);
+    assert_eq!(live_ids(&b).len(), 2);
+
+    // A's own change comes back through its long poll: nothing to fetch, nothing to push, no
+    // request; from the new sequence the poll has nothing.
+    let since_a = sync_a_pull_seq(&remote, &mut sync_a, &mut a);
+    let answer = send(
+        &remote.server,
+        &watch_request(&remote, &since_a, 10_000, opts.batch_size),
+    )
+    .expect("an answer");
+    let Ok(Watched::Changed(own)) = watch_response(&answer) else {
+        panic!("expected its own change")
+    };
+    let step = sync_a.next_pass(
+        &mut a,
+        Pass::PullPush {
+            changes: Some((since_a.clone(), own)),
+        },
+    );
+    let (report, requests) = drive_kept(&remote, &mut sync_a, &mut a, step);
+    assert!(requests.is_empty(), "{requests:?}");
+    let since_now = match &report.pull_seq {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let (_, left) = s.admin(
+        Method::Get,
+        &format!("/{}/_changes?since={since_now}", remote.db),
+        None,
+    );
+    assert_eq!(left["results"], json!([]), "{left}");
+
+    // A page from elsewhere than where the pull stands is not used: the pull asks for its own.
+    let step = sync_b.next_pass(
+        &mut b,
+        Pass::PullPush {
+            changes: Some((json!(0), page)),
+        },
+    );
+    let (_, requests) = drive_kept(&remote, &mut sync_b, &mut b, step);
+    assert_eq!(
+        requests.iter().map(what).collect::<Vec<_>>(),
+        ["GET _changes"]
+    );
+
+    // After a reload (fresh runs from the checkpoints on the server), both are in step.
+    for r in [&mut a, &mut b] {
+        let report = sync_ok(&remote, r);
+        assert_eq!((report.pulled, report.pushed), (0, 0));
+        assert_eq!(r.pending_changes(), 0);
+    }
+    assert_eq!(live_ids(&a), live_ids(&b));
+}
+
+/// The pull sequence a kept run stands at (a pass with nothing to do tells it).
+fn sync_a_pull_seq(
+    remote: &marginalia_sync::Remote,
+    sync: &mut marginalia_sync::Sync,
+    r: &mut Replica,
+) -> Value {
+    let step = sync.next_pass(r, marginalia_sync::Pass::Push);
+    let (report, requests) = drive_kept(remote, sync, r, step);
+    assert!(requests.is_empty(), "nothing to push: {requests:?}");
+    report.pull_seq
 }

@@ -26,3 +26,12 @@ impl Drop for UserTiming {
         }
     }
 }
+
+/// A User Timing mark (`make bench` tells a sync's steps apart by them), cleared at once like
+/// the measures: observers receive it, the page keeps none.
+pub fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+        p.clear_marks_with_mark_name(name);
+    }
+}

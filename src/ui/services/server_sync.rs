@@ -6,13 +6,16 @@
 //! * **Recording**: every change to the open document's annotations (the reader's, another
 //!   tab's merged in, a sync's) is recorded in the replica as it is announced (unchanged content
 //!   makes no new revision); at sign-in, every stored document's annotations and library entry.
-//! * **Running**: a run (pull, then push) after local changes (debounced), on `online`, and
-//!   when the server says something changed: between runs the syncing tab holds a long poll
-//!   of `_changes` from the pull's checkpoint ([`watch`]). Each step is its own task (reading
-//!   and highlighting go on). What a step brings is written to IndexedDB at once
+//! * **Running**: a run (pull, then push) on `online`, after local changes, and when the server
+//!   says something changed: between runs the syncing tab holds a long poll of `_changes` from
+//!   the pull's checkpoint ([`watch`]). A finished run is kept and goes on with further passes
+//!   (`Sync::next_pass`: no database information or checkpoint reads again): a local change
+//!   is pushed at once, the long poll left waiting, and the next ones at most once per
+//!   [`COALESCE`]; the long poll's answer is the pull's first page. Each step is its own task
+//!   (reading and highlighting go on). What a step brings is written to IndexedDB at once
 //!   (`idb::write_held`: never over a newer stored version, before the replica's checkpoint
 //!   that vouches for it); the other tabs are told, and the open document merges it like
-//!   another tab's save ([`loading::sync_soon`]), once, when the run ends.
+//!   another tab's save ([`loading::sync_soon`]), once the pull has brought everything.
 //! * **One syncing tab**: a lease in localStorage, renewed by each run and while the long poll
 //!   waits, given up when the page goes; the other tabs look every few seconds whether it is
 //!   free. Their changes reach the syncing one through the tab channel and its merge.
@@ -25,7 +28,7 @@ use crate::ui::edge::clock::{now, perf_now, random_bytes};
 use crate::ui::edge::events::on_window;
 use crate::ui::edge::http;
 use crate::ui::edge::idb::DbError;
-use crate::ui::edge::perf::UserTiming;
+use crate::ui::edge::perf::{mark, UserTiming};
 use crate::ui::edge::storage;
 use crate::ui::edge::sync_store;
 use crate::ui::edge::timers::{cancellable, later, yield_to_browser, Steps};
@@ -44,8 +47,8 @@ use marginalia_core::time::Timestamp;
 use marginalia_sync::mapping::annotation_id;
 use marginalia_sync::{
     backoff_ms, sign_in_request, sign_in_response, sign_out_request, status_line, user_db_name,
-    watch_request, watch_response, Auth, Incoming, Options, Remote, Replica, Step, Sync, SyncError,
-    Watched,
+    watch_request, watch_response, Auth, Incoming, Options, Pass, Remote, Replica, Step, Sync,
+    SyncError, Watched,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -72,8 +75,9 @@ const RETRY_RUN: Duration = Duration::from_secs(60);
 /// Changes per `_changes` page and documents per push batch: fewer, larger steps than the
 /// engine's default 100 (each step costs the page a save of the replica and of the annotations).
 const BATCH: usize = 250;
-/// How long after a local change its run starts (several changes, one run).
-const DEBOUNCE: Duration = Duration::from_millis(400);
+/// Local changes go out at once, then at most one run per this (a note being typed, several
+/// changes in a row: one run for those that came meanwhile).
+const COALESCE: Duration = Duration::from_millis(400);
 /// Deletions made in a tab that does not sync, kept until the syncing tab has recorded them
 /// ([`Deleted`]). That tab hears of them through the tab channel too, but one that crashed
 /// hears nothing, and its lease holds the others back for up to [`LEASE_MS`]; the tab taking
@@ -150,6 +154,14 @@ thread_local! {
     /// A run's step is in the replica but not yet written to IndexedDB ([`settle`]): the
     /// replica is not saved meanwhile, and deletions made here are kept ([`keep_deletion`]).
     static UNWRITTEN: Cell<bool> = const { Cell::new(false) };
+    /// The last run that finished, kept for the next pass (`Sync::next_pass`).
+    static LIVE: RefCell<Option<Sync>> = const { RefCell::new(None) };
+    /// The long poll's answer (the sequence it was asked from, a `_changes` page): the next
+    /// pass's first page of the pull.
+    static CARRIED: RefCell<Option<(Value, Value)>> = const { RefCell::new(None) };
+    /// When the last run started, and when the run asked for is due (`perf_now`).
+    static LAST_RUN: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
+    static DUE: Cell<f64> = const { Cell::new(0.0) };
 }
 
 /// Up to this many records a run brought for the open document are merged one by one
@@ -179,8 +191,10 @@ impl ForOpen {
     }
 }
 
-/// One long poll ([`watch`]): its request's abort, and whether it ended by its own timer.
+/// One long poll ([`watch`]): where it waits from, its request's abort, and whether it ended by
+/// its own timer.
 struct Watch {
+    since: Value,
     abort: RefCell<http::Abort>,
     timed_out: Cell<bool>,
 }
@@ -238,7 +252,7 @@ pub fn start() {
         let open = OPEN.with(|o| o.borrow().as_ref().map(|o| o.doc.clone()));
         if account().is_some() && open.as_deref() != Some(doc.as_str()) {
             OTHER_TABS.with(|d| d.borrow_mut().insert(doc));
-            run_soon(DEBOUNCE);
+            run_for_change();
         }
     });
     // Leaving: another tab takes over the syncing at its next look, not when the lease runs out.
@@ -257,6 +271,7 @@ pub fn start() {
 /// A new replica for the signed-in account, everything stored recorded in it, then a run.
 fn begin() {
     show("Syncing…", false);
+    LIVE.with(|l| l.borrow_mut().take());
     // The syncing tab from the start if no other is (else its copy is read again on taking over).
     take_lease();
     leptos::task::spawn_local(async {
@@ -461,7 +476,7 @@ pub fn document_removed(doc: &str, records: &[(String, String)]) {
         r.delete_text(doc, t);
     });
     leptos::task::spawn_local(save_replica());
-    run_soon(DEBOUNCE);
+    run_for_change();
 }
 
 /// A removed document put back (Undo): back on the server, annotations and all.
@@ -481,7 +496,7 @@ pub fn document_restored(entry: &Entry, records: &[(String, String)]) {
         }
     });
     leptos::task::spawn_local(save_replica());
-    run_soon(DEBOUNCE);
+    run_for_change();
 }
 
 /// A document renamed or its details edited here: to the server with the next run, as soon as
@@ -499,7 +514,7 @@ pub fn document_changed(doc: &str) {
     };
     record_document(&entry);
     leptos::task::spawn_local(save_replica());
-    run_soon(DEBOUNCE);
+    run_for_change();
 }
 
 /// A library entry and its stored text (the bundled article has none: every device has it).
@@ -542,7 +557,7 @@ pub fn attach(app: AppState, saving: Saving) {
                     let Some(a) = app.set.try_with_value(|set| set.get(&id).cloned()) else {
                         // The document closed meanwhile: what is stored is recorded instead.
                         OTHER_TABS.with(|d| d.borrow_mut().insert(doc.clone()));
-                        run_soon(DEBOUNCE);
+                        run_for_change();
                         return;
                     };
                     changed |= with_replica(|r| match &a {
@@ -559,7 +574,7 @@ pub fn attach(app: AppState, saving: Saving) {
                 drop(timing);
                 if changed {
                     save_replica().await;
-                    run_soon(DEBOUNCE);
+                    run_for_change();
                 }
             });
             return;
@@ -582,8 +597,9 @@ pub fn attach(app: AppState, saving: Saving) {
             })
         });
         if recorded == Some(true) {
+            mark("marginalia:sync change-recorded");
             leptos::task::spawn_local(save_replica());
-            run_soon(DEBOUNCE);
+            run_for_change();
         }
     });
     if REPLICA.with(|r| r.borrow().is_some()) {
@@ -635,6 +651,7 @@ pub fn sign_out() {
     stop_watching();
     release_lease();
     REPLICA.with(|r| *r.borrow_mut() = None);
+    LIVE.with(|l| l.borrow_mut().take());
     leptos::task::spawn_local(async {
         let _ = sync_store::clear().await;
     });
@@ -645,6 +662,17 @@ pub fn sign_out() {
     leptos::task::spawn_local(async move {
         let _ = http::send(&acc.server, &sign_out_request()).await;
     });
+}
+
+/// A run for local changes: at once, unless one started less than [`COALESCE`] ago (then when
+/// that much has passed, for all the changes meanwhile) or one is asked for sooner.
+fn run_for_change() {
+    let t = perf_now();
+    let wait = (LAST_RUN.with(Cell::get) + COALESCE.as_millis() as f64 - t).max(0.0);
+    if WAITING.with(|w| w.get().1) && DUE.with(Cell::get) <= t + wait {
+        return;
+    }
+    run_soon(Duration::from_millis(wait.ceil() as u64));
 }
 
 /// A run after `delay` (replacing one already waiting); while one runs, one more after it.
@@ -658,12 +686,13 @@ fn run_soon(delay: Duration) {
     if account().is_none() {
         return;
     }
+    DUE.with(|d| d.set(perf_now() + delay.as_millis() as f64));
     let generation = WAITING.with(|w| {
         let g = w.get().0 + 1;
         w.set((g, true));
         g
     });
-    later(delay, move || {
+    let go = move || {
         // A later request replaced this one.
         if WAITING.with(|w| w.get()) != (generation, true) {
             return;
@@ -687,12 +716,21 @@ fn run_soon(delay: Duration) {
                 return;
             }
             match next {
+                // (A push-only pass left the long poll waiting from there.)
+                Next::Watch(since) if watching_from(&since) => {}
                 Next::Watch(since) => watch(since),
                 Next::RunAfter(delay) => run_soon(delay),
                 Next::Nothing => {}
             }
         });
-    });
+    };
+    // At once: the run's first request goes out as this task ends, not after the tasks
+    // queued meanwhile (drawing the reader's highlight, saving it).
+    if delay.is_zero() {
+        go();
+    } else {
+        later(delay, go);
+    }
 }
 
 /// This tab syncs if no other tab holds the lease (or it ran out); takes or renews it.
@@ -749,13 +787,21 @@ fn remote_of(acc: &Account) -> Remote {
 /// One run: pull, then push, a step per task. What the run brings is written to IndexedDB step
 /// by step (before the replica's checkpoint that vouches for it) and shown once, at its end.
 async fn run() -> Next {
-    stop_watching();
-    let next = run_steps().await;
+    mark("marginalia:sync run");
+    LAST_RUN.with(|t| t.set(perf_now()));
+    // Local changes while the long poll waits: a push-only pass; the poll stands for the pull.
+    let push_only = WATCH.with(|w| w.borrow().is_some())
+        && CARRIED.with(|c| c.borrow().is_none())
+        && LIVE.with(|l| l.borrow().as_ref().is_some_and(Sync::can_go_on));
+    if !push_only {
+        stop_watching();
+    }
+    let next = run_steps(push_only).await;
     publish().await;
     next
 }
 
-async fn run_steps() -> Next {
+async fn run_steps(push_only: bool) -> Next {
     let Some(acc) = account() else {
         return Next::Nothing;
     };
@@ -774,6 +820,7 @@ async fn run_steps() -> Next {
         return Next::RunAfter(LEASE_CHECK);
     }
     if !was_holder {
+        LIVE.with(|l| l.borrow_mut().take());
         // Taking over from another tab: its replica, as it last saved it, then what is stored
         // here that it may not have recorded.
         if let Ok(Some((meta, docs))) = sync_store::load().await {
@@ -788,15 +835,38 @@ async fn run_steps() -> Next {
         batch_size: BATCH,
         ..Options::default()
     };
-    let mut sync = Sync::new(remote_of(&acc), options);
-    let Some(mut step) = with_replica(|r| sync.start(r)) else {
+    // On from the last run if it finished (with the long poll's page), else from the start.
+    let remote = remote_of(&acc);
+    let carried = CARRIED.with(|c| c.borrow_mut().take());
+    let kept = LIVE
+        .with(|l| l.borrow_mut().take())
+        .filter(|s| s.can_go_on() && *s.remote() == remote);
+    let (mut sync, first) = match kept {
+        Some(mut sync) => {
+            let pass = if push_only {
+                Pass::Push
+            } else {
+                Pass::PullPush { changes: carried }
+            };
+            let first = with_replica(|r| sync.next_pass(r, pass));
+            (sync, first)
+        }
+        None => {
+            let mut sync = Sync::new(remote, options);
+            let first = with_replica(|r| sync.start(r));
+            (sync, first)
+        }
+    };
+    let Some(mut step) = first else {
         return Next::Nothing;
     };
     let started = perf_now();
     loop {
         step = match step {
             Step::Send(req) => {
+                mark(&format!("marginalia:sync send {}", request_label(&req)));
                 let answer = http::send(&acc.server, &req).await;
+                mark(&format!("marginalia:sync answer {}", request_label(&req)));
                 UNWRITTEN.with(|u| u.set(true));
                 let timing = UserTiming::start("marginalia:sync-handle");
                 let next = with_replica(|r| match answer {
@@ -822,15 +892,16 @@ async fn run_steps() -> Next {
                 sync.retry()
             }
             Step::Done(report) => {
-                if let Err(why) = settle().await {
+                if let Err(why) = settle(false).await {
                     return rewind(why).await;
                 }
                 let pending = with_replica(|r| r.pending_changes()).unwrap_or(0);
                 show(status_line(http::online(), pending), false);
+                LIVE.with(|l| *l.borrow_mut() = Some(sync));
                 return Next::Watch(report.pull_seq);
             }
             Step::Failed(error) => {
-                if let Err(why) = settle().await {
+                if let Err(why) = settle(false).await {
                     return rewind(why).await;
                 }
                 let ask = !matches!(error, SyncError::Offline(_));
@@ -847,7 +918,9 @@ async fn run_steps() -> Next {
                 };
             }
         };
-        if let Err(why) = settle().await {
+        // What the pull brought is shown once it is all written, not after the checkpoint and
+        // the push.
+        if let Err(why) = settle(sync.pulled_all()).await {
             return rewind(why).await;
         }
         // A long run says how far it is (a quick one just says "Synced" at the end).
@@ -856,6 +929,17 @@ async fn run_steps() -> Next {
         }
         yield_to_browser().await;
     }
+}
+
+/// `GET _changes`, `PUT _local`, `GET db`: a request as the bench's marks name it.
+fn request_label(req: &marginalia_sync::Request) -> String {
+    let path = req.path.trim_start_matches('/');
+    let what = match path.split('/').nth(1) {
+        Some(what) => what,
+        None if path.starts_with('_') => path, // `_session`
+        None => "db",
+    };
+    format!("{} {what}", req.method.as_str())
 }
 
 /// The status line for a run that stopped.
@@ -874,10 +958,15 @@ fn describe(error: &SyncError) -> String {
 /// Writes what a step brought, then saves the replica that vouches for it: in that order, so
 /// the replica kept never holds a record this device has not stored (which a later look for
 /// records no longer stored would take for a deletion). A write refused: `Err`, the words.
-async fn settle() -> Result<(), String> {
+/// With `show`, what was written is shown (merged into the open document, the tabs told) before
+/// the replica is saved.
+async fn settle(show: bool) -> Result<(), String> {
     let written = apply_incoming().await;
     UNWRITTEN.with(|u| u.set(false));
     written?;
+    if show {
+        publish().await;
+    }
     save_replica().await;
     Ok(())
 }
@@ -888,6 +977,9 @@ async fn settle() -> Result<(), String> {
 /// the kept deletions. The reader is told; the run is tried again later.
 async fn rewind(why: String) -> Next {
     FOR_OPEN.with(|f| *f.borrow_mut() = ForOpen::default());
+    // A kept run's checkpoints are past what is stored here.
+    LIVE.with(|l| l.borrow_mut().take());
+    CARRIED.with(|c| c.borrow_mut().take());
     if let Ok(Some((meta, docs))) = sync_store::load().await {
         REPLICA.with(|r| *r.borrow_mut() = Some(Replica::restore(meta, docs)));
     }
@@ -949,6 +1041,7 @@ async fn apply_incoming() -> Result<(), String> {
             }
         }
     }
+    mark("marginalia:sync apply");
     let open = OPEN.with(|o| o.borrow().as_ref().map(|o| o.doc.clone()));
     drop(timing);
     for (doc, records) in latest {
@@ -981,6 +1074,7 @@ async fn apply_incoming() -> Result<(), String> {
         }
         TOUCHED.with(|t| t.borrow_mut().insert(doc));
     }
+    mark("marginalia:sync applied");
     Ok(())
 }
 
@@ -990,6 +1084,10 @@ async fn apply_incoming() -> Result<(), String> {
 async fn publish() {
     let touched = TOUCHED.with(|t| std::mem::take(&mut *t.borrow_mut()));
     let for_open = FOR_OPEN.with(|f| std::mem::take(&mut *f.borrow_mut()));
+    if touched.is_empty() {
+        return;
+    }
+    mark("marginalia:sync publish");
     let open = OPEN.with(|o| o.borrow().as_ref().map(|o| (o.doc.clone(), o.saving)));
     for doc in touched {
         tabs::announce(&doc);
@@ -1019,6 +1117,7 @@ fn watch(since: Value) {
         return;
     };
     let w = Rc::new(Watch {
+        since: since.clone(),
         abort: RefCell::new(http::Abort::new()),
         timed_out: Cell::new(false),
     });
@@ -1027,7 +1126,8 @@ fn watch(since: Value) {
     let current =
         |w: &Rc<Watch>| WATCH.with(|x| x.borrow().as_ref().is_some_and(|c| Rc::ptr_eq(c, w)));
     leptos::task::spawn_local(async move {
-        let req = watch_request(&remote_of(&acc), &since, WATCH_MS);
+        let mut from = since;
+        let mut req = watch_request(&remote_of(&acc), &from, WATCH_MS, BATCH);
         loop {
             *w.abort.borrow_mut() = http::Abort::new();
             w.timed_out.set(false);
@@ -1038,6 +1138,7 @@ fn watch(since: Value) {
                     w.abort.borrow().abort();
                 })
             };
+            mark("marginalia:sync watch");
             let answer = {
                 let abort = w.abort.borrow().clone();
                 http::send_abortable(&acc.server, &req, &abort).await
@@ -1046,14 +1147,30 @@ fn watch(since: Value) {
             if !current(&w) {
                 return; // called off
             }
+            mark("marginalia:sync watch-answered");
             let outcome = match &answer {
                 Ok(resp) => watch_response(resp).map_err(|e| e.to_string()),
                 Err(_) if w.timed_out.get() => Ok(Watched::Quiet { last_seq: None }),
                 Err(e) => Err(e.clone()),
             };
             match outcome {
-                Ok(Watched::Quiet { .. }) => WATCH_FAILURES.with(|f| f.set(0)),
-                Ok(Watched::Changed) | Ok(Watched::Refused) => {
+                Ok(Watched::Quiet { last_seq }) => {
+                    WATCH_FAILURES.with(|f| f.set(0));
+                    // On from where the server got to (past design documents, which start no
+                    // run: asked again from the same place, the poll would answer at once).
+                    if let Some(seq) = last_seq.filter(|s| !s.is_null()) {
+                        req = watch_request(&remote_of(&acc), &seq, WATCH_MS, BATCH);
+                        from = seq;
+                    }
+                }
+                Ok(Watched::Changed(page)) => {
+                    WATCH_FAILURES.with(|f| f.set(0));
+                    CARRIED.with(|c| *c.borrow_mut() = Some((from.clone(), page)));
+                    stop_watching();
+                    run_soon(Duration::ZERO);
+                    return;
+                }
+                Ok(Watched::Refused) => {
                     WATCH_FAILURES.with(|f| f.set(0));
                     stop_watching();
                     run_soon(Duration::ZERO);
@@ -1093,6 +1210,11 @@ fn renew_while_watching(w: Rc<Watch>) {
             run_soon(LEASE_CHECK);
         }
     });
+}
+
+/// A long poll waits from `since`.
+fn watching_from(since: &Value) -> bool {
+    WATCH.with(|w| w.borrow().as_ref().is_some_and(|w| w.since == *since))
 }
 
 fn stop_watching() {

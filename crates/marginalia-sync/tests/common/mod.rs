@@ -287,6 +287,30 @@ pub fn drive(
     }
 }
 
+/// Drives a run kept by the caller from `step` (its start or a further pass) to its end, with
+/// no retries: the requests it sent, and the report.
+pub fn drive_kept(
+    remote: &Remote,
+    sync: &mut Sync,
+    replica: &mut Replica,
+    mut step: Step,
+) -> (marginalia_sync::Report, Vec<Request>) {
+    let mut requests = Vec::new();
+    loop {
+        match step {
+            Step::Send(req) => {
+                requests.push(req.clone());
+                step = match send(&remote.server, &req) {
+                    Ok(resp) => sync.handle(replica, resp),
+                    Err(e) => sync.transport_failed(&e),
+                };
+            }
+            Step::Done(report) => return (report, requests),
+            other => panic!("sync failed: {other:?}"),
+        }
+    }
+}
+
 pub fn sync_ok(remote: &Remote, replica: &mut Replica) -> marginalia_sync::Report {
     let run = drive(remote, Options::default(), replica, |_| Hook::Go);
     match run.end {
