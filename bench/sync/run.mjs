@@ -321,7 +321,7 @@ async function pouchFirstSync(browser) {
 
 /** Selects `phrase` in the article with the mouse (as e2e/helpers.mjs's dragSelect does). */
 async function dragSelect(page, phrase) {
-  const p = await page.evaluate((phrase) => {
+  const p = await page.evaluate(async (phrase) => {
     const root = document.getElementById('article');
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     const nodes = [];
@@ -332,16 +332,37 @@ async function dragSelect(page, phrase) {
     const locate = (i) => { for (let k = nodes.length - 1; k >= 0; k--) if (nodes[k][1] <= i) return [nodes[k][0], i - nodes[k][1]]; };
     locate(at)[0].parentElement.scrollIntoView({ block: 'center' });
     const rectOf = (i) => { const [node, off] = locate(i); const r = document.createRange(); r.setStart(node, off); r.setEnd(node, off + 1); return r.getBoundingClientRect(); };
+    // A document with many annotations lays out only the paragraphs near the screen: those
+    // coming into view take their size over the next frames. Measured once it stays put.
+    const frame = () => new Promise((r) => requestAnimationFrame(r));
+    let top = NaN;
+    for (let i = 0; i < 60; i++) {
+      await frame();
+      const now = rectOf(at).top;
+      if (now === top) break;
+      top = now;
+    }
     const first = rectOf(at);
     const last = rectOf(at + phrase.length - 1);
-    return { x1: first.left + 1, y1: first.top + first.height / 2, x2: last.right - 1, y2: last.top + last.height / 2 };
+    // Inside the first and last letters, not on a note's marker beside them (a seeded highlight
+    // with a note may end right there).
+    const onText = (x, y) => !document.elementFromPoint(x, y)?.closest('button');
+    const y1 = first.top + first.height / 2;
+    const y2 = last.top + last.height / 2;
+    const x1 = [1, 2, 3, first.width / 2].map((d) => first.left + d).find((x) => onText(x, y1)) ?? first.left + 1;
+    const x2 = [1, 2, 3, last.width / 2].map((d) => last.right - d).find((x) => onText(x, y2)) ?? last.right - 1;
+    return { x1, y1, x2, y2 };
   }, phrase);
   await page.mouse.move(p.x1, p.y1);
   await page.mouse.down();
   await page.mouse.move(p.x2, p.y2, { steps: 6 });
   await page.mouse.up();
   const got = await page.evaluate(() => String(window.getSelection()));
-  if (got !== phrase) throw new Error(`selected "${got}", not "${phrase}"`);
+  if (got !== phrase) {
+    const at = await page.evaluate(({ x1, y1 }) => { const e = document.elementFromPoint(x1, y1); return `${e?.tagName}.${e?.className} ${innerWidth}x${innerHeight} ${document.activeElement?.tagName}.${document.activeElement?.className} dialogs:${document.querySelectorAll('dialog[open]').length}`; }, p);
+    await page.screenshot({ path: join(OUT, 'sync-drag-failed.png') });
+    throw new Error(`selected "${got}", not "${phrase}" (points ${JSON.stringify(p)}, there: ${at}; target/bench/sync-drag-failed.png)`);
+  }
 }
 
 /** Phrases of the bundled article, one highlighted per change. */
@@ -361,7 +382,23 @@ const firstMark = (marks, name, after = -1, prefix = false) => {
   return m ? m[1] : null;
 };
 
+/** Resolves once `page`'s article has not changed for a second (a first sync's drawing goes on
+ * in slices after "Synced"), or after a minute. */
+async function quiet(page) {
+  await page.evaluate(() => new Promise((resolve) => {
+    const article = document.getElementById('article');
+    let timer;
+    const obs = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, 1000); });
+    const done = () => { obs.disconnect(); resolve(); };
+    obs.observe(article, { subtree: true, childList: true, attributes: true, characterData: true });
+    timer = setTimeout(done, 1000);
+    setTimeout(done, 60_000);
+  }));
+}
+
 async function marginaliaChanges(a, b) {
+  await quiet(a.page);
+  await quiet(b.page);
   const out = [];
   const outFromCall = [];
   const steps = [];
