@@ -319,8 +319,21 @@ async function pouchFirstSync(browser) {
 
 // ---- one change, device to device -------------------------------------------------------------
 
-/** Selects `phrase` in the article with the mouse (as e2e/helpers.mjs's dragSelect does). */
+/** Selects `phrase` in the article with the mouse (as e2e/helpers.mjs's dragSelect does); a
+ * drag that missed (the page moved under it) is tried again. */
 async function dragSelect(page, phrase) {
+  for (let i = 0; ; i++) {
+    try {
+      return await dragSelectOnce(page, phrase);
+    } catch (e) {
+      if (i >= 3) throw e;
+      log(`   (drag missed: ${e.message.slice(0, 160)}; again)`);
+      await page.mouse.click(5, 300);
+    }
+  }
+}
+
+async function dragSelectOnce(page, phrase) {
   const p = await page.evaluate(async (phrase) => {
     const root = document.getElementById('article');
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
