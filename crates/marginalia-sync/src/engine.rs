@@ -506,6 +506,23 @@ impl Sync {
         self.send(r)
     }
 
+    /// Sends `docs` (the revisions of `batch`'s documents the server lacks) to `_bulk_docs`.
+    fn push_docs(
+        &mut self,
+        docs: Vec<Value>,
+        batch: Vec<(String, u64)>,
+        last: u64,
+        more: bool,
+    ) -> Step {
+        self.report.pushed += docs.len();
+        self.push_written += docs.len();
+        let r = self
+            .req(Method::Post, db_path(&self.remote.db, "_bulk_docs"))
+            .json(json!({"docs": docs, "new_edits": false}));
+        self.stage = Stage::PushDocs { batch, last, more };
+        self.send(r)
+    }
+
     fn send(&mut self, r: Request) -> Step {
         self.report.requests += 1;
         self.pending = Some(r.clone());
@@ -850,17 +867,7 @@ impl Sync {
                 if docs.is_empty() {
                     return Ok(self.checkpoint_push(last, more));
                 }
-                self.report.pushed += docs.len();
-                self.push_written += docs.len();
-                let r = self
-                    .req(Method::Post, db_path(&self.remote.db, "_bulk_docs"))
-                    .json(json!({"docs": docs, "new_edits": false}));
-                self.stage = Stage::PushDocs {
-                    batch: sent,
-                    last,
-                    more,
-                };
-                Ok(self.send(r))
+                Ok(self.push_docs(docs, sent, last, more))
             }
             Stage::PushDocs { batch, last, more } => {
                 if !ok {
@@ -1053,17 +1060,8 @@ impl Sync {
                 .flat_map(|(doc, revs)| revs.iter().filter_map(|r| doc.to_couch(r)))
                 .collect();
             self.progress.done += batch.len() as u64;
-            self.report.pushed += docs.len();
-            self.push_written += docs.len();
-            let r = self
-                .req(Method::Post, db_path(&self.remote.db, "_bulk_docs"))
-                .json(json!({"docs": docs, "new_edits": false}));
-            self.stage = Stage::PushDocs {
-                batch: batch.into_iter().map(|(id, seq, _)| (id, seq)).collect(),
-                last,
-                more,
-            };
-            return self.send(r);
+            let sent = batch.into_iter().map(|(id, seq, _)| (id, seq)).collect();
+            return self.push_docs(docs, sent, last, more);
         }
         let mut map = Map::new();
         for (id, _, revs) in &batch {
