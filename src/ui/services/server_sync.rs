@@ -271,6 +271,7 @@ pub fn start() {
 /// A new replica for the signed-in account, everything stored recorded in it, then a run.
 fn begin() {
     show("Syncing…", false);
+    UNWRITTEN.with(|u| u.set(false));
     LIVE.with(|l| l.borrow_mut().take());
     // The syncing tab from the start if no other is (else its copy is read again on taking over).
     take_lease();
@@ -876,7 +877,11 @@ async fn run_steps(push_only: bool) -> Next {
                 drop(timing);
                 match next {
                     Some(next) => next,
-                    None => return Next::Nothing, // signed out meanwhile
+                    None => {
+                        // Signed out meanwhile: nothing of this step to write.
+                        UNWRITTEN.with(|u| u.set(false));
+                        return Next::Nothing;
+                    }
                 }
             }
             Step::Retry { error, .. } if !http::online() => {
