@@ -701,22 +701,9 @@ fn further_passes_go_on_from_the_checkpoints_and_the_long_polls_answer_is_the_pu
     );
     // The fetch comes before any checkpoint vouches for it.
     let mut pulled_all = vec![sync_b.pulled_all()];
-    let (report, requests) = {
-        let mut requests = Vec::new();
-        let mut step = step;
-        loop {
-            match step {
-                Step::Send(req) => {
-                    requests.push(req.clone());
-                    let resp = send(&remote.server, &req).unwrap();
-                    step = sync_b.handle(&mut b, resp);
-                    pulled_all.push(sync_b.pulled_all());
-                }
-                Step::Done(r) => break (r, requests),
-                other => panic!("{other:?}"),
-            }
-        }
-    };
+    let (report, requests) = drive_kept_seeing(&remote, &mut sync_b, &mut b, step, |s| {
+        pulled_all.push(s.pulled_all())
+    });
     assert_eq!(
         requests.iter().map(what).collect::<Vec<_>>(),
         ["POST _bulk_get", "PUT _local"]

@@ -293,7 +293,18 @@ pub fn drive_kept(
     remote: &Remote,
     sync: &mut Sync,
     replica: &mut Replica,
+    step: Step,
+) -> (marginalia_sync::Report, Vec<Request>) {
+    drive_kept_seeing(remote, sync, replica, step, |_| {})
+}
+
+/// [`drive_kept`], with `seen` called on the run after each answer it handled.
+pub fn drive_kept_seeing(
+    remote: &Remote,
+    sync: &mut Sync,
+    replica: &mut Replica,
     mut step: Step,
+    mut seen: impl FnMut(&Sync),
 ) -> (marginalia_sync::Report, Vec<Request>) {
     let mut requests = Vec::new();
     loop {
@@ -304,6 +315,7 @@ pub fn drive_kept(
                     Ok(resp) => sync.handle(replica, resp),
                     Err(e) => sync.transport_failed(&e),
                 };
+                seen(sync);
             }
             Step::Done(report) => return (report, requests),
             other => panic!("sync failed: {other:?}"),
