@@ -9,11 +9,15 @@ import { openApp } from './helpers.mjs';
 // test's reach.
 test.use({ serviceWorkers: 'block' });
 
-test('the shortcuts sheet comes with its own file on first use; a failed download is told and the next try opens it', async ({ page }) => {
+/**
+ * Opens the app recording every wasm file fetched, with the first download of part `name`
+ * refused; checks that a first visit fetches the main module alone. Returns the paths fetched.
+ */
+async function firstVisitRefusingOnce(page, name) {
   const wasm = [];
   page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); });
   let refused = 0;
-  await page.route(/\/split_help-[0-9a-f]{16}\.wasm$/, (route) => {
+  await page.route(new RegExp(`/split_${name}-[0-9a-f]{16}\\.wasm$`), (route) => {
     if (refused++ === 0) return route.abort('internetdisconnected');
     return route.continue();
   });
@@ -21,6 +25,11 @@ test('the shortcuts sheet comes with its own file on first use; a failed downloa
   await expect(page.locator('#article [data-block]').first()).toBeVisible();
   await page.waitForLoadState('networkidle');
   expect(wasm).toEqual([expect.stringMatching(/^\/marginalia-[0-9a-f]{16}_bg\.wasm$/)]);
+  return wasm;
+}
+
+test('the shortcuts sheet comes with its own file on first use; a failed download is told and the next try opens it', async ({ page }) => {
+  const wasm = await firstVisitRefusingOnce(page, 'help');
 
   const open = page.getByRole('button', { name: 'Keyboard shortcuts' });
   const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
@@ -42,18 +51,8 @@ test('the shortcuts sheet comes with its own file on first use; a failed downloa
 });
 
 test('Review and searching every document share a file fetched on first use; the details editor has its own', async ({ page }) => {
-  const wasm = [];
-  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); });
-  let refused = 0;
-  await page.route(/\/split_everywhere-[0-9a-f]{16}\.wasm$/, (route) => {
-    if (refused++ === 0) return route.abort('internetdisconnected');
-    return route.continue();
-  });
-  await openApp(page);
-  await expect(page.locator('#article [data-block]').first()).toBeVisible();
-  await page.waitForLoadState('networkidle');
   // A first visit fetches none of them.
-  expect(wasm).toEqual([expect.stringMatching(/^\/marginalia-[0-9a-f]{16}_bg\.wasm$/)]);
+  const wasm = await firstVisitRefusingOnce(page, 'everywhere');
   const fetched = (name) => wasm.filter((p) => p.startsWith(`/split_${name}-`)).length;
 
   // Review: the failed download is told, the dialog stays closed; `r` tries again.
