@@ -69,6 +69,24 @@ impl Replica {
         self.put(&library_id(doc), None, tombstone(LIBRARY, doc, now))
     }
 
+    /// Document `doc` was removed from the library here at `now`: its annotations (those this
+    /// replica has, and `stored`: ids stored here it may not have recorded yet), its library
+    /// entry and its text.
+    pub fn remove_document(
+        &mut self,
+        doc: &str,
+        stored: impl IntoIterator<Item = String>,
+        now: Timestamp,
+    ) {
+        let mut ids: std::collections::BTreeSet<String> = stored.into_iter().collect();
+        ids.extend(self.annotations(doc).into_iter().map(|a| a.id));
+        for id in ids {
+            self.delete_annotation(doc, &id, now);
+        }
+        self.remove_library_entry(doc, now);
+        self.delete_text(doc, now);
+    }
+
     /// The live annotations of document `doc` as this replica has them.
     pub fn annotations(&self, doc: &str) -> Vec<Annotation> {
         let prefix = format!("{ANNOTATION}:{doc}:");

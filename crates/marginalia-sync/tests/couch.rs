@@ -32,6 +32,50 @@ fn live_ids(r: &Replica) -> Vec<(String, String)> {
     v
 }
 
+/// No server: what a removal from the library records.
+#[test]
+fn removing_a_document_deletes_its_annotations_entry_and_text() {
+    let mut a = Replica::new("device-a");
+    a.put_library_entry(&Entry {
+        id: DOC.into(),
+        title: "Fox".into(),
+        file_name: "fox.txt".into(),
+        annotations: 2,
+        last_opened: Timestamp::from_millis(500),
+        url: None,
+    });
+    a.put_text(
+        &StoredText {
+            id: DOC.into(),
+            file_name: "fox.txt".into(),
+            format: DocFormat::Plain,
+            text: "The quick brown fox jumps over the lazy dog.".into(),
+            info: Default::default(),
+        },
+        "Fox",
+        Timestamp::from_millis(500),
+    );
+    a.put_annotation(DOC, &annotation("urn:uuid:1", "kept", 2_000));
+    a.put_annotation("other-doc", &annotation("urn:uuid:3", "elsewhere", 2_000));
+    a.remove_document(
+        DOC,
+        ["urn:uuid:1".to_string()],
+        Timestamp::from_millis(3_000),
+    );
+    assert_eq!(live_ids(&a), []);
+    assert!(a.library().is_empty());
+    assert!(a.text(DOC).is_none());
+    assert!(a
+        .get(&annotation_id(DOC, "urn:uuid:1"))
+        .unwrap()
+        .is_deleted());
+    assert_eq!(a.annotations("other-doc").len(), 1);
+    // Again: nothing new to send.
+    let pending = a.pending_changes();
+    a.remove_document(DOC, [], Timestamp::from_millis(4_000));
+    assert_eq!(a.pending_changes(), pending);
+}
+
 #[test]
 fn created_on_a_appears_on_b_with_its_text_and_anchors_there() {
     let Some(s) = Server::start(false) else {

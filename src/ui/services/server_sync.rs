@@ -415,14 +415,7 @@ async fn record_kept_deletions() {
             .max();
         if let (Some(at), None) = (removed, library.get(doc)) {
             // Removed from the library (and not put back): everything of it goes.
-            let at = Timestamp::from_millis(at);
-            with_replica(|r| {
-                for a in r.annotations(doc) {
-                    r.delete_annotation(doc, &a.id, at);
-                }
-                r.remove_library_entry(doc, at);
-                r.delete_text(doc, at);
-            });
+            with_replica(|r| r.remove_document(doc, [], Timestamp::from_millis(at)));
             continue;
         }
         let Ok(stored) = stored_annotations(doc).await else {
@@ -467,15 +460,7 @@ pub fn document_removed(doc: &str, records: &[(String, String)]) {
         tabs::announce(doc);
         return;
     }
-    with_replica(|r| {
-        let mut ids: BTreeSet<String> = records.iter().map(|(id, _)| id.clone()).collect();
-        ids.extend(r.annotations(doc).into_iter().map(|a| a.id));
-        for id in ids {
-            r.delete_annotation(doc, &id, t);
-        }
-        r.remove_library_entry(doc, t);
-        r.delete_text(doc, t);
-    });
+    with_replica(|r| r.remove_document(doc, records.iter().map(|(id, _)| id.clone()), t));
     leptos::task::spawn_local(save_replica());
     run_for_change();
 }
