@@ -102,19 +102,23 @@ pub fn store_text(
 pub fn update_info(id: &str, info: DocInfo) -> Result<(), String> {
     let mut stored = storage::get_json::<StoredText>(&text_key(id))
         .ok_or_else(|| "this document's text is not in this browser's library".to_string())?;
-    let url = info.about.url.clone();
-    let title = info.title.clone();
     stored.info = info;
     storage::set_json(&text_key(id), &stored)?;
+    list_info(id, &stored.info);
+    Ok(())
+}
+
+/// The library's list takes document `id`'s title and address from `info` (its stored text
+/// already has them).
+pub fn list_info(id: &str, info: &DocInfo) {
     let mut lib = load_library();
-    if let Some(t) = title {
-        lib.rename(id, &t);
+    if let Some(t) = &info.title {
+        lib.rename(id, t);
     }
     if let Some(e) = lib.entries.iter_mut().find(|e| e.id == id) {
-        e.url = url;
+        e.url = info.about.url.clone();
     }
     save_library(&lib);
-    Ok(())
 }
 
 /// Renames document `id` (keeping its details), or says why not.

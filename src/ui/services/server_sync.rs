@@ -33,7 +33,7 @@ use crate::ui::edge::storage;
 use crate::ui::edge::sync_store;
 use crate::ui::edge::timers::{cancellable, later, yield_to_browser, Steps};
 use crate::ui::services::library::{
-    details_arrived, load_library, save_library, stored_annotations, update_info,
+    details_arrived, list_info, load_library, save_library, stored_annotations,
 };
 use crate::ui::services::loading;
 use crate::ui::services::saving::Saving;
@@ -1003,12 +1003,13 @@ async fn apply_incoming() -> Result<(), String> {
                 latest.entry(doc).or_default().insert(id, None);
             }
             Incoming::Text { text, .. } => {
-                if storage::get_json::<StoredText>(&text_key(&text.id)).as_ref() != Some(&text) {
-                    let _ = storage::set_json(&text_key(&text.id), &text);
+                if storage::get_json::<StoredText>(&text_key(&text.id)).as_ref() != Some(&text)
+                    && storage::set_json(&text_key(&text.id), &text).is_ok()
+                    && !text.info.is_empty()
+                {
                     // Renamed or its details edited on another device: the library's list too.
-                    if !text.info.is_empty() && update_info(&text.id, text.info.clone()).is_ok() {
-                        details_arrived(&text.id);
-                    }
+                    list_info(&text.id, &text.info);
+                    details_arrived(&text.id);
                 }
             }
             Incoming::LibraryEntry(entry) => {
