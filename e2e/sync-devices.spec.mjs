@@ -41,6 +41,19 @@ async function pasteDocument(page, text) {
   await page.getByRole('button', { name: 'Open pasted text' }).click();
 }
 
+const polls = (seen) => seen.filter((r) => r.path.endsWith('/_changes') && r.query.feed === 'longpoll');
+
+/**
+ * Waits until each device (its requests as `recordRequests` sees them) holds a long poll from
+ * the server's latest change: its run is over, and what it brought saved with its checkpoint.
+ */
+async function waitingFromLatest(user, ...devices) {
+  await expect.poll(async () => {
+    const seq = String((await server.couch('GET', `/${user.db}`)).json.update_seq);
+    return devices.every((seen) => polls(seen).at(-1)?.query.since === seq);
+  }, { timeout: 15_000 }).toBe(true);
+}
+
 /** Opens `title` from the Library once it is listed there (it may arrive by sync meanwhile). */
 async function openFromLibrary(page, title) {
   await page.bringToFront();
@@ -184,8 +197,12 @@ test('tabs: only one syncs; an edit in the other, to a document the syncing tab 
 
 test('a reload resumes from the checkpoint; undoing a delete on A brings the annotation back on B', async ({ browser }) => {
   const { user, a, b } = await twoDevices(browser);
+  const fromB = recordRequests(b.context, server);
   for (const p of ['Basij Organization', 'Hassan Rouhani', 'three-day visit']) await highlight(a.page, p);
   await expect(marks(b.page, 'three-day visit')).toHaveCount(1, { timeout: 15_000 });
+  // (B draws what it pulled before its checkpoint is written: a reload before that fetches it
+  // again, as it must. The reload comes once B waits on the server from its latest change.)
+  await waitingFromLatest(user, fromB);
 
   // B reloads: it asks for changes since its checkpoint and fetches nothing again.
   const requests = recordRequests(b.context, server);
@@ -344,11 +361,7 @@ test('between runs a change goes out as a pass of the last run and comes in thro
   await signIn(b.page, server, user);
   // Both waiting on the server from its latest change (their first runs, and what each brought
   // the other, over).
-  const polls = (seen) => seen.filter((r) => r.path.endsWith('/_changes') && r.query.feed === 'longpoll');
-  await expect.poll(async () => {
-    const seq = String((await server.couch('GET', `/${user.db}`)).json.update_seq);
-    return [polls(fromA).at(-1)?.query.since, polls(fromB).at(-1)?.query.since].every((s) => s === seq);
-  }, { timeout: 15_000 }).toBe(true);
+  await waitingFromLatest(user, fromA, fromB);
   fromA.length = 0;
   fromB.length = 0;
 
